@@ -1,0 +1,68 @@
+# gamesrv — see README.md. Every target works offline from the Go module proxy.
+
+BUF_VERSION := v1.75.0
+BIN         := $(CURDIR)/.bin
+BUF         := $(BIN)/buf
+GO_TEST     := go test -race -count=1 -timeout 20m
+FUZZTIME    ?= 10s
+
+.PHONY: demo run test generate check-generated lint-proto fuzz bench build clean
+
+## demo: build the chat example, run bots over TCP and KCP against it, print a summary
+demo: $(BIN)/chat-server
+	go run ./examples/chat/demo -server $(BIN)/chat-server
+
+## run: the chat server in the foreground (TCP 127.0.0.1:3250, KCP 127.0.0.1:3251)
+run:
+	go run ./examples/chat/server
+
+## test: gofmt, vet and every test with the race detector
+test:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
+	go vet ./...
+	$(GO_TEST) ./...
+
+## build: compile everything, including the example binaries
+build: $(BIN)/chat-server $(BIN)/chat-bot
+	go build ./...
+
+$(BIN)/chat-server: FORCE
+	go build -o $@ ./examples/chat/server
+
+$(BIN)/chat-bot: FORCE
+	go build -o $@ ./examples/chat/bot
+
+FORCE:
+
+## generate: regenerate the Go code of every .proto with buf (protoc-gen-go and protoc-gen-gamesrv)
+generate: $(BUF)
+	$(BUF) generate
+
+## check-generated: fail if the committed generated code differs from a fresh generation
+check-generated: generate
+	go test ./protoc-gen-gamesrv -run 'TestGolden|TestFixturesUpToDate'
+	@git diff --exit-code -- '*.pb.go' || (echo "generated code is stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain --untracked-files=all -- '*.pb.go')" || \
+		(git status --porcelain -- '*.pb.go'; echo "untracked generated files: commit them" && exit 1)
+
+## lint-proto: buf lint (STANDARD) and buf format
+lint-proto: $(BUF)
+	$(BUF) lint
+	$(BUF) format -d --exit-code
+
+## fuzz: run every fuzz target for FUZZTIME (default 10s) each
+fuzz:
+	@for target in FuzzSplitPacket FuzzDecodeMessage FuzzDecodeHandshakeRequest; do \
+		echo "== $$target"; \
+		go test ./runtime/wire -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+## bench: codec and dispatch benchmarks
+bench:
+	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server
+
+$(BUF):
+	GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,151 @@
+package chatserver_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
+	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
+	"github.com/gamesrv/gamesrv/internal/testkit"
+	"github.com/gamesrv/gamesrv/runtime/client"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
+)
+
+// startChat runs the chat server on TCP and KCP and returns both addresses.
+func startChat(t *testing.T) map[string]string {
+	t.Helper()
+	srv, err := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatserver.Register(srv); err != nil {
+		t.Fatal(err)
+	}
+	tl, kl := tcp.New("127.0.0.1:0", tcp.Options{}), kcp.New("127.0.0.1:0", kcp.Options{})
+	if err := srv.Start(tl, kl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return map[string]string{"tcp": "tcp://" + tl.Addr().String(), "kcp": "kcp://" + kl.Addr().String()}
+}
+
+// player is a connected client with its typed stub and the pushes it got.
+type player struct {
+	chatv1.UnimplementedRoomServicePushHandler
+	c        *client.Client
+	rooms    chatv1.RoomServiceClient
+	messages chan *chatv1.ChatMessage
+	members  chan *chatv1.MembersChanged
+}
+
+func (p *player) OnMessage(_ context.Context, m *chatv1.ChatMessage)    { p.messages <- m }
+func (p *player) OnMembers(_ context.Context, m *chatv1.MembersChanged) { p.members <- m }
+
+func connect(t *testing.T, addr string) *player {
+	t.Helper()
+	c, err := client.Dial(context.Background(), addr, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	p := &player{c: c, rooms: chatv1.NewRoomServiceClient(c),
+		messages: make(chan *chatv1.ChatMessage, 16), members: make(chan *chatv1.MembersChanged, 16)}
+	if err := chatv1.RegisterRoomServicePushHandler(c, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		var zero T
+		t.Fatalf("no %T push within 5s", zero)
+		return zero
+	}
+}
+
+func TestChatEndToEnd(t *testing.T) {
+	for _, network := range []string{"tcp", "kcp"} {
+		t.Run(network, func(t *testing.T) {
+			addr := startChat(t)[network]
+			ctx := context.Background()
+			ann, bob := connect(t, addr), connect(t, addr)
+
+			resp, err := ann.rooms.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: "ann"}) // request
+			if err != nil || !slices.Equal(resp.GetMembers(), []string{"ann"}) {
+				t.Fatalf("ann joins: %v, %v", resp, err)
+			}
+			recv(t, ann.members) // her own arrival
+			if _, err := bob.rooms.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: "bob"}); err != nil {
+				t.Fatal(err)
+			}
+			if m := recv(t, ann.members); m.GetJoined() != "bob" || len(m.GetMembers()) != 2 {
+				t.Errorf("ann saw %v", m)
+			}
+
+			if err := bob.rooms.Say(ctx, &chatv1.SayRequest{Text: "hi ann"}); err != nil { // notify
+				t.Fatal(err)
+			}
+			for _, p := range []*player{ann, bob} { // typed push to the whole room
+				if m := recv(t, p.messages); m.GetFrom() != "bob" || m.GetText() != "hi ann" || m.GetRoom() != "lobby" {
+					t.Errorf("got %v", m)
+				}
+			}
+
+			_, err = ann.rooms.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: ""}) // error
+			if gamesrv.CodeOf(err) != chatserver.CodeBadName {
+				t.Errorf("empty name: got %v, want %s", err, chatserver.CodeBadName)
+			}
+			loner := connect(t, addr)
+			if _, err := loner.rooms.Members(ctx, &chatv1.MembersRequest{}); gamesrv.CodeOf(err) != chatserver.CodeNotInRoom {
+				t.Errorf("members before join: got %v", err)
+			}
+
+			_ = bob.c.Close()
+			if m := recv(t, ann.members); m.GetLeft() != "bob" || !slices.Equal(m.GetMembers(), []string{"ann"}) {
+				t.Errorf("after bob left ann saw %v", m)
+			}
+		})
+	}
+}
+
+func TestDuplicateLoginKicksTheFirst(t *testing.T) {
+	addr := startChat(t)["tcp"]
+	ctx := context.Background()
+	first, second := connect(t, addr), connect(t, addr)
+	if _, err := first.rooms.Join(ctx, &chatv1.JoinRequest{Room: "r", Name: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.rooms.Join(ctx, &chatv1.JoinRequest{Room: "r", Name: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first session was not kicked")
+	}
+	var kick *client.KickError
+	if !errors.As(first.c.Err(), &kick) {
+		t.Errorf("first client ended with %v, want a kick", first.c.Err())
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		r, err := second.rooms.Members(ctx, &chatv1.MembersRequest{})
+		return err == nil && slices.Equal(r.GetMembers(), []string{"ann"})
+	}, "the room to hold only the second ann")
+}

@@ -1,0 +1,31 @@
+module github.com/gamesrv/gamesrv
+
+go 1.26
+
+require (
+	github.com/bufbuild/protocompile v0.14.1
+	github.com/panjf2000/gnet/v2 v2.10.0
+	github.com/xtaci/kcp-go/v5 v5.6.35
+	golang.org/x/sys v0.47.0
+	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/klauspost/cpuid/v2 v2.2.6 // indirect
+	github.com/klauspost/reedsolomon v1.12.0 // indirect
+	github.com/panjf2000/ants/v2 v2.12.1 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/tjfoc/gmsm v1.4.1 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/time v0.14.0 // indirect
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
+)
+
+tool google.golang.org/protobuf/cmd/protoc-gen-go

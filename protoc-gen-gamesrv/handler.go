@@ -1,0 +1,88 @@
+package main
+
+import (
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+)
+
+func genHandler(g *protogen.GeneratedFile, s *serviceSpec) {
+	n := s.names
+	typeDoc(g, s.proto.Comments.Leading, s.deprecated, n.Handler+" is the server-side API of "+string(s.proto.Desc.Name())+".")
+	g.AnnotateSymbol(n.Handler, protogen.Annotation{Location: s.proto.Location})
+	g.P("type ", n.Handler, " interface {")
+	for _, m := range s.methods {
+		if !m.isHandled() {
+			continue
+		}
+		methodDoc(g, m, m.proto.GoName+" handles the "+describe(s, m)+".")
+		g.AnnotateSymbol(n.Handler+"."+m.proto.GoName, protogen.Annotation{Location: m.proto.Location})
+		g.P(handlerSignature(g, m, true))
+	}
+	g.P("}")
+	g.P()
+}
+
+func genUnimplementedHandler(g *protogen.GeneratedFile, s *serviceSpec) {
+	n := s.names
+	typeDoc(g, "", s.deprecated,
+		n.UnimplementedHandler+" returns a GS-404 error from every method.",
+		"Embed it by value in your handler so that adding methods to the service",
+		"does not break your build.")
+	g.P("type ", n.UnimplementedHandler, " struct{}")
+	g.P()
+	for _, m := range s.methods {
+		if m.isHandled() {
+			genUnimplementedMethod(g, s, m)
+		}
+	}
+}
+
+func genUnimplementedMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
+	g.P("// ", m.proto.GoName, " returns a GS-404 error.")
+	g.P("func (", s.names.UnimplementedHandler, ") ", handlerSignature(g, m, false), " {")
+	result := ""
+	if m.kind == kindRequest {
+		result = "nil, "
+	}
+	g.P("return ", result, ident("NewUnimplementedError"), "(", s.names.Route(m.proto), ")")
+	g.P("}")
+	g.P()
+}
+
+func genRegisterHandler(g *protogen.GeneratedFile, s *serviceSpec) {
+	n := s.names
+	typeDoc(g, "", s.deprecated, n.RegisterHandler+" registers h for the routes of "+string(s.proto.Desc.Name())+".")
+	g.P("func ", n.RegisterHandler, "(r ", ident("ServiceRegistrar"), ", h ", n.Handler, ") error {")
+	g.P("return r.RegisterService(&", n.ServiceDesc, ", h)")
+	g.P("}")
+	g.P()
+}
+
+// handlerSignature returns the signature of m in the handler interface,
+// with or without parameter names.
+func handlerSignature(g *protogen.GeneratedFile, m *methodSpec, named bool) string {
+	params := []string{param(named, "ctx", g.QualifiedGoIdent(contextType))}
+	if !m.internal {
+		params = append(params, param(named, "s", g.QualifiedGoIdent(ident("Session"))))
+	}
+	params = append(params, param(named, "req", "*"+g.QualifiedGoIdent(m.proto.Input.GoIdent)))
+	return m.proto.GoName + "(" + strings.Join(params, ", ") + ") " + results(g, m)
+}
+
+// results returns the results of m in handlers and stubs: an error for a
+// notify, the response and an error for a request.
+func results(g *protogen.GeneratedFile, m *methodSpec) string {
+	if m.kind == kindNotify {
+		return "error"
+	}
+	return "(*" + g.QualifiedGoIdent(m.proto.Output.GoIdent) + ", error)"
+}
+
+// param returns one parameter of a signature.
+func param(named bool, name, typ string) string {
+	if named {
+		return name + " " + typ
+	}
+	return typ
+}

@@ -1,0 +1,66 @@
+// Command protoc-gen-gamesrv is a protoc plugin that generates the typed Go
+// API of gamesrv services: handler interfaces, route tables, game-client
+// stubs, typed pushes and server-to-server stubs. It writes one
+// <name>_gamesrv.pb.go beside protoc-gen-go's <name>.pb.go for every .proto
+// file that declares services annotated with (gamesrv.v1.service).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"google.golang.org/protobuf/compiler/protogen"
+)
+
+// version is the version of protoc-gen-gamesrv.
+const version = "0.1.0"
+
+// usage is printed by --help and after a bad argument.
+const usage = `protoc-gen-gamesrv is a protoc plugin; run it with buf or protoc:
+
+  buf generate        (with local: protoc-gen-gamesrv in buf.gen.yaml)
+  protoc --gamesrv_out=. --gamesrv_opt=paths=source_relative x.proto
+
+Flags:
+  --version              print the version and exit
+  --print-options-proto  print gamesrv/v1/options.proto, to copy into your
+                         workspace (third_party/gamesrv/v1/options.proto)
+  --help                 print this help and exit
+`
+
+func main() {
+	if len(os.Args) > 1 {
+		os.Exit(runCommand(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	pluginOptions().Run(generate)
+}
+
+// pluginOptions returns the protogen options of the plugin. protogen itself
+// handles the paths, module and M parameters; there are no others.
+func pluginOptions() protogen.Options {
+	var flags flag.FlagSet
+	return protogen.Options{ParamFunc: flags.Set}
+}
+
+// runCommand handles a command-line invocation (protoc passes no
+// arguments) and returns the exit code.
+func runCommand(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 1 && args[0] == "--version":
+		fmt.Fprintln(stdout, "protoc-gen-gamesrv", version)
+	case len(args) == 1 && args[0] == "--print-options-proto":
+		if _, err := stdout.Write(gamesrvv1.OptionsProto()); err != nil {
+			fmt.Fprintln(stderr, "protoc-gen-gamesrv:", err)
+			return 1
+		}
+	case len(args) == 1 && (args[0] == "--help" || args[0] == "-h"):
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "protoc-gen-gamesrv: unknown arguments %q\n\n%s", args, usage)
+		return 2
+	}
+	return 0
+}

@@ -1,0 +1,315 @@
+// Tests of the generator. They need neither protoc nor buf: protos are
+// compiled in-process by protocompile.
+//
+// Regenerate the golden files and the fixtures after a change with
+//
+//	go test ./protoc-gen-gamesrv -update
+//
+// and review the diff of testdata/.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden and testdata/gen")
+
+// importPaths are where test protos and gamesrv/v1/options.proto live.
+var importPaths = []string{"testdata/proto", "../proto"}
+
+// goldenCases are the directories of testdata/proto compared with
+// testdata/golden.
+var goldenCases = []string{
+	"basic", "chat", "comments", "editions", "internal", "multiservice",
+	"noservice", "notify", "optional", "pitaya", "push",
+}
+
+// fixtureFiles are compiled into testdata/gen, with protoc-gen-go's output.
+var fixtureFiles = []string{"common/v1/player.proto", "game/v1/room.proto"}
+
+// fixtureModule makes generated files land under testdata/gen.
+const fixtureModule = "module=github.com/gamesrv/gamesrv/protoc-gen-gamesrv"
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases {
+		t.Run(c, func(t *testing.T) {
+			resp := runPlugin(t, diskResolver(), "paths=source_relative", nil, caseFiles(t, c)...)
+			if resp.GetError() != "" {
+				t.Fatalf("generate: %s", resp.GetError())
+			}
+			checkFiles(t, filepath.Join("testdata", "golden", c), resp, func(name string) string {
+				return filepath.Join("testdata", "golden", filepath.FromSlash(name)+".golden")
+			})
+		})
+	}
+}
+
+func TestFixturesUpToDate(t *testing.T) {
+	resp := runPlugin(t, diskResolver(), fixtureModule, runGengo, fixtureFiles...)
+	if resp.GetError() != "" {
+		t.Fatalf("generate: %s", resp.GetError())
+	}
+	checkFiles(t, filepath.Join("testdata", "gen"), resp, filepath.FromSlash)
+}
+
+func TestResponseFeatures(t *testing.T) {
+	resp := runPlugin(t, diskResolver(), "paths=source_relative", nil, "basic/basic.proto")
+	wantFeatures := uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL |
+		pluginpb.CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS)
+	if got := resp.GetSupportedFeatures(); got != wantFeatures {
+		t.Errorf("SupportedFeatures = %d, want %d", got, wantFeatures)
+	}
+	if got, want := resp.GetMinimumEdition(), int32(descriptorpb.Edition_EDITION_PROTO2); got != want {
+		t.Errorf("MinimumEdition = %d, want %d", got, want)
+	}
+	if got, want := resp.GetMaximumEdition(), int32(descriptorpb.Edition_EDITION_2024); got != want {
+		t.Errorf("MaximumEdition = %d, want %d", got, want)
+	}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	files := caseFiles(t, "chat")
+	first := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
+	for range 5 {
+		again := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
+		if !proto.Equal(first, again) {
+			t.Fatal("two runs on the same input gave different responses")
+		}
+	}
+}
+
+func TestUnknownParameter(t *testing.T) {
+	req := newRequest(t, compile(t, diskResolver(), "basic/basic.proto"), "clients=false")
+	if _, err := pluginOptions().New(req); err == nil || !strings.Contains(err.Error(), "clients") {
+		t.Errorf("New with an unknown parameter: err = %v, want an error naming it", err)
+	}
+}
+
+func TestCommand(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		stdout   string
+		inStderr string
+	}{
+		{args: []string{"--version"}, stdout: "protoc-gen-gamesrv 0.1.0\n"},
+		{args: []string{"--print-options-proto"}, stdout: string(gamesrvv1.OptionsProto())},
+		{args: []string{"--help"}, stdout: usage},
+		{args: []string{"--nope"}, code: 2, inStderr: `unknown arguments ["--nope"]`},
+		{args: []string{"--version", "x"}, code: 2, inStderr: "unknown arguments"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := runCommand(tt.args, &stdout, &stderr)
+		if code != tt.code || stdout.String() != tt.stdout || !strings.Contains(stderr.String(), tt.inStderr) {
+			t.Errorf("runCommand(%q) = %d, stdout %q, stderr %q; want %d, stdout %q, stderr containing %q",
+				tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.inStderr)
+		}
+	}
+	if !bytes.Contains(gamesrvv1.OptionsProto(), []byte("extend google.protobuf.ServiceOptions")) {
+		t.Error("OptionsProto does not look like options.proto")
+	}
+}
+
+// diskResolver resolves the protos under importPaths and the standard
+// imports.
+func diskResolver() protocompile.Resolver {
+	return protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: importPaths})
+}
+
+// memoryResolver resolves srcs (path → source), then what diskResolver
+// resolves.
+func memoryResolver(srcs map[string]string) protocompile.Resolver {
+	return protocompile.WithStandardImports(protocompile.CompositeResolver{
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(srcs)},
+		&protocompile.SourceResolver{ImportPaths: importPaths},
+	})
+}
+
+// caseFiles lists the protos of a golden case, relative to testdata/proto.
+func caseFiles(t *testing.T, c string) []string {
+	t.Helper()
+	var files []string
+	root := filepath.Join("testdata", "proto")
+	err := filepath.WalkDir(filepath.Join(root, c), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".proto") {
+			rel, _ := filepath.Rel(root, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no protos for case %s: %v", c, err)
+	}
+	return files
+}
+
+// compile compiles files with source info, as protoc and buf do.
+func compile(t *testing.T, r protocompile.Resolver, files ...string) linker.Files {
+	t.Helper()
+	c := protocompile.Compiler{Resolver: r, SourceInfoMode: protocompile.SourceInfoStandard}
+	compiled, err := c.Compile(context.Background(), files...)
+	if err != nil {
+		t.Fatalf("compile %v: %v", files, err)
+	}
+	return compiled
+}
+
+// newRequest builds the request protoc or buf would send for compiled, and
+// round-trips it through the wire format so that option values become the
+// registered Go types rather than dynamicpb messages.
+func newRequest(t *testing.T, compiled linker.Files, param string) *pluginpb.CodeGeneratorRequest {
+	t.Helper()
+	req := &pluginpb.CodeGeneratorRequest{Parameter: proto.String(param)}
+	seen := make(map[string]bool)
+	for _, f := range compiled {
+		req.FileToGenerate = append(req.FileToGenerate, f.Path())
+		req.SourceFileDescriptors = append(req.SourceFileDescriptors, protodesc.ToFileDescriptorProto(f))
+		req.ProtoFile = appendWithDeps(req.ProtoFile, f, seen)
+	}
+	b, err := proto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := new(pluginpb.CodeGeneratorRequest)
+	if err := proto.Unmarshal(b, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// appendWithDeps appends f after its dependencies.
+func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.FileDescriptor, seen map[string]bool) []*descriptorpb.FileDescriptorProto {
+	if seen[f.Path()] {
+		return files
+	}
+	seen[f.Path()] = true
+	for i := range f.Imports().Len() {
+		files = appendWithDeps(files, f.Imports().Get(i).FileDescriptor, seen)
+	}
+	return append(files, protodesc.ToFileDescriptorProto(f))
+}
+
+// runPlugin compiles files and runs the plugin on them as protogen.Run
+// does, running also, if not nil, before our generator.
+func runPlugin(t *testing.T, r protocompile.Resolver, param string, also func(*protogen.Plugin) error, files ...string) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	plugin, err := pluginOptions().New(newRequest(t, compile(t, r, files...), param))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if also != nil {
+		if err := also(plugin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := generate(plugin); err != nil {
+		plugin.Error(err)
+	}
+	return plugin.Response()
+}
+
+// runGengo generates protoc-gen-go's output, as buf does.
+func runGengo(plugin *protogen.Plugin) error {
+	for _, f := range plugin.Files {
+		if f.Generate {
+			gengo.GenerateFile(plugin, f)
+		}
+	}
+	return nil
+}
+
+// checkFiles compares the files of resp with the files under dir, which
+// path maps the response's file names to. With -update it rewrites dir.
+func checkFiles(t *testing.T, dir string, resp *pluginpb.CodeGeneratorResponse, path func(string) string) {
+	t.Helper()
+	want := make(map[string]string)
+	for _, f := range resp.GetFile() {
+		want[path(f.GetName())] = f.GetContent()
+	}
+	if *update {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		writeFiles(t, want)
+		return
+	}
+	for name, content := range want {
+		got, err := os.ReadFile(name)
+		if err != nil {
+			t.Errorf("%v (run go test ./protoc-gen-gamesrv -update)", err)
+			continue
+		}
+		if string(got) != content {
+			t.Errorf("%s is out of date (run go test ./protoc-gen-gamesrv -update):\n%s", name, diff(string(got), content))
+		}
+	}
+	for _, name := range listFiles(t, dir) {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s is not generated any more (run go test ./protoc-gen-gamesrv -update)", name)
+		}
+	}
+}
+
+// writeFiles writes files (path → content), creating directories.
+func writeFiles(t *testing.T, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// listFiles lists the files under dir, which may not exist.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// diff returns the first differing line of want (on disk) and got
+// (generated), with a little context.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		if i >= len(w) || i >= len(g) || w[i] != g[i] {
+			lo := max(0, i-3)
+			return "line " + strconv.Itoa(i+1) + ":\n--- want\n" + strings.Join(w[lo:min(len(w), i+4)], "\n") +
+				"\n+++ got\n" + strings.Join(g[lo:min(len(g), i+4)], "\n")
+		}
+	}
+	return ""
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"strconv"
+
+	"google.golang.org/protobuf/compiler/protogen"
+)
+
+// routeKinds maps method kinds to the runtime's route kinds.
+var routeKinds = map[kind]string{
+	kindRequest: "KindRequest",
+	kindNotify:  "KindNotify",
+	kindPush:    "KindPush",
+}
+
+func genServiceConstants(g *protogen.GeneratedFile, s *serviceSpec) {
+	n, name := s.names, s.proto.Desc.Name()
+	g.P("const (")
+	g.P("// ", n.ServiceName, " is the fully-qualified name of the ", name, " service.")
+	g.P(n.ServiceName, " = ", strconv.Quote(string(s.proto.Desc.FullName())))
+	g.P("// ", n.ServerType, " is the type of server that handles ", name, ".")
+	g.P(n.ServerType, " = ", strconv.Quote(s.serverType))
+	g.P(")")
+	g.P()
+}
+
+func genRouteConstants(g *protogen.GeneratedFile, s *serviceSpec) {
+	if len(s.methods) == 0 {
+		return
+	}
+	g.P("// Routes of ", s.proto.Desc.Name(), ", as sent on the wire.")
+	g.P("const (")
+	for _, m := range s.methods {
+		typeDoc(g, "", m.deprecated, s.names.Route(m.proto)+" is the route of the "+describe(s, m)+".")
+		g.P(s.names.Route(m.proto), " = ", strconv.Quote(m.route))
+	}
+	g.P(")")
+	g.P()
+}
+
+func genServiceDesc(g *protogen.GeneratedFile, s *serviceSpec) {
+	n := s.names
+	typeDoc(g, "", s.deprecated, n.ServiceDesc+" is the route table of "+string(s.proto.Desc.Name())+".")
+	g.P("var ", n.ServiceDesc, " = ", ident("ServiceDesc"), "{")
+	g.P("Name: ", n.ServiceName, ",")
+	g.P("ServerType: ", n.ServerType, ",")
+	g.P("Routes: []", ident("Route"), "{")
+	for _, m := range s.methods {
+		genRoute(g, s, m)
+	}
+	g.P("},")
+	g.P("}")
+	g.P()
+}
+
+func genRoute(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
+	g.P("{")
+	g.P("Name: ", s.names.Route(m.proto), ",")
+	g.P("Method: ", strconv.Quote(string(m.proto.Desc.Name())), ",")
+	g.P("Kind: ", ident(routeKinds[m.kind]), ",")
+	if m.internal {
+		g.P("Internal: true,")
+	}
+	if m.deprecated {
+		g.P("Deprecated: true,")
+	}
+	g.P("NewRequest: func() ", protoMessage, " { return new(", m.proto.Input.GoIdent, ") },")
+	switch m.kind {
+	case kindPush:
+		genHandlePush(g, s, m)
+	case kindNotify:
+		genHandleNotify(g, s, m)
+	default:
+		genHandleRequest(g, s, m)
+	}
+	g.P("},")
+}
+
+// genHandleFunc writes the opening line of a Handle closure.
+func genHandleFunc(g *protogen.GeneratedFile, m *methodSpec) {
+	session := "s"
+	if m.internal {
+		session = "_"
+	}
+	g.P("Handle: func(ctx ", contextType, ", h any, ", session, " ", ident("Session"), ", req ", protoMessage, ") (",
+		protoMessage, ", error) {")
+}
+
+// handlerCall returns the call of the handler method in a Handle closure.
+func handlerCall(s *serviceSpec, m *methodSpec, g *protogen.GeneratedFile) string {
+	args := "ctx, s, "
+	if m.internal {
+		args = "ctx, "
+	}
+	return "h.(" + s.names.Handler + ")." + m.proto.GoName + "(" + args + "req.(*" + g.QualifiedGoIdent(m.proto.Input.GoIdent) + "))"
+}
+
+func genHandleRequest(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
+	genHandleFunc(g, m)
+	g.P("resp, err := ", handlerCall(s, m, g))
+	g.P("if err != nil {")
+	g.P("return nil, err")
+	g.P("}")
+	g.P("return resp, nil")
+	g.P("},")
+}
+
+func genHandleNotify(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
+	genHandleFunc(g, m)
+	g.P("return nil, ", handlerCall(s, m, g))
+	g.P("},")
+}
+
+func genHandlePush(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
+	g.P("HandlePush: func(ctx ", contextType, ", h any, msg ", protoMessage, ") {")
+	g.P("h.(", s.names.PushHandler, ").", m.proto.GoName, "(ctx, msg.(*", m.proto.Input.GoIdent, "))")
+	g.P("},")
+}

@@ -1,0 +1,288 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
+)
+
+// Errors reported by a closed client.
+var (
+	// ErrClosed: Close was called.
+	ErrClosed = errors.New("client: closed")
+	// ErrServerTimeout: the server sent nothing for two heartbeat
+	// intervals.
+	ErrServerTimeout = errors.New("client: server stopped responding")
+)
+
+// KickError is the reason a client ended: the server kicked it.
+type KickError struct {
+	// Reason is the reason the server gave, if any.
+	Reason string
+}
+
+func (e *KickError) Error() string {
+	if e.Reason == "" {
+		return "client: kicked by the server"
+	}
+	return "client: kicked by the server: " + e.Reason
+}
+
+// Client is a connection to a gamesrv (or any Pomelo/Pitaya) server. It is
+// safe for concurrent use.
+type Client struct {
+	conn net.Conn
+	br   *bufio.Reader
+	opts Options
+	log  *slog.Logger
+
+	ser       gamesrv.Serializer
+	dict      map[string]uint16
+	routes    map[uint16]string // dictionary codes of push routes
+	heartbeat time.Duration
+
+	wmu    sync.Mutex // serializes writes
+	nextID atomic.Uint32
+
+	mu       sync.Mutex
+	pending  map[uint32]chan reply
+	handlers map[string]pushHandler
+	raw      func(route string, payload []byte)
+	err      error // why the client ended
+
+	pushes chan push
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+var (
+	_ gamesrv.ClientConn    = (*Client)(nil)
+	_ gamesrv.PushRegistrar = (*Client)(nil)
+)
+
+// reply is what a request waits for.
+type reply struct {
+	payload []byte
+	isError bool
+}
+
+// push is a received push waiting for its handler.
+type push struct {
+	route   string
+	payload []byte
+}
+
+type pushHandler struct {
+	route   *gamesrv.Route
+	handler any
+}
+
+func newClient(nc net.Conn, opts Options) *Client {
+	return &Client{
+		conn:     nc,
+		br:       bufio.NewReaderSize(nc, 16<<10),
+		opts:     opts,
+		log:      opts.Logger,
+		pending:  map[uint32]chan reply{},
+		handlers: map[string]pushHandler{},
+		pushes:   make(chan push, opts.PushQueue),
+		done:     make(chan struct{}),
+	}
+}
+
+// applyHandshake adopts the server's settings.
+func (c *Client) applyHandshake(resp *wire.HandshakeResponse) error {
+	ser, err := gamesrv.SerializerByName(resp.Sys.Serializer)
+	if err != nil {
+		return err
+	}
+	c.ser = ser
+	c.heartbeat = time.Duration(resp.Sys.Heartbeat) * time.Second
+	c.dict = resp.Sys.Dict
+	c.routes = make(map[uint16]string, len(c.dict))
+	for route, code := range c.dict {
+		c.routes[code] = route
+	}
+	return nil
+}
+
+func (c *Client) start() {
+	c.wg.Add(3)
+	go c.readLoop()
+	go c.heartbeatLoop()
+	go c.dispatchPushes()
+}
+
+// Serializer returns the serializer the server announced.
+func (c *Client) Serializer() gamesrv.Serializer { return c.ser }
+
+// Dict returns the server's route dictionary. The caller must not modify it.
+func (c *Client) Dict() map[string]uint16 { return c.dict }
+
+// Heartbeat returns the heartbeat interval the server announced.
+func (c *Client) Heartbeat() time.Duration { return c.heartbeat }
+
+// Done is closed when the client has ended; Err then says why.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err returns why the client ended ([ErrClosed], [*KickError],
+// [ErrServerTimeout], a network error), or nil while it runs.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close closes the connection and waits for the client's goroutines.
+// Pending requests fail with [ErrClosed].
+func (c *Client) Close() error {
+	c.fail(ErrClosed)
+	c.wg.Wait()
+	return nil
+}
+
+// fail ends the client once with err, releasing every pending request.
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	close(c.done)
+	_ = c.conn.Close()
+	for _, ch := range pending {
+		close(ch)
+	}
+}
+
+// Request implements gamesrv.ClientConn: it sends req on route and
+// unmarshals the response into resp. An error response is returned as a
+// [*gamesrv.Error].
+func (c *Client) Request(ctx context.Context, route string, req, resp proto.Message) error {
+	payload, err := c.ser.AppendMarshal(nil, req)
+	if err != nil {
+		return fmt.Errorf("client: marshal %s request: %w", route, err)
+	}
+	out, err := c.RequestRaw(ctx, route, payload)
+	if err != nil {
+		return err
+	}
+	if err := c.ser.Unmarshal(out, resp); err != nil {
+		return fmt.Errorf("client: unmarshal %s response: %w", route, err)
+	}
+	return nil
+}
+
+// RequestRaw sends an already serialized request and returns the raw
+// response payload.
+func (c *Client) RequestRaw(ctx context.Context, route string, payload []byte) ([]byte, error) {
+	id, ch, err := c.register()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.send(&wire.Header{Type: wire.MessageRequest, ID: id, Route: route}, payload); err != nil {
+		c.forget(id)
+		return nil, err
+	}
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			return nil, c.Err()
+		}
+		return c.result(r)
+	case <-ctx.Done():
+		c.forget(id)
+		return nil, ctx.Err()
+	}
+}
+
+func (c *Client) result(r reply) ([]byte, error) {
+	if !r.isError {
+		return r.payload, nil
+	}
+	e, err := gamesrv.DecodeErrorPayload(c.ser, r.payload)
+	if err != nil {
+		return nil, fmt.Errorf("client: undecodable error response: %w", err)
+	}
+	return nil, e
+}
+
+// register allocates a request ID and its reply channel.
+func (c *Client) register() (uint32, chan reply, error) {
+	id := c.nextID.Add(1)
+	if id == 0 {
+		id = c.nextID.Add(1) // IDs start at 1; 0 is invalid after a wrap
+	}
+	ch := make(chan reply, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		return 0, nil, c.err
+	}
+	c.pending[id] = ch
+	return id, ch, nil
+}
+
+func (c *Client) forget(id uint32) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+// Notify implements gamesrv.ClientConn: it sends req on route without
+// waiting for anything.
+func (c *Client) Notify(_ context.Context, route string, req proto.Message) error {
+	payload, err := c.ser.AppendMarshal(nil, req)
+	if err != nil {
+		return fmt.Errorf("client: marshal %s notify: %w", route, err)
+	}
+	return c.NotifyRaw(route, payload)
+}
+
+// NotifyRaw sends an already serialized notify.
+func (c *Client) NotifyRaw(route string, payload []byte) error {
+	return c.send(&wire.Header{Type: wire.MessageNotify, Route: route}, payload)
+}
+
+// send writes one message, with its route compressed when the dictionary
+// has it.
+func (c *Client) send(h *wire.Header, payload []byte) error {
+	if code, ok := c.dict[h.Route]; ok && !c.opts.DisableRouteCompression {
+		h.Code, h.Compressed = code, true
+	}
+	pkt, err := wire.AppendDataPacket(make([]byte, 0, wire.HeaderLen+wire.MaxHeaderLen+len(payload)), h, payload)
+	if err != nil {
+		return err
+	}
+	return c.write(pkt)
+}
+
+func (c *Client) write(pkt []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	select {
+	case <-c.done:
+		return c.Err()
+	default:
+	}
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	if _, err := c.conn.Write(pkt); err != nil {
+		c.fail(err)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// readLoop reads packets until the connection ends. The server must send
+// something (at least a heartbeat) every heartbeat interval; after two
+// silent intervals the client gives up on it.
+func (c *Client) readLoop() {
+	defer c.wg.Done()
+	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(2*c.heartbeat + time.Second))
+		t, body, err := readPacket(c.br, c.opts.MaxBodySize)
+		if err != nil {
+			c.fail(c.readError(err))
+			return
+		}
+		if err := c.onPacket(t, body); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+func (c *Client) readError(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return ErrServerTimeout
+	}
+	return err
+}
+
+func (c *Client) onPacket(t wire.PacketType, body []byte) error {
+	switch t {
+	case wire.PacketHeartbeat:
+		return nil
+	case wire.PacketData:
+		return c.onData(body)
+	case wire.PacketKick:
+		return kickError(body)
+	}
+	return fmt.Errorf("client: unexpected %s packet", t)
+}
+
+func kickError(body []byte) error {
+	var k struct {
+		Reason string `json:"reason"`
+	}
+	if len(body) > 0 {
+		_ = json.Unmarshal(body, &k)
+	}
+	return &KickError{Reason: k.Reason}
+}
+
+// onData delivers a response to its request or queues a push. body is a
+// fresh slice, so payloads may be kept.
+func (c *Client) onData(body []byte) error {
+	m, err := wire.DecodeMessage(body)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case wire.MessageResponse:
+		c.deliver(m.ID, reply{payload: m.Payload, isError: m.Error})
+		return nil
+	case wire.MessagePush:
+		return c.queuePush(&m)
+	}
+	return fmt.Errorf("client: server sent a %s message", m.Type)
+}
+
+func (c *Client) deliver(id uint32, r reply) {
+	c.mu.Lock()
+	ch, ok := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if ok {
+		ch <- r // buffered: never blocks
+	}
+}
+
+func (c *Client) queuePush(m *wire.Message) error {
+	route := string(m.Route)
+	if m.Compressed {
+		var ok bool
+		if route, ok = c.routes[m.Code]; !ok {
+			return fmt.Errorf("client: push with unknown route code %d", m.Code)
+		}
+	}
+	select {
+	case c.pushes <- push{route: route, payload: m.Payload}:
+		return nil
+	case <-c.done:
+		return nil
+	}
+}
+
+func (c *Client) heartbeatLoop() {
+	defer c.wg.Done()
+	t := time.NewTicker(c.heartbeat)
+	defer t.Stop()
+	hb := wire.HeartbeatPacket()
+	for {
+		select {
+		case <-t.C:
+			if c.write(hb) != nil {
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// dispatchPushes runs push handlers one at a time, in arrival order.
+func (c *Client) dispatchPushes() {
+	defer c.wg.Done()
+	for {
+		select {
+		case p := <-c.pushes:
+			c.handlePush(p)
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *Client) handlePush(p push) {
+	c.mu.Lock()
+	h, ok := c.handlers[p.route]
+	raw := c.raw
+	c.mu.Unlock()
+	switch {
+	case ok:
+		c.callPushHandler(h, p)
+	case raw != nil:
+		raw(p.route, p.payload)
+	default:
+		c.log.Debug("push without handler", "route", p.route)
+	}
+}
+
+func (c *Client) callPushHandler(h pushHandler, p push) {
+	msg := h.route.NewRequest()
+	if err := c.ser.Unmarshal(p.payload, msg); err != nil {
+		c.log.Warn("push does not unmarshal", "route", p.route, "err", err)
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("push handler panicked", "route", p.route, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	h.route.HandlePush(context.Background(), h.handler, msg)
+}
+
+// RegisterPushHandler implements gamesrv.PushRegistrar: generated
+// RegisterXxxPushHandler functions call it.
+func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range desc.Routes {
+		r := &desc.Routes[i]
+		if r.Kind == gamesrv.KindPush && r.HandlePush != nil {
+			c.handlers[r.Name] = pushHandler{route: r, handler: handler}
+		}
+	}
+	return nil
+}
+
+// HandleRawPush sets a handler for pushes whose route has no registered
+// push handler; it receives the route and the serialized payload.
+func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
+	c.mu.Lock()
+	c.raw = f
+	c.mu.Unlock()
+}

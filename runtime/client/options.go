@@ -1,0 +1,70 @@
+package client
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// Options configures a [Client]. The zero value gives the defaults written
+// on each field.
+type Options struct {
+	// User is the application's handshake data, sent as the "user" JSON
+	// object (for example an auth token). Default: {}.
+	User any
+	// Sys is the "sys" object of the handshake. Default: platform "go",
+	// libVersion the gamesrv version.
+	Sys wire.HandshakeSys
+	// Logger receives the client's logs. Default: slog.Default().
+	Logger *slog.Logger
+	// DialTimeout bounds dialing and the handshake. Default 10 s.
+	DialTimeout time.Duration
+	// WriteTimeout bounds one write. Default 10 s.
+	WriteTimeout time.Duration
+	// MaxBodySize is the largest packet body accepted from the server.
+	// Default 16 MiB (the protocol's limit).
+	MaxBodySize int
+	// PushQueue is the number of received pushes waiting for their
+	// handlers; when full the client stops reading. Default 256.
+	PushQueue int
+	// DisableRouteCompression sends route strings even when the server's
+	// dictionary has a code for them.
+	DisableRouteCompression bool
+	// KCP configures kcp:// connections; it must match the server's.
+	KCP KCPOptions
+}
+
+// KCPOptions configures the KCP side of a kcp:// connection.
+type KCPOptions struct {
+	// Tuning sets the session parameters; see [kcp.Tuning].
+	Tuning kcp.Tuning
+	// Key enables AES encryption (16, 24 or 32 bytes), as on the server.
+	Key []byte
+	// DataShards and ParityShards enable forward error correction, as on
+	// the server.
+	DataShards, ParityShards int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Sys.Platform == "" && o.Sys.Type == "" {
+		o.Sys.Platform, o.Sys.LibVersion = "go", gamesrv.Version
+	}
+	o.DialTimeout = orDefault(o.DialTimeout, 10*time.Second)
+	o.WriteTimeout = orDefault(o.WriteTimeout, 10*time.Second)
+	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), wire.MaxBodyLen)
+	o.PushQueue = orDefault(o.PushQueue, 256)
+	return o
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

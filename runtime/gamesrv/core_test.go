@@ -1,0 +1,113 @@
+package gamesrv_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// mapSession is a fake session holding only data.
+type mapSession struct {
+	gamesrv.Session
+	data map[string]string
+}
+
+func (s *mapSession) Get(k string) (string, bool) { v, ok := s.data[k]; return v, ok }
+func (s *mapSession) Set(k, v string)             { s.data[k] = v }
+func (s *mapSession) Delete(k string)             { delete(s.data, k) }
+
+func TestKeys(t *testing.T) {
+	s := &mapSession{data: map[string]string{}}
+	level, name, vip := gamesrv.Int64Key("level"), gamesrv.StringKey("name"), gamesrv.BoolKey("vip")
+	level.Set(s, 42)
+	name.Set(s, "ann")
+	vip.Set(s, true)
+	if v, ok := level.Get(s); !ok || v != 42 {
+		t.Errorf("level %v %v", v, ok)
+	}
+	if v, _ := name.Get(s); v != "ann" {
+		t.Errorf("name %q", v)
+	}
+	if v, _ := vip.Get(s); !v {
+		t.Error("vip")
+	}
+	s.Set("level", "not a number")
+	if _, ok := level.Get(s); ok {
+		t.Error("an undecodable value reads as absent")
+	}
+	level.Delete(s)
+	if _, ok := level.Get(s); ok || level.Name() != "level" {
+		t.Error("delete")
+	}
+}
+
+func TestReplies(t *testing.T) {
+	boom := errors.New("boom")
+	got := gamesrv.Replies[*wrapperspb.Int32Value]([]gamesrv.Result{
+		{ServerID: "a", Response: wrapperspb.Int32(1)},
+		{ServerID: "b", Err: boom},
+	})
+	if got[0].Response.GetValue() != 1 || got[1].Err != boom || got[1].Response != nil || got[1].ServerID != "b" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestFuture(t *testing.T) {
+	f := gamesrv.Async(func() (int, error) { return 7, nil })
+	if v, err := f.Wait(context.Background()); v != 7 || err != nil {
+		t.Errorf("got %v %v", v, err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	slow := gamesrv.Async(func() (int, error) { <-release; return 0, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := slow.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestCallOptions(t *testing.T) {
+	o := gamesrv.NewCallOptions(gamesrv.ToServer("room-1"), gamesrv.WithKey("player-9"))
+	if o.ServerID != "room-1" || o.Key != "player-9" {
+		t.Errorf("got %+v", o)
+	}
+}
+
+func TestPushTargets(t *testing.T) {
+	if gamesrv.ToGroup("g").Group() != "g" || len(gamesrv.ToUIDs("a", "b").UIDs()) != 2 || gamesrv.ToSession(nil).Session() != nil {
+		t.Error("targets")
+	}
+}
+
+func TestSerializers(t *testing.T) {
+	for _, name := range []string{"protobuf", "json", ""} {
+		ser, err := gamesrv.SerializerByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ser.AppendMarshal([]byte("prefix"), wrapperspb.String("v"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out wrapperspb.StringValue
+		if err := ser.Unmarshal(b[len("prefix"):], &out); err != nil || !proto.Equal(&out, wrapperspb.String("v")) {
+			t.Errorf("%s round trip: %v %v", name, &out, err)
+		}
+	}
+	if _, err := gamesrv.SerializerByName("xml"); err == nil {
+		t.Error("unknown serializer accepted")
+	}
+}
+
+func TestRouteKindString(t *testing.T) {
+	for k, want := range map[gamesrv.RouteKind]string{gamesrv.KindRequest: "request", gamesrv.KindNotify: "notify", gamesrv.KindPush: "push", 0: "unknown"} {
+		if k.String() != want {
+			t.Errorf("%d: %q", k, k.String())
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package gamesrv_test
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// pitayaErrorVector is an entry of the protocol vectors' pitaya_error list.
+type pitayaErrorVector struct {
+	Name       string            `json:"name"`
+	ID         uint32            `json:"id"`
+	Code       string            `json:"code"`
+	Msg        string            `json:"msg"`
+	Metadata   map[string]string `json:"metadata"`
+	JSON       string            `json:"json"`
+	MessageHex string            `json:"message_hex"`
+	PacketHex  string            `json:"packet_hex"`
+}
+
+func loadErrorVectors(t *testing.T) []pitayaErrorVector {
+	b, err := os.ReadFile("../wire/testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		PitayaError []pitayaErrorVector `json:"pitaya_error"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.PitayaError
+}
+
+func TestErrorVectors(t *testing.T) {
+	for _, v := range loadErrorVectors(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			var ser gamesrv.Serializer = gamesrv.ProtobufSerializer{}
+			code, msg := v.Code, v.Msg
+			if v.JSON != "" {
+				ser = gamesrv.JSONSerializer{}
+				var je struct{ Code, Msg string }
+				_ = json.Unmarshal([]byte(v.JSON), &je)
+				code, msg = je.Code, je.Msg
+			}
+			e := gamesrv.NewError(gamesrv.Code(code), msg).WithMetadata(v.Metadata)
+			buf, err := wire.AppendHeader(nil, &wire.Header{Type: wire.MessageResponse, ID: v.ID, Error: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf, err = gamesrv.AppendErrorPayload(buf, ser, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := v.MessageHex
+			if want == "" {
+				want = v.PacketHex[8:] // the packet header is 4 bytes
+			}
+			if got := hex.EncodeToString(buf); got != want {
+				t.Errorf("encoded %s, want %s", got, want)
+			}
+			m, err := wire.DecodeMessage(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := gamesrv.DecodeErrorPayload(ser, m.Payload)
+			if err != nil || back.Code() != e.Code() || back.Message() != e.Message() || len(back.Metadata()) != len(e.Metadata()) {
+				t.Errorf("decoded %v, %v", back, err)
+			}
+		})
+	}
+}
+
+func TestDecodeErrorPayloadRejectsGarbage(t *testing.T) {
+	for _, b := range [][]byte{nil, {0xff}, []byte(`{"msg":"no code"}`)} {
+		for _, ser := range []gamesrv.Serializer{gamesrv.ProtobufSerializer{}, gamesrv.JSONSerializer{}} {
+			if _, err := gamesrv.DecodeErrorPayload(ser, b); err == nil {
+				t.Errorf("%s decoded %q", ser.Name(), b)
+			}
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"runtime/debug"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
+)
+
+// execute runs one job on the session's worker.
+func (srv *Server) execute(s *session, j *job) {
+	switch {
+	case j.kind == jobClosed:
+		s.runCloseHooks()
+	case j.kind == jobHandshake:
+		srv.validateHandshake(s)
+	case j.err != nil && j.kind == jobRequest:
+		s.respondError(j.id, j.err)
+	case j.err != nil:
+		srv.log.Debug("notify refused", "session", s.id, "code", j.err.Code(), "err", j.err.Message())
+	case j.kind == jobRequest:
+		srv.request(s, j)
+	default:
+		srv.notify(s, j)
+	}
+}
+
+func (srv *Server) request(s *session, j *job) {
+	ctx, cancel := srv.handlerContext()
+	resp, err := srv.invoke(ctx, s, j)
+	cancel()
+	if err != nil {
+		s.respondError(j.id, srv.clientError(err, s, j.r))
+		return
+	}
+	s.respond(j.id, resp)
+}
+
+func (srv *Server) notify(s *session, j *job) {
+	ctx, cancel := srv.handlerContext()
+	_, err := srv.invoke(ctx, s, j)
+	cancel()
+	if err != nil {
+		e := srv.clientError(err, s, j.r)
+		srv.log.Debug("notify failed", "session", s.id, "route", j.r.desc.Name, "code", e.Code(), "err", e.Message())
+	}
+}
+
+// handlerContext returns the context handlers run with: the server's, with
+// the request deadline when one is configured.
+func (srv *Server) handlerContext() (context.Context, context.CancelFunc) {
+	if srv.opts.RequestTimeout > 0 {
+		return context.WithTimeout(srv.ctx, srv.opts.RequestTimeout)
+	}
+	return srv.ctx, func() {}
+}
+
+// invoke runs the middleware and the handler, turning a panic into GS-500.
+func (srv *Server) invoke(ctx context.Context, s *session, j *job) (resp proto.Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			srv.log.Error("handler panicked", "session", s.id, "uid", s.UID(), "route", j.r.desc.Name,
+				"panic", p, "stack", string(debug.Stack()))
+			resp, err = nil, errInternal()
+		}
+	}()
+	if len(srv.opts.Before) == 0 && len(srv.opts.After) == 0 {
+		return j.r.desc.Handle(ctx, j.r.handler, s, j.req)
+	}
+	return srv.invokeWithMiddleware(ctx, s, j)
+}
+
+func (srv *Server) invokeWithMiddleware(ctx context.Context, s *session, j *job) (resp proto.Message, err error) {
+	c := &Call{Route: j.r.desc, Session: s, Request: j.req, ID: j.id}
+	for _, before := range srv.opts.Before {
+		if err = before(ctx, c); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		resp, err = j.r.desc.Handle(ctx, j.r.handler, s, j.req)
+	}
+	for _, after := range srv.opts.After {
+		resp, err = after(ctx, c, resp, err)
+	}
+	return resp, err
+}
+
+// clientError converts a handler error into what the client sees, logging
+// the detail of internal errors, which never reach the client.
+func (srv *Server) clientError(err error, s *session, r *route) *gamesrv.Error {
+	e := gamesrv.AsError(err)
+	if e.Code() == gamesrv.CodeInternal && e.Unwrap() != nil {
+		srv.log.Error("handler failed", "session", s.id, "uid", s.UID(), "route", r.desc.Name, "err", e.Unwrap())
+	}
+	return e
+}
+
+// respond answers a request with resp.
+func (s *session) respond(id uint32, resp proto.Message) {
+	pkt, err := s.srv.encodeData(&wire.Header{Type: wire.MessageResponse, ID: id}, resp)
+	if err != nil {
+		s.srv.log.Error("response does not encode", "session", s.id, "err", err)
+		s.respondError(id, errInternal())
+		return
+	}
+	_ = s.write(pkt)
+}
+
+// respondError answers a request with a coded error.
+func (s *session) respondError(id uint32, e *gamesrv.Error) {
+	pkt, err := s.srv.encodeError(id, e)
+	if err != nil {
+		s.srv.log.Error("error response does not encode", "session", s.id, "err", err)
+		return
+	}
+	_ = s.write(pkt)
+}
+
+// validateHandshake runs the handshake validators on the worker.
+func (srv *Server) validateHandshake(s *session) {
+	hs := s.Handshake()
+	for _, v := range srv.opts.HandshakeValidators {
+		var err error
+		ok := srv.safely("handshake validator", s, func() { err = v(srv.ctx, s, hs) })
+		if !ok || err != nil || s.state.Load() != stateValidating {
+			srv.log.Debug("handshake refused", "session", s.id, "err", err)
+			s.rejectHandshake()
+			return
+		}
+	}
+	s.acceptHandshake()
+}
+
+// safely runs f and reports whether it returned normally: a panic is
+// logged, not propagated.
+func (srv *Server) safely(what string, s *session, f func()) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			srv.log.Error(what+" panicked", "session", s.id, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+	return true
+}

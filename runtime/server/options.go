@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// Options configures a [Server]. The zero value gives the defaults written
+// on each field.
+type Options struct {
+	// Logger receives the server's logs. Default: slog.Default().
+	Logger *slog.Logger
+
+	// ServerID identifies this server; in a cluster it must be unique.
+	// Default: the server type followed by a random suffix.
+	ServerID string
+
+	// ServerType is the type of this server ("connector", "room"). Routes
+	// sent as "service.method" resolve in this type. Default: the server
+	// type of the first registered service.
+	ServerType string
+
+	// Heartbeat is the interval H announced to clients, rounded to whole
+	// seconds (at least 1 s). The server sends a heartbeat every H and
+	// closes a connection that sent nothing for 2H. Default 30 s.
+	Heartbeat time.Duration
+
+	// HandshakeTimeout closes a connection that has not completed the
+	// handshake (sent its HandshakeAck) in time. Default 10 s.
+	HandshakeTimeout time.Duration
+
+	// MaxBodySize is the largest packet body accepted, and the largest
+	// inflated size of a zlib-compressed payload. A larger declared length
+	// closes the connection before anything that size is buffered. Default
+	// 1 MiB.
+	MaxBodySize int
+
+	// MaxPendingBytes is the number of outbound bytes a connection may have
+	// waiting; beyond it the client is too slow and is disconnected.
+	// Default 4 MiB.
+	MaxPendingBytes int
+
+	// QueueSize is the number of requests and notifies of one session
+	// waiting to run. A request beyond it is answered GS-429 at once; a
+	// notify is dropped. Default 64.
+	QueueSize int
+
+	// RequestTimeout, if set, is the deadline of each handler's context; a
+	// handler that returns because of it answers GS-504. Default: none.
+	RequestTimeout time.Duration
+
+	// ShutdownTimeout bounds the graceful part of Serve's shutdown:
+	// finishing queued requests before the remaining sessions are kicked.
+	// Default 10 s.
+	ShutdownTimeout time.Duration
+
+	// Serializer encodes payloads; it is announced in the handshake.
+	// Default: gamesrv.ProtobufSerializer.
+	Serializer gamesrv.Serializer
+
+	// HandshakeValidators run, in order, on each client handshake before it
+	// is accepted, off the I/O loop. An error answers code 400 and closes
+	// the connection. A validator may Bind the session.
+	HandshakeValidators []HandshakeValidator
+
+	// DuplicateLogin says what happens when a session binds a uid that
+	// another session holds. Default: KickOld.
+	DuplicateLogin DuplicateLoginPolicy
+
+	// Before and After run around every handler; see [BeforeFunc] and
+	// [AfterFunc].
+	Before []BeforeFunc
+	// After hooks run in order after the handler, even when it or a Before
+	// hook failed.
+	After []AfterFunc
+
+	// KickReasons sends the reason of a kick as a JSON body
+	// ({"reason":"duplicate login"}). Off by default: Kick packets are
+	// empty, as every Pomelo client expects.
+	KickReasons bool
+
+	// CompressPushRoutes sends push routes as dictionary codes (and adds
+	// them to the handshake dictionary). Off by default: libpitaya cannot
+	// decode compressed push routes.
+	CompressPushRoutes bool
+}
+
+// HandshakeValidator checks a client's handshake, for example an auth token
+// in hs.User. It runs off the I/O loop and may block briefly.
+type HandshakeValidator func(ctx context.Context, s gamesrv.Session, hs *wire.HandshakeRequest) error
+
+// DuplicateLoginPolicy decides between two sessions binding the same uid.
+type DuplicateLoginPolicy uint8
+
+const (
+	// KickOld kicks the session that held the uid; the new one binds.
+	KickOld DuplicateLoginPolicy = iota
+	// RefuseNew keeps the old session; the new Bind fails with GS-401.
+	RefuseNew
+)
+
+const (
+	defaultHeartbeat        = 30 * time.Second
+	defaultHandshakeTimeout = 10 * time.Second
+	defaultMaxBodySize      = 1 << 20
+	defaultMaxPendingBytes  = 4 << 20
+	defaultQueueSize        = 64
+	defaultShutdownTimeout  = 10 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.Heartbeat = max(orDefault(o.Heartbeat, defaultHeartbeat).Round(time.Second), time.Second)
+	o.HandshakeTimeout = orDefault(o.HandshakeTimeout, defaultHandshakeTimeout)
+	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), defaultMaxBodySize)
+	o.MaxPendingBytes = orDefault(o.MaxPendingBytes, defaultMaxPendingBytes)
+	o.QueueSize = orDefault(o.QueueSize, defaultQueueSize)
+	o.ShutdownTimeout = orDefault(o.ShutdownTimeout, defaultShutdownTimeout)
+	if o.Serializer == nil {
+		o.Serializer = gamesrv.ProtobufSerializer{}
+	}
+	return o
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"io"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// OnPacket implements transport.Peer. It runs on the transport's I/O
+// goroutine: it decodes and queues, it never runs a handler. Any packet
+// counts as liveness.
+func (s *session) OnPacket(t wire.PacketType, body []byte) error {
+	s.lastRecv.Store(s.srv.now())
+	state := s.state.Load()
+	if state == stateClosed {
+		return nil // kicked or closing: ignore what is still in flight
+	}
+	switch t {
+	case wire.PacketHandshake:
+		return s.onHandshake(state, body)
+	case wire.PacketHandshakeAck:
+		s.state.CompareAndSwap(stateHandshaken, stateWorking) // accepted in any state
+		return nil
+	case wire.PacketHeartbeat:
+		return nil // liveness only: the server sends its own on a timer
+	case wire.PacketData:
+		if state != stateWorking {
+			return protocolError("data before handshake ack")
+		}
+		return s.onData(body)
+	}
+	return protocolError("unexpected " + t.String() + " packet")
+}
+
+// onHandshake decodes the client's handshake. Without validators it is
+// answered at once; otherwise the validators run on the session's worker.
+// A repeated handshake is ignored.
+func (s *session) onHandshake(state uint32, body []byte) error {
+	if state != stateStart {
+		return nil
+	}
+	hs, err := wire.DecodeHandshakeRequest(body)
+	if err != nil {
+		s.srv.log.Debug("bad handshake", "session", s.id, "err", err)
+		s.rejectHandshake()
+		return nil
+	}
+	s.mu.Lock()
+	s.hs = hs
+	s.mu.Unlock()
+	if len(s.srv.opts.HandshakeValidators) == 0 {
+		s.acceptHandshake()
+		return nil
+	}
+	s.state.Store(stateValidating)
+	s.enqueue(job{kind: jobHandshake}, true)
+	return nil
+}
+
+// acceptHandshake answers code 200; the client may then send its ack.
+func (s *session) acceptHandshake() {
+	if s.state.CompareAndSwap(stateStart, stateHandshaken) || s.state.CompareAndSwap(stateValidating, stateHandshaken) {
+		_ = s.conn.Write(s.srv.handshakeOK)
+	}
+}
+
+// rejectHandshake answers code 400 and closes.
+func (s *session) rejectHandshake() {
+	if s.state.Swap(stateClosed) != stateClosed {
+		_ = s.conn.Write(s.srv.handshakeBad)
+		_ = s.conn.Close()
+	}
+}
+
+// onData decodes a Data packet into a job: a decoded request for its
+// handler, or the coded error it must be answered with (queued too, so
+// that answers keep the arrival order).
+func (s *session) onData(body []byte) error {
+	m, err := wire.DecodeMessage(body)
+	if err != nil {
+		return err
+	}
+	if m.Type != wire.MessageRequest && m.Type != wire.MessageNotify {
+		return protocolError("client sent a " + m.Type.String())
+	}
+	r, err := s.srv.resolve(&m)
+	if err != nil {
+		return err
+	}
+	j := job{kind: jobRequest, id: m.ID, r: r}
+	if m.Type == wire.MessageNotify {
+		j.kind = jobNotify
+	}
+	if err := s.decodeInto(&j, &m); err != nil {
+		return err
+	}
+	return s.submit(j, &m)
+}
+
+// decodeInto fills j's request message, or j's error when the route or the
+// payload is bad. Only an oversized inflated payload is fatal.
+func (s *session) decodeInto(j *job, m *wire.Message) error {
+	switch {
+	case s.srv.stopping():
+		j.err = errShuttingDown()
+	case j.r == nil || !j.r.clientCallable():
+		j.err = errNotFound(string(m.Route))
+	case j.kind == jobRequest && j.r.desc.Kind == gamesrv.KindNotify:
+		j.err = errBadRequest("request sent to notify route " + j.r.desc.Name)
+	default:
+		return s.unmarshal(j, m)
+	}
+	return nil
+}
+
+func (s *session) unmarshal(j *job, m *wire.Message) error {
+	payload := m.Payload
+	if m.Zlib {
+		var err error
+		if payload, err = inflate(payload, s.srv.opts.MaxBodySize); err != nil {
+			if errors.Is(err, errInflatedTooLarge) {
+				return err
+			}
+			j.err = errBadRequest("payload does not inflate")
+			return nil
+		}
+	}
+	req := j.r.desc.NewRequest()
+	if err := s.srv.opts.Serializer.Unmarshal(payload, req); err != nil {
+		j.err = errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
+		return nil
+	}
+	j.req = req
+	return nil
+}
+
+// submit queues j. A full queue answers GS-429 at once (ahead of the
+// queued answers) or drops a notify.
+func (s *session) submit(j job, m *wire.Message) error {
+	if s.enqueue(j, false) {
+		return nil
+	}
+	if j.kind == jobNotify {
+		s.srv.log.Debug("notify dropped: queue full", "session", s.id, "route", routeName(j.r, m))
+		return nil
+	}
+	s.respondError(j.id, errQueueFull())
+	return nil
+}
+
+// resolve finds the route of a message. An unknown dictionary code is a
+// protocol error; an unknown route string yields nil (answered GS-404).
+func (srv *Server) resolve(m *wire.Message) (*route, error) {
+	if m.Compressed {
+		r := srv.reg.lookupCode(m.Code)
+		if r == nil {
+			return nil, protocolError("unknown route code")
+		}
+		return r, nil
+	}
+	return srv.reg.lookup(m.Route), nil
+}
+
+func routeName(r *route, m *wire.Message) string {
+	if r != nil {
+		return r.desc.Name
+	}
+	return string(m.Route)
+}
+
+const errInflatedTooLarge = protocolError("inflated payload over the maximum body size")
+
+// inflate decompresses a zlib payload, refusing to produce more than max
+// bytes (a zip bomb closes the connection).
+func inflate(b []byte, max int) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > max {
+		return nil, errInflatedTooLarge
+	}
+	return out, zr.Close()
+}

@@ -1,0 +1,293 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/transport"
+)
+
+// Server states.
+const (
+	srvNew int32 = iota
+	srvRunning
+	srvDraining
+	srvStopped
+)
+
+// Server is a gamesrv application server. Create it with [New], register
+// handlers with the generated RegisterXxxHandler functions, then run it
+// with [Server.Serve] (or [Server.Start] and [Server.Shutdown]).
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	id   string
+
+	regs []registration
+	reg  *registry
+
+	handshakeOK, handshakeBad []byte
+
+	state    atomic.Int32
+	nextID   atomic.Int64
+	sessions sessionMap
+	jobs     atomic.Int64  // queued or running jobs, for the drain
+	drained  chan struct{} // signalled when jobs reaches 0 while draining
+
+	uidMu sync.Mutex
+	uids  map[string]*session
+
+	groupMu sync.Mutex
+	groups  map[string]*Group
+
+	clock      atomic.Int64
+	wheel      *wheel
+	deadlines  deadlineQueue
+	timers     sync.WaitGroup
+	stopTimers chan struct{}
+
+	ctx       context.Context // handlers' base context, cancelled at the end of shutdown
+	cancel    context.CancelFunc
+	listeners []transport.Listener
+}
+
+var (
+	_ gamesrv.ServiceRegistrar = (*Server)(nil)
+	_ gamesrv.Pusher           = (*Server)(nil)
+	_ transport.Handler        = (*Server)(nil)
+)
+
+// New returns a server configured by opts.
+func New(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	srv := &Server{
+		opts:       opts,
+		log:        opts.Logger,
+		uids:       map[string]*session{},
+		groups:     map[string]*Group{},
+		drained:    make(chan struct{}, 1),
+		stopTimers: make(chan struct{}),
+	}
+	srv.ctx, srv.cancel = context.WithCancel(context.Background())
+	srv.deadlines.timeout = int64(opts.HandshakeTimeout)
+	srv.deadlines.log = func(id int64) { srv.log.Debug("handshake timeout", "session", id) }
+	return srv, nil
+}
+
+// ID returns the server id (set at Start when Options.ServerID is empty).
+func (srv *Server) ID() string { return srv.id }
+
+// RegisterService implements gamesrv.ServiceRegistrar. It must be called
+// before Start.
+func (srv *Server) RegisterService(desc *gamesrv.ServiceDesc, handler any) error {
+	if srv.state.Load() != srvNew {
+		return ErrServerStarted
+	}
+	if desc == nil || handler == nil {
+		return errors.New("gamesrv: RegisterService with a nil service or handler")
+	}
+	srv.regs = append(srv.regs, registration{desc: desc, handler: handler})
+	return nil
+}
+
+// Start builds the route table and starts the listeners. It returns once
+// they accept connections; [transport.Listener.Addr] then gives their
+// bound addresses.
+func (srv *Server) Start(listeners ...transport.Listener) error {
+	if !srv.state.CompareAndSwap(srvNew, srvRunning) {
+		return ErrServerStarted
+	}
+	if err := srv.prepare(); err != nil {
+		srv.state.Store(srvStopped)
+		return err
+	}
+	srv.startTimers()
+	for _, l := range listeners {
+		if err := l.Start(srv.transportConfig()); err != nil {
+			srv.stop(context.Background())
+			return err
+		}
+		srv.listeners = append(srv.listeners, l)
+		srv.log.Info("listening", "network", l.Network(), "addr", l.Addr().String(), "server", srv.id)
+	}
+	return nil
+}
+
+// prepare resolves the server's identity and builds what Start needs.
+func (srv *Server) prepare() error {
+	if srv.opts.ServerType == "" && len(srv.regs) > 0 {
+		srv.opts.ServerType = srv.regs[0].desc.ServerType
+	}
+	srv.id = srv.opts.ServerID
+	if srv.id == "" {
+		srv.id = srv.opts.ServerType + "-" + randomSuffix()
+	}
+	reg, err := buildRegistry(srv.regs, srv.opts.ServerType, srv.opts.CompressPushRoutes)
+	if err != nil {
+		return err
+	}
+	srv.reg = reg
+	srv.wheel = newWheel(srv.opts.Heartbeat)
+	return srv.handshakePackets()
+}
+
+func (srv *Server) startTimers() {
+	srv.timers.Add(1)
+	go srv.runTimers(time.Now())
+}
+
+func (srv *Server) transportConfig() transport.Config {
+	return transport.Config{
+		Handler:      srv,
+		MaxBody:      srv.opts.MaxBodySize,
+		MaxPending:   srv.opts.MaxPendingBytes,
+		IdleTimeout:  3 * srv.opts.Heartbeat,
+		WriteTimeout: 2 * srv.opts.Heartbeat,
+		Logger:       srv.log,
+	}
+}
+
+// Serve starts the listeners, runs until ctx is done, then shuts down
+// gracefully within Options.ShutdownTimeout. Typical use passes a context
+// from signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM).
+func (srv *Server) Serve(ctx context.Context, listeners ...transport.Listener) error {
+	if err := srv.Start(listeners...); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), srv.opts.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// Shutdown stops the server gracefully: new connections are refused and
+// new requests answered GS-503, the requests already queued finish until
+// ctx is done, the remaining sessions are kicked, then the listeners close
+// and handlers' contexts are cancelled.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	if !srv.state.CompareAndSwap(srvRunning, srvDraining) {
+		return ErrServerNotRunning
+	}
+	srv.log.Info("shutting down", "server", srv.id, "sessions", srv.sessions.len())
+	if err := srv.drain(ctx); err != nil {
+		srv.log.Warn("shutdown deadline reached with requests still running", "jobs", srv.jobs.Load())
+	}
+	srv.kickAll(ctx)
+	return srv.stop(ctx)
+}
+
+// drain waits until no job is queued or running.
+func (srv *Server) drain(ctx context.Context) error {
+	for srv.jobs.Load() > 0 {
+		select {
+		case <-srv.drained:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// jobDone counts a finished job and wakes the drain when it was the last.
+func (srv *Server) jobDone() {
+	if srv.jobs.Add(-1) == 0 && srv.stopping() {
+		select {
+		case srv.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// kickAll kicks every session and waits (at most until ctx is done) for
+// their connections to close, so the kicks are flushed.
+func (srv *Server) kickAll(ctx context.Context) {
+	for _, s := range srv.sessions.all() {
+		_ = s.Kick(ctx, "")
+	}
+	wait := time.NewTicker(10 * time.Millisecond)
+	defer wait.Stop()
+	for srv.sessions.len() > 0 {
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// stop closes the listeners, stops the timers and cancels handler contexts.
+func (srv *Server) stop(ctx context.Context) error {
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, l := range srv.listeners {
+		wg.Go(func() {
+			if err := l.Close(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s listener: %w", l.Network(), err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	srv.state.Store(srvStopped)
+	close(srv.stopTimers)
+	srv.timers.Wait()
+	srv.cancel()
+	return errors.Join(errs...)
+}
+
+// stopping reports whether the server is shutting down or stopped.
+func (srv *Server) stopping() bool { return srv.state.Load() >= srvDraining }
+
+// Open implements transport.Handler: a new connection becomes a session,
+// unless the server is shutting down.
+func (srv *Server) Open(c transport.Conn) transport.Peer {
+	if srv.stopping() {
+		return nil
+	}
+	now := srv.now()
+	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1)}
+	s.lastRecv.Store(now)
+	srv.sessions.add(s)
+	srv.wheel.add(s)
+	srv.deadlines.add(s, now)
+	return s
+}
+
+// forget removes a closed session from the server's indexes.
+func (srv *Server) forget(s *session, uid string) {
+	srv.sessions.remove(s)
+	srv.wheel.remove(s)
+	if uid != "" {
+		srv.unbind(s, uid)
+	}
+}
+
+// Sessions returns the number of open sessions.
+func (srv *Server) Sessions() int { return srv.sessions.len() }
+
+// Session returns the open session with the given id.
+func (srv *Server) Session(id int64) (gamesrv.Session, bool) {
+	s := srv.sessions.get(id)
+	return s, s != nil
+}
+
+func randomSuffix() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Ready reports whether the server is running and accepting work: false
+// before Start and from the moment shutdown begins (use it for readiness
+// probes).
+func (srv *Server) Ready() bool { return srv.state.Load() == srvRunning }

@@ -1,0 +1,208 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
+)
+
+// Connection states (PROTOCOL.md §2). stateValidating is Start with a
+// handshake being checked off the loop.
+const (
+	stateStart uint32 = iota
+	stateValidating
+	stateHandshaken
+	stateWorking
+	stateClosed
+)
+
+// session is one client connection: the transport's Peer and the handler's
+// gamesrv.Session. Fields that are not atomic are guarded by mu, except
+// those of the heartbeat wheel (guarded by the wheel) and the immutable
+// ones set at creation.
+type session struct {
+	srv      *Server
+	conn     transport.Conn
+	id       int64
+	state    atomic.Uint32
+	lastRecv atomic.Int64 // server clock at the last packet received
+
+	mu      sync.Mutex
+	uid     string
+	hs      *wire.HandshakeRequest
+	data    map[string]string
+	hooks   []func(gamesrv.Session)
+	groups  []*Group
+	queue   jobQueue
+	running bool // a goroutine is draining queue
+	done    bool // closed and cleaned up
+
+	wheelPrev, wheelNext *session
+	wheelSlot            int32
+}
+
+var _ gamesrv.Session = (*session)(nil)
+
+// ID implements gamesrv.Session.
+func (s *session) ID() int64 { return s.id }
+
+// UID implements gamesrv.Session.
+func (s *session) UID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uid
+}
+
+// FrontendID implements gamesrv.Session: this server's id.
+func (s *session) FrontendID() string { return s.srv.id }
+
+// RemoteAddr implements gamesrv.Session.
+func (s *session) RemoteAddr() string { return s.conn.RemoteAddr().String() }
+
+// Handshake implements gamesrv.Session.
+func (s *session) Handshake() *wire.HandshakeRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hs
+}
+
+// Get implements gamesrv.Session.
+func (s *session) Get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data[key]
+	return v, ok
+}
+
+// Set implements gamesrv.Session.
+func (s *session) Set(key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.data == nil {
+		s.data = make(map[string]string, 1)
+	}
+	s.data[key] = value
+}
+
+// Delete implements gamesrv.Session.
+func (s *session) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.data, key)
+}
+
+// Data returns a copy of the session's key-value data.
+func (s *session) Data() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.data)
+}
+
+// Bind implements gamesrv.Session.
+func (s *session) Bind(ctx context.Context, uid string) error {
+	return s.srv.bind(ctx, s, uid)
+}
+
+// Push implements gamesrv.Session.
+func (s *session) Push(_ context.Context, route string, msg proto.Message) error {
+	if err := s.pushable(); err != nil {
+		return err
+	}
+	pkt, err := s.srv.encodePush(route, msg)
+	if err != nil {
+		return err
+	}
+	return s.write(pkt)
+}
+
+// pushable reports why the session cannot receive pushes, if it cannot: a
+// client must receive nothing but the handshake response before its ack.
+func (s *session) pushable() error {
+	switch s.state.Load() {
+	case stateWorking:
+		return nil
+	case stateClosed:
+		return ErrSessionClosed
+	}
+	return ErrSessionNotReady
+}
+
+// Kick implements gamesrv.Session.
+func (s *session) Kick(_ context.Context, reason string) error {
+	if s.state.Swap(stateClosed) == stateClosed {
+		return ErrSessionClosed
+	}
+	if !s.srv.opts.KickReasons {
+		reason = ""
+	}
+	err := s.conn.Write(wire.KickPacket(reason))
+	_ = s.conn.Close()
+	return err
+}
+
+// Close implements gamesrv.Session.
+func (s *session) Close() error {
+	if s.state.Swap(stateClosed) == stateClosed {
+		return ErrSessionClosed
+	}
+	return s.conn.Close()
+}
+
+// OnClose implements gamesrv.Session.
+func (s *session) OnClose(f func(gamesrv.Session)) {
+	s.mu.Lock()
+	if !s.done {
+		s.hooks = append(s.hooks, f)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	f(s)
+}
+
+// write queues a packet, ignoring a connection that closed meanwhile.
+func (s *session) write(pkt []byte) error {
+	err := s.conn.Write(pkt)
+	if errors.Is(err, transport.ErrSlowConsumer) {
+		s.srv.log.Warn("slow consumer disconnected", "session", s.id, "uid", s.UID())
+	}
+	return err
+}
+
+// OnDisconnect implements transport.Peer: the connection is gone. Cleanup
+// runs here (on the I/O goroutine, without blocking); the close hooks run on
+// the session's worker after the requests already queued.
+func (s *session) OnDisconnect(err error) {
+	s.state.Store(stateClosed)
+	s.mu.Lock()
+	s.done = true
+	uid, groups, hooks := s.uid, s.groups, len(s.hooks) > 0
+	s.groups = nil
+	s.mu.Unlock()
+	s.srv.forget(s, uid)
+	for _, g := range groups {
+		g.remove(s)
+	}
+	if hooks {
+		s.enqueue(job{kind: jobClosed}, true)
+	}
+	s.srv.log.Debug("session closed", "session", s.id, "uid", uid, "reason", err)
+}
+
+// runCloseHooks runs the OnClose hooks once, on the worker.
+func (s *session) runCloseHooks() {
+	s.mu.Lock()
+	hooks := s.hooks
+	s.hooks = nil
+	s.mu.Unlock()
+	for _, f := range hooks {
+		s.srv.safely("close hook", s, func() { f(s) })
+	}
+}

@@ -1,0 +1,302 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gamesrv/gamesrv/internal/testkit"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func TestSlowConsumerDisconnected(t *testing.T) {
+	srv := startServer(t, server.Options{MaxPendingBytes: 64 << 10, QueueSize: 1024})
+	slow := testkit.DialRaw(t, srv.tcpAddr)
+	slow.Handshake(pomeloJSHandshake)
+	fast := testkit.DialRaw(t, srv.tcpAddr)
+	fast.Handshake(pomeloJSHandshake)
+
+	big := str(strings.Repeat("x", 32<<10))
+	var batch []byte
+	for i := 1; i <= 800; i++ { // 25 MiB of answers, more than the socket buffers hold
+		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i), Route: echoRoute}, big)
+	}
+	go func() { _, _ = slow.Conn().Write(batch) }() // and never read
+	testkit.Eventually(t, 10*time.Second, func() bool { return srv.Sessions() == 1 }, "the slow consumer to be dropped")
+	echo(t, fast, 1, "unaffected")
+}
+
+func TestQueueFull(t *testing.T) {
+	srv := startServer(t, server.Options{QueueSize: 2})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("block"))
+	<-srv.h.blocked
+	var batch []byte
+	for i, v := range []string{"a", "b", "c"} {
+		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 2), Route: echoRoute}, str(v))
+	}
+	c.Write(batch)
+	m := c.NextData(timeout) // 4 does not fit while 1 runs and 2, 3 wait
+	if m.ID != 4 || !m.Error {
+		t.Fatalf("got %+v, want GS-429 for request 4", m)
+	}
+	if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); e.Code() != gamesrv.CodeRateLimited {
+		t.Errorf("code %v", e)
+	}
+	close(srv.h.release)
+	for id := uint32(1); id <= 3; id++ {
+		if m := c.NextData(timeout); m.ID != id || m.Error {
+			t.Fatalf("got %+v, want the answer to %d", m, id)
+		}
+	}
+}
+
+func TestGracefulShutdownAnswersQueuedRequests(t *testing.T) {
+	srv := startServer(t, server.Options{})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	var batch []byte
+	for i, v := range []string{"block", "a", "b"} {
+		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 1), Route: echoRoute}, str(v))
+	}
+	c.Write(batch)
+	<-srv.h.blocked
+	testkit.Eventually(t, timeout, func() bool { return srv.Jobs() == 3 }, "the three requests to be queued")
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- srv.Shutdown(ctx)
+	}()
+	testkit.Eventually(t, timeout, func() bool { return !srv.Ready() }, "the shutdown to start")
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 4, Route: echoRoute}, str("late"))
+	close(srv.h.release)
+	for id := uint32(1); id <= 3; id++ {
+		if m := c.NextData(timeout); m.ID != id || m.Error {
+			t.Fatalf("got %+v, want the answer to %d", m, id)
+		}
+	}
+	// The late request is answered GS-503 if it was read before the queue
+	// drained; otherwise the kick comes first and it is never accepted.
+	typ, body := c.Next(timeout)
+	if typ == wire.PacketData {
+		if m, _ := wire.DecodeMessage(body); m.ID != 4 || !m.Error {
+			t.Fatalf("got %+v, want GS-503 for the request sent while draining", m)
+		}
+		typ, _ = c.Next(timeout)
+	}
+	if typ != wire.PacketKick {
+		t.Fatalf("got %s, want a kick", typ)
+	}
+	c.ExpectClosed(timeout)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if nc, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.tcpAddr, "tcp://"), time.Second); err == nil {
+		_ = nc.Close()
+		t.Error("a stopped server still accepts connections")
+	}
+}
+
+func TestShutdownDeadlineCancelsHandlers(t *testing.T) {
+	srv := startServer(t, server.Options{})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("block")) // never released
+	<-srv.h.blocked
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_ = srv.Shutdown(ctx)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %v with a 300ms deadline", d)
+	}
+}
+
+func TestKickAndCloseHooks(t *testing.T) {
+	srv := startServer(t, server.Options{KickReasons: true})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	echo(t, c, 1, "bind:ann")
+	s, ok := srv.SessionByUID("ann")
+	if !ok {
+		t.Fatal("no session bound to ann")
+	}
+	var hooked atomic.Int32
+	s.OnClose(func(gamesrv.Session) { hooked.Add(1) })
+	if err := s.Kick(context.Background(), "bye"); err != nil {
+		t.Fatal(err)
+	}
+	typ, body := c.Next(timeout)
+	if typ != wire.PacketKick || string(body) != `{"reason":"bye"}` {
+		t.Fatalf("got %s %q", typ, body)
+	}
+	c.ExpectClosed(timeout)
+	testkit.Eventually(t, timeout, func() bool { return hooked.Load() == 1 }, "the close hook")
+	if _, ok := srv.SessionByUID("ann"); ok {
+		t.Error("uid still bound after close")
+	}
+	if err := s.Push(context.Background(), pushRoute, wrapperspb.String("x")); !errors.Is(err, server.ErrSessionClosed) {
+		t.Errorf("push to a closed session: %v", err)
+	}
+	late := make(chan struct{})
+	s.OnClose(func(gamesrv.Session) { close(late) })
+	<-late // a hook added after the close runs at once
+}
+
+func TestDuplicateLoginPolicies(t *testing.T) {
+	t.Run("kick old", func(t *testing.T) {
+		srv := startServer(t, server.Options{})
+		first := testkit.DialRaw(t, srv.tcpAddr)
+		first.Handshake(pomeloJSHandshake)
+		echo(t, first, 1, "bind:ann")
+		second := testkit.DialRaw(t, srv.tcpAddr)
+		second.Handshake(pomeloJSHandshake)
+		echo(t, second, 1, "bind:ann")
+		if typ, body := first.Next(timeout); typ != wire.PacketKick || len(body) != 0 {
+			t.Fatalf("first got %s %q, want an empty kick", typ, body)
+		}
+		first.ExpectClosed(timeout)
+		echo(t, second, 2, "still here")
+	})
+	t.Run("refuse new", func(t *testing.T) {
+		srv := startServer(t, server.Options{DuplicateLogin: server.RefuseNew})
+		first := testkit.DialRaw(t, srv.tcpAddr)
+		first.Handshake(pomeloJSHandshake)
+		echo(t, first, 1, "bind:ann")
+		second := testkit.DialRaw(t, srv.tcpAddr)
+		second.Handshake(pomeloJSHandshake)
+		second.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("bind:ann"))
+		m := second.NextData(timeout)
+		if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); !m.Error || e.Code() != gamesrv.CodeUnauthenticated {
+			t.Fatalf("got %+v, want GS-401", m)
+		}
+		echo(t, first, 2, "first keeps playing")
+	})
+}
+
+func TestGroupBroadcastAndLeaveOnClose(t *testing.T) {
+	srv := startServer(t, server.Options{})
+	var conns []*testkit.RawConn
+	for _, uid := range []string{"a", "b", "c"} {
+		c := testkit.DialRaw(t, srv.tcpAddr)
+		c.Handshake(pomeloJSHandshake)
+		echo(t, c, 1, "bind:"+uid)
+		s, _ := srv.SessionByUID(uid)
+		if err := srv.Group("room").Add(s); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	if err := srv.Push(context.Background(), gamesrv.ToGroup("room"), pushRoute, wrapperspb.String("all")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range conns {
+		if m := c.NextData(timeout); m.Type != wire.MessagePush || unstr(t, m.Payload) != "all" {
+			t.Fatalf("got %+v", m)
+		}
+	}
+	_ = conns[0].Conn().Close()
+	testkit.Eventually(t, timeout, func() bool { return srv.Group("room").Len() == 2 }, "the closed member to leave")
+	if err := srv.Push(context.Background(), gamesrv.ToUIDs("b", "nobody"), pushRoute, wrapperspb.String("b only")); err != nil {
+		t.Fatal(err)
+	}
+	if m := conns[1].NextData(timeout); unstr(t, m.Payload) != "b only" {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestMiddleware(t *testing.T) {
+	var calls atomic.Int32
+	srv := startServer(t, server.Options{
+		Before: []server.BeforeFunc{
+			server.RequireUID(echoRoute),
+			func(_ context.Context, c *server.Call) error {
+				if v, ok := c.Request.(*wrapperspb.StringValue); ok && v.GetValue() == "forbidden" {
+					return gamesrv.NewError("APP-FORBIDDEN", "no")
+				}
+				return nil
+			},
+		},
+		After: []server.AfterFunc{func(_ context.Context, c *server.Call, resp proto.Message, err error) (proto.Message, error) {
+			calls.Add(1)
+			if v, ok := resp.(*wrapperspb.StringValue); ok && v.GetValue() == "replace" {
+				return wrapperspb.String("replaced"), nil
+			}
+			return resp, err
+		}},
+	})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	echo(t, c, 1, "public route") // echo is listed as public in RequireUID
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: echoRoute}, str("replace"))
+	if m := c.NextData(timeout); unstr(t, m.Payload) != "replaced" {
+		t.Errorf("after hook did not replace: %+v", m)
+	}
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 3, Route: echoRoute}, str("forbidden"))
+	m := c.NextData(timeout)
+	if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); !m.Error || e.Code() != "APP-FORBIDDEN" {
+		t.Errorf("before hook did not reject: %+v", m)
+	}
+	c.SendMessage(&wire.Header{Type: wire.MessageNotify, Route: sayRoute}, str("needs login"))
+	echo(t, c, 4, "barrier") // the notify ran (and was refused) before this answer
+	if calls.Load() != 5 {
+		t.Errorf("after hooks ran %d times, want 5", calls.Load())
+	}
+	select {
+	case v := <-srv.h.said:
+		t.Errorf("RequireUID let an anonymous notify through: %q", v)
+	default:
+	}
+}
+
+func TestJSONSerializer(t *testing.T) {
+	srv := startServer(t, server.Options{Serializer: gamesrv.JSONSerializer{}})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	if resp := c.Handshake(pomeloJSHandshake); resp.Sys.Serializer != "json" {
+		t.Fatalf("serializer %q", resp.Sys.Serializer)
+	}
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, []byte(`"hello"`))
+	if m := c.NextData(timeout); string(m.Payload) != `"hello"` {
+		t.Errorf("got %q", m.Payload)
+	}
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: "x.y.z"}, nil)
+	m := c.NextData(timeout)
+	if !m.Error || !strings.HasPrefix(string(m.Payload), `{"code":"GS-404","msg":`) {
+		t.Errorf("got %q", m.Payload)
+	}
+}
+
+func TestRegisterAfterStart(t *testing.T) {
+	srv := startServer(t, server.Options{})
+	if err := srv.RegisterService(&echoDesc, newEchoHandler()); !errors.Is(err, server.ErrServerStarted) {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestDuplicateRouteRefused(t *testing.T) {
+	srv, _ := server.New(server.Options{Logger: quietLogger(t)})
+	_ = srv.RegisterService(&echoDesc, newEchoHandler())
+	_ = srv.RegisterService(&echoDesc, newEchoHandler())
+	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "registered twice") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestKCPSessionsTimeOut(t *testing.T) {
+	srv := startServer(t, server.Options{Heartbeat: time.Second})
+	c := testkit.DialRaw(t, srv.kcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	echo(t, c, 1, "over kcp")
+	_ = c.Conn().Close() // KCP sends nothing: only the heartbeat check notices
+	testkit.Eventually(t, 5*time.Second, func() bool { return srv.Sessions() == 0 }, "the vanished KCP peer to be dropped")
+}

@@ -1,0 +1,90 @@
+package transport
+
+import "sync"
+
+// Queue is the outbound queue of one connection: many writers push whole
+// packets, one flusher takes them in batches. It bounds the bytes waiting
+// and remembers a pending close, so that Close sends what was queued first.
+// The zero value is an empty queue.
+type Queue struct {
+	mu        sync.Mutex
+	bufs      [][]byte
+	bytes     int
+	scheduled bool // a flush is pending: writers need not wake the flusher
+	closing   bool // close after the next flush
+	closed    bool // no more writes
+}
+
+// Push queues p. schedule is true when the caller must wake the flusher.
+// It fails with ErrClosed after Close, and with ErrSlowConsumer when the
+// queued bytes would exceed limit (limit <= 0: no limit); the queue is then
+// closed and schedule is true so the flusher closes the connection.
+func (q *Queue) Push(p []byte, limit int) (schedule bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false, ErrClosed
+	}
+	if limit > 0 && q.bytes+len(p) > limit {
+		q.closed, q.closing = true, true
+		return q.schedule(), ErrSlowConsumer
+	}
+	q.bufs = append(q.bufs, p)
+	q.bytes += len(p)
+	return q.schedule(), nil
+}
+
+// schedule marks a flush as pending and reports whether it was not already.
+func (q *Queue) schedule() bool {
+	if q.scheduled {
+		return false
+	}
+	q.scheduled = true
+	return true
+}
+
+// Close refuses further writes and asks the flusher to close the connection
+// after sending what is queued. schedule is true when the caller must wake
+// the flusher.
+func (q *Queue) Close() (schedule bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closing {
+		return false
+	}
+	q.closed, q.closing = true, true
+	return q.schedule()
+}
+
+// Take returns the queued packets (nil if none) and whether the connection
+// must be closed once they are sent. The caller hands the slice back with
+// Recycle when done with it.
+func (q *Queue) Take() (bufs [][]byte, closing bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	bufs, q.bufs = q.bufs, nil
+	q.bytes = 0
+	q.scheduled = false
+	return bufs, q.closing
+}
+
+// Recycle gives back a slice returned by Take, dropping its references to
+// the packets. A small slice is kept for the next batch.
+func (q *Queue) Recycle(bufs [][]byte) {
+	clear(bufs)
+	if cap(bufs) > 16 {
+		return
+	}
+	q.mu.Lock()
+	if q.bufs == nil {
+		q.bufs = bufs[:0]
+	}
+	q.mu.Unlock()
+}
+
+// Len returns the number of bytes queued.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
+}

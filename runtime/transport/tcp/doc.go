@@ -1,0 +1,8 @@
+// Package tcp is the TCP transport for game clients, on gnet event loops.
+//
+// Every complete packet in a read is handed to the session layer inside the
+// event-loop callback (no copy, no goroutine); writes from any goroutine go
+// through a bounded per-connection queue that the loop flushes with one
+// writev. A connection whose queued plus unsent bytes exceed the limit is
+// closed as a slow consumer.
+package tcp

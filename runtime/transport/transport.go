@@ -1,0 +1,91 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// Errors returned by [Conn.Write].
+var (
+	// ErrClosed: the connection is closed or closing.
+	ErrClosed = errors.New("transport: connection closed")
+	// ErrSlowConsumer: the peer does not read fast enough; the connection
+	// has been closed.
+	ErrSlowConsumer = errors.New("transport: slow consumer: outbound bytes over limit")
+)
+
+// Conn is the transport side of one client connection, as the session layer
+// uses it. All methods are safe for concurrent use.
+type Conn interface {
+	// Write queues p, one or more whole packets, for sending. The transport
+	// takes ownership of p: the caller must not modify it afterwards (the
+	// same bytes may be written to many connections). Write never blocks.
+	// It returns ErrClosed after Close, and ErrSlowConsumer (closing the
+	// connection) when the bytes queued for this connection exceed the
+	// configured limit.
+	Write(p []byte) error
+	// Close sends what is already queued, as far as the peer accepts it,
+	// then closes the connection. It is idempotent.
+	Close() error
+	// RemoteAddr returns the peer's address.
+	RemoteAddr() net.Addr
+}
+
+// Peer is the session layer's side of one connection. The transport calls
+// OnPacket from one goroutine at a time (an event loop or the connection's
+// reader), so OnPacket must not block.
+type Peer interface {
+	// OnPacket handles one complete packet. body is valid only during the
+	// call. A non-nil error closes the connection.
+	OnPacket(t wire.PacketType, body []byte) error
+	// OnDisconnect is called exactly once, after the connection closed. err is
+	// the reason, or nil for a Close.
+	OnDisconnect(err error)
+}
+
+// Handler accepts connections on behalf of the server.
+type Handler interface {
+	// Open is called for each new connection and returns its Peer, or nil
+	// to refuse it (the transport then closes it).
+	Open(c Conn) Peer
+}
+
+// Config is what the server gives every listener it starts.
+type Config struct {
+	// Handler receives the connections.
+	Handler Handler
+	// MaxBody is the largest packet body accepted; a larger declared length
+	// closes the connection before its body is buffered.
+	MaxBody int
+	// MaxPending is the number of outbound bytes a connection may have
+	// queued before it is closed as a slow consumer.
+	MaxPending int
+	// IdleTimeout closes a connection that received nothing for that long
+	// (transports with read deadlines; others rely on the server's
+	// heartbeat check).
+	IdleTimeout time.Duration
+	// WriteTimeout bounds one write to the socket on transports with write
+	// deadlines.
+	WriteTimeout time.Duration
+	// Logger receives transport errors.
+	Logger *slog.Logger
+}
+
+// Listener is a client-facing transport.
+type Listener interface {
+	// Network names the transport in logs and metrics: "tcp", "kcp"...
+	Network() string
+	// Start binds and starts accepting connections; it returns once the
+	// listener accepts connections.
+	Start(cfg Config) error
+	// Addr returns the bound address; valid after Start.
+	Addr() net.Addr
+	// Close stops accepting and closes every connection. It returns when
+	// the listener's goroutines have ended or ctx is done.
+	Close(ctx context.Context) error
+}
