@@ -1,0 +1,97 @@
+package transport
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// recorder is a Handler and Peer that hands what happens to the test.
+type recorder struct {
+	opened  chan Conn
+	packets chan string
+	closed  chan error
+}
+
+func (r *recorder) Open(c Conn) Peer { r.opened <- c; return r }
+
+func (r *recorder) OnPacket(t wire.PacketType, body []byte) error {
+	r.packets <- t.String() + ":" + string(body)
+	return nil
+}
+
+func (r *recorder) OnDisconnect(err error) { r.closed <- err }
+
+func serveStream(t *testing.T, cfg Config) (*recorder, net.Conn) {
+	t.Helper()
+	rec := &recorder{opened: make(chan Conn, 1), packets: make(chan string, 16), closed: make(chan error, 1)}
+	cfg.Handler = rec
+	server, peer := net.Pipe()
+	go ServeConn(server, &cfg)
+	t.Cleanup(func() { _ = peer.Close() })
+	return rec, peer
+}
+
+func TestServeConnSplitsPackets(t *testing.T) {
+	rec, peer := serveStream(t, Config{MaxBody: 1 << 10})
+	var stream []byte
+	for _, body := range []string{"one", "", "three"} {
+		stream, _ = wire.AppendPacket(stream, wire.PacketData, []byte(body))
+	}
+	go func() {
+		for _, b := range stream { // one byte per write: packets span reads
+			if _, err := peer.Write([]byte{b}); err != nil {
+				return
+			}
+		}
+	}()
+	for _, want := range []string{"data:one", "data:", "data:three"} {
+		select {
+		case got := <-rec.packets:
+			if got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("packet %q missing", want)
+		}
+	}
+}
+
+func TestServeConnOversizedCloses(t *testing.T) {
+	rec, peer := serveStream(t, Config{MaxBody: 16})
+	go func() { _, _ = peer.Write([]byte{byte(wire.PacketData), 0, 1, 0}) }() // 256 bytes declared
+	select {
+	case err := <-rec.closed:
+		if err == nil {
+			t.Error("closed without an error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not closed")
+	}
+}
+
+func TestServeConnCloseFlushes(t *testing.T) {
+	rec, peer := serveStream(t, Config{MaxBody: 16})
+	conn := <-rec.opened
+	_ = conn.Write(wire.HeartbeatPacket())
+	_ = conn.Write(wire.KickPacket(""))
+	_ = conn.Close()
+	buf := make([]byte, 8)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n := 0
+	for n < 8 {
+		m, err := peer.Read(buf[n:])
+		if err != nil {
+			t.Fatalf("read after %d bytes: %v", n, err)
+		}
+		n += m
+	}
+	if buf[0] != byte(wire.PacketHeartbeat) || buf[4] != byte(wire.PacketKick) {
+		t.Errorf("got % x", buf)
+	}
+	if err := <-rec.closed; err != nil {
+		t.Errorf("a requested close reports %v", err)
+	}
+}
