@@ -315,7 +315,9 @@ func TestCloseFailsPendingRequests(t *testing.T) {
 	})
 	c := dial(t, addr)
 	errc := make(chan error, 1)
-	go func() { errc <- c.Request(context.Background(), "a.b.c", wrapperspb.String("x"), new(wrapperspb.StringValue)) }()
+	go func() {
+		errc <- c.Request(context.Background(), "a.b.c", wrapperspb.String("x"), new(wrapperspb.StringValue))
+	}()
 	_ = c.Close()
 	if err := <-errc; !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("got %v", err)
