@@ -4,18 +4,15 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	commonv1 "github.com/gamesrv/gamesrv/protoc-gen-gamesrv/testdata/gen/common/v1"
 	gamev1 "github.com/gamesrv/gamesrv/protoc-gen-gamesrv/testdata/gen/game/v1"
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
-	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 )
 
 // TestFixtureThroughRuntime runs the committed generated fixture through
@@ -23,7 +20,7 @@ import (
 func TestFixtureThroughRuntime(t *testing.T) {
 	sayers := make(chan gamesrv.Session, 1)
 	srv, err := server.New(server.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: testkit.Logger(t),
 		Before: []server.BeforeFunc{func(_ context.Context, c *server.Call) error {
 			if c.Route.Name == gamev1.RoomServiceSayRoute {
 				sayers <- c.Session
@@ -38,16 +35,8 @@ func TestFixtureThroughRuntime(t *testing.T) {
 	if err := gamev1.RegisterRoomServiceHandler(srv, h); err != nil {
 		t.Fatal(err)
 	}
-	tl, kl := tcp.New("127.0.0.1:0", tcp.Options{}), kcp.New("127.0.0.1:0", kcp.Options{})
-	if err := srv.Start(tl, kl); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	for _, addr := range []string{"tcp://" + tl.Addr().String(), "kcp://" + kl.Addr().String()} {
+	tcpAddr, kcpAddr := testkit.Serve(t, srv)
+	for _, addr := range []string{tcpAddr, kcpAddr} {
 		t.Run(addr[:3], func(t *testing.T) { exerciseFixture(t, srv, sayers, addr) })
 	}
 }

@@ -3,16 +3,13 @@ package server_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
-	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -122,19 +119,7 @@ type testServer struct {
 	kcpAddr string
 }
 
-func quietLogger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
+func quietLogger(t testing.TB) *slog.Logger { return testkit.Logger(t) }
 
 // startServer starts a server on loopback port 0 and shuts it down when
 // the test ends.
@@ -151,17 +136,8 @@ func startServer(t testing.TB, opts server.Options) *testServer {
 	if err := srv.RegisterService(&echoDesc, h); err != nil {
 		t.Fatal(err)
 	}
-	tl := tcp.New("127.0.0.1:0", tcp.Options{EventLoops: 2})
-	kl := kcp.New("127.0.0.1:0", kcp.Options{})
-	if err := srv.Start(tl, kl); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return &testServer{Server: srv, h: h, tcpAddr: "tcp://" + tl.Addr().String(), kcpAddr: "kcp://" + kl.Addr().String()}
+	tcpAddr, kcpAddr := testkit.Serve(t, srv)
+	return &testServer{Server: srv, h: h, tcpAddr: tcpAddr, kcpAddr: kcpAddr}
 }
 
 func str(v string) []byte {

@@ -3,8 +3,6 @@ package chatserver_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -15,30 +13,20 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
-	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 )
 
 // startChat runs the chat server on TCP and KCP and returns both addresses.
 func startChat(t *testing.T) map[string]string {
 	t.Helper()
-	srv, err := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Second})
+	srv, err := server.New(server.Options{Logger: testkit.Logger(t), Heartbeat: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chatserver.Register(srv); err != nil {
 		t.Fatal(err)
 	}
-	tl, kl := tcp.New("127.0.0.1:0", tcp.Options{}), kcp.New("127.0.0.1:0", kcp.Options{})
-	if err := srv.Start(tl, kl); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return map[string]string{"tcp": "tcp://" + tl.Addr().String(), "kcp": "kcp://" + kl.Addr().String()}
+	tcpAddr, kcpAddr := testkit.Serve(t, srv)
+	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}
 }
 
 // player is a connected client with its typed stub and the pushes it got.
