@@ -6,11 +6,15 @@ BUF         := $(BIN)/buf
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 
-.PHONY: demo run test generate check-generated lint-proto fuzz bench build clean
+.PHONY: demo cluster-demo run test generate check-generated lint-proto fuzz bench build clean
 
 ## demo: build the chat example, run bots over TCP and KCP against it, print a summary
 demo: $(BIN)/chat-server
 	go run ./examples/chat/demo -server $(BIN)/chat-server
+
+## cluster-demo: build the cluster example (a connector, two room servers), run bots through it, SIGKILL a room server mid-run, check the fallout
+cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
+	go run ./examples/cluster/demo -connector $(BIN)/cluster-connector -room $(BIN)/cluster-room
 
 ## run: the chat server in the foreground (TCP 127.0.0.1:3250, KCP 127.0.0.1:3251)
 run:
@@ -32,6 +36,12 @@ $(BIN)/chat-server: FORCE
 $(BIN)/chat-bot: FORCE
 	go build -o $@ ./examples/chat/bot
 
+$(BIN)/cluster-connector: FORCE
+	go build -o $@ ./examples/cluster/connector
+
+$(BIN)/cluster-room: FORCE
+	go build -o $@ ./examples/cluster/room
+
 FORCE:
 
 ## generate: regenerate the Go code of every .proto with buf (protoc-gen-go and protoc-gen-gamesrv)
@@ -52,9 +62,10 @@ lint-proto: $(BUF)
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
-	@for target in FuzzSplitPacket FuzzDecodeMessage FuzzDecodeHandshakeRequest; do \
-		echo "== $$target"; \
-		go test ./runtime/wire -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
+		cluster:FuzzReadFrame cluster:FuzzMetaDecode; do \
+		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
+		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
 ## bench: codec and dispatch benchmarks

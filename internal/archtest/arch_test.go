@@ -39,7 +39,7 @@ func TestClientsDoNotLinkServerStack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	for _, pkg := range []string{"../../runtime/client", "../../examples/chat/bot", "../../examples/chat/gen/chat/v1"} {
+	for _, pkg := range []string{"../../runtime/client", "../../examples/chat/bot", "../../examples/chat/gen/chat/v1", "../../examples/cluster/clusterbot"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list %s: %v\n%s", pkg, err, out)

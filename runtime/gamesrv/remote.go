@@ -61,8 +61,13 @@ type CallOption interface {
 type CallOptions struct {
 	// ServerID, if set, sends the call to exactly that server.
 	ServerID string
-	// Key, if set, is the sticky key for key-based selection policies.
+	// Key is the key of sticky selection. Setting it without a policy
+	// selects PolicySticky.
 	Key string
+	// Policy selects the server among those of the route's type.
+	Policy Policy
+	// Router, if set, selects the server instead of Policy.
+	Router Router
 }
 
 // NewCallOptions applies opts in order.
@@ -83,10 +88,90 @@ func ToServer(id string) CallOption {
 	return callOptionFunc(func(o *CallOptions) { o.ServerID = id })
 }
 
-// WithKey sets the key used by sticky selection: calls with the same key go
-// to the same server while the set of servers does not change.
+// WithKey selects the server by rendezvous hashing of key (PolicySticky):
+// calls with the same key go to the same server while the set of servers of
+// the type does not change, and only the keys of a server that leaves move.
 func WithKey(key string) CallOption {
-	return callOptionFunc(func(o *CallOptions) { o.Key = key })
+	return callOptionFunc(func(o *CallOptions) {
+		o.Key = key
+		if o.Policy == PolicyDefault {
+			o.Policy = PolicySticky
+		}
+	})
+}
+
+// WithPolicy selects the server with p.
+func WithPolicy(p Policy) CallOption {
+	return callOptionFunc(func(o *CallOptions) { o.Policy = p })
+}
+
+// WithRouter selects the server with a custom function.
+func WithRouter(r Router) CallOption {
+	return callOptionFunc(func(o *CallOptions) { o.Router = r })
+}
+
+// Policy chooses one server among the servers of a type.
+type Policy uint8
+
+// Selection policies.
+const (
+	// PolicyDefault uses the cluster's configured policy for the type
+	// (round robin unless configured otherwise).
+	PolicyDefault Policy = iota
+	// PolicyRandom picks uniformly at random.
+	PolicyRandom
+	// PolicyRoundRobin cycles through the servers.
+	PolicyRoundRobin
+	// PolicyWeighted picks at random in proportion to the servers' weights.
+	PolicyWeighted
+	// PolicySticky picks by rendezvous hashing of the call's key.
+	PolicySticky
+)
+
+// String returns the policy's name.
+func (p Policy) String() string {
+	switch p {
+	case PolicyDefault:
+		return "default"
+	case PolicyRandom:
+		return "random"
+	case PolicyRoundRobin:
+		return "round-robin"
+	case PolicyWeighted:
+		return "weighted"
+	case PolicySticky:
+		return "sticky"
+	}
+	return "unknown"
+}
+
+// ServerInfo describes a server that a [Router] may choose.
+type ServerInfo struct {
+	// ID is the server id.
+	ID string
+	// Type is the server type.
+	Type string
+	// Weight is the server's weight (at least 1).
+	Weight int
+	// Frontend is true for servers that hold client connections.
+	Frontend bool
+	// Version is the application version the server announces.
+	Version string
+}
+
+// Router chooses the server of a call among candidates (never empty) and
+// returns its id. key is the call's key, if any.
+type Router func(ctx context.Context, route, key string, candidates []ServerInfo) (string, error)
+
+// ServerKey returns the session-data key that pins a session to one server
+// of serverType: while it holds the id of a live server, the frontend
+// forwards the session's requests for that type there. A backend handler
+// pins a player to itself after it joined a room there. When the pinned
+// server cannot be reached (its link broke, it cannot be dialled, or it
+// left the cluster) the request fails with GS-503 and the pin is cleared,
+// so the next request goes to a live server.
+func ServerKey(serverType string) Key[string] {
+	return StringKey("gamesrv.server." + serverType)
 }
 
 // Future is the pending result of an asynchronous call.

@@ -20,6 +20,8 @@ func (srv *Server) execute(s *session, j *job) {
 		s.respondError(j.id, j.err)
 	case j.err != nil:
 		srv.log.Debug("notify refused", "session", s.id, "code", j.err.Code(), "err", j.err.Message())
+	case j.forward != "":
+		srv.forward(s, j)
 	case j.kind == jobRequest:
 		srv.request(s, j)
 	default:
@@ -29,10 +31,10 @@ func (srv *Server) execute(s *session, j *job) {
 
 func (srv *Server) request(s *session, j *job) {
 	ctx, cancel := srv.handlerContext()
-	resp, err := srv.invoke(ctx, s, j)
+	resp, err := srv.invoke(ctx, s, j.r, j.id, j.req)
 	cancel()
 	if err != nil {
-		s.respondError(j.id, srv.clientError(err, s, j.r))
+		s.respondError(j.id, srv.clientError(err, s, j.r.desc.Name))
 		return
 	}
 	s.respond(j.id, resp)
@@ -40,11 +42,16 @@ func (srv *Server) request(s *session, j *job) {
 
 func (srv *Server) notify(s *session, j *job) {
 	ctx, cancel := srv.handlerContext()
-	_, err := srv.invoke(ctx, s, j)
+	_, err := srv.invoke(ctx, s, j.r, 0, j.req)
 	cancel()
+	srv.notifyFailed(s, j.r.desc.Name, err)
+}
+
+// notifyFailed logs the error of a notify: nobody waits for it.
+func (srv *Server) notifyFailed(s gamesrv.Session, route string, err error) {
 	if err != nil {
-		e := srv.clientError(err, s, j.r)
-		srv.log.Debug("notify failed", "session", s.id, "route", j.r.desc.Name, "code", e.Code(), "err", e.Message())
+		e := srv.clientError(err, s, route)
+		srv.log.Debug("notify failed", "session", s.ID(), "route", route, "code", e.Code(), "err", e.Message())
 	}
 }
 
@@ -58,29 +65,29 @@ func (srv *Server) handlerContext() (context.Context, context.CancelFunc) {
 }
 
 // invoke runs the middleware and the handler, turning a panic into GS-500.
-func (srv *Server) invoke(ctx context.Context, s *session, j *job) (resp proto.Message, err error) {
+// s is nil for a call from another server.
+func (srv *Server) invoke(ctx context.Context, s gamesrv.Session, r *route, id uint32, req proto.Message) (resp proto.Message, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			srv.log.Error("handler panicked", "session", s.id, "uid", s.UID(), "route", j.r.desc.Name,
-				"panic", p, "stack", string(debug.Stack()))
+			srv.log.Error("handler panicked", append(sessionAttrs(s), "route", r.desc.Name,
+				"panic", p, "stack", string(debug.Stack()))...)
 			resp, err = nil, errInternal()
 		}
 	}()
 	if len(srv.opts.Before) == 0 && len(srv.opts.After) == 0 {
-		return j.r.desc.Handle(ctx, j.r.handler, s, j.req)
+		return r.desc.Handle(ctx, r.handler, s, req)
 	}
-	return srv.invokeWithMiddleware(ctx, s, j)
+	return srv.invokeWithMiddleware(ctx, &Call{Route: r.desc, Session: s, Request: req, ID: id}, r)
 }
 
-func (srv *Server) invokeWithMiddleware(ctx context.Context, s *session, j *job) (resp proto.Message, err error) {
-	c := &Call{Route: j.r.desc, Session: s, Request: j.req, ID: j.id}
+func (srv *Server) invokeWithMiddleware(ctx context.Context, c *Call, r *route) (resp proto.Message, err error) {
 	for _, before := range srv.opts.Before {
 		if err = before(ctx, c); err != nil {
 			break
 		}
 	}
 	if err == nil {
-		resp, err = j.r.desc.Handle(ctx, j.r.handler, s, j.req)
+		resp, err = r.desc.Handle(ctx, r.handler, c.Session, c.Request)
 	}
 	for _, after := range srv.opts.After {
 		resp, err = after(ctx, c, resp, err)
@@ -90,12 +97,21 @@ func (srv *Server) invokeWithMiddleware(ctx context.Context, s *session, j *job)
 
 // clientError converts a handler error into what the client sees, logging
 // the detail of internal errors, which never reach the client.
-func (srv *Server) clientError(err error, s *session, r *route) *gamesrv.Error {
+func (srv *Server) clientError(err error, s gamesrv.Session, route string) *gamesrv.Error {
 	e := gamesrv.AsError(err)
 	if e.Code() == gamesrv.CodeInternal && e.Unwrap() != nil {
-		srv.log.Error("handler failed", "session", s.id, "uid", s.UID(), "route", r.desc.Name, "err", e.Unwrap())
+		srv.log.Error("handler failed", append(sessionAttrs(s), "route", route, "err", e.Unwrap())...)
 	}
 	return e
+}
+
+// sessionAttrs returns the log attributes of a session (none for a call
+// from another server).
+func sessionAttrs(s gamesrv.Session) []any {
+	if s == nil {
+		return nil
+	}
+	return []any{"session", s.ID(), "uid", s.UID()}
 }
 
 // respond answers a request with resp.

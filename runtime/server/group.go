@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -9,13 +10,25 @@ import (
 )
 
 // Group is a named set of sessions that receive broadcasts together, such as
-// the players of a chat room. Members leave automatically when they
-// disconnect. A Group is safe for concurrent use.
+// the players of a chat room. In a cluster a group may hold sessions of
+// other frontends (the sessions a backend handler receives). Members leave
+// automatically when they disconnect. A Group is safe for concurrent use.
 type Group struct {
-	srv     *Server
-	name    string
-	mu      sync.RWMutex
-	members map[int64]*session
+	srv    *Server
+	name   string
+	mu     sync.RWMutex
+	local  map[int64]*session
+	remote map[memberKey]gamesrv.Session
+}
+
+// memberKey identifies a session of another frontend.
+type memberKey struct {
+	frontend string
+	id       int64
+}
+
+func newGroup(srv *Server, name string) *Group {
+	return &Group{srv: srv, name: name, local: map[int64]*session{}, remote: map[memberKey]gamesrv.Session{}}
 }
 
 // Group returns the group called name, creating it if needed.
@@ -24,7 +37,7 @@ func (srv *Server) Group(name string) *Group {
 	defer srv.groupMu.Unlock()
 	g, ok := srv.groups[name]
 	if !ok {
-		g = &Group{srv: srv, name: name, members: map[int64]*session{}}
+		g = newGroup(srv, name)
 		srv.groups[name] = g
 	}
 	return g
@@ -37,7 +50,7 @@ func (srv *Server) DeleteGroup(name string) {
 	delete(srv.groups, name)
 	srv.groupMu.Unlock()
 	if g != nil {
-		for _, s := range g.snapshot() {
+		for _, s := range g.Members() {
 			g.Remove(s)
 		}
 	}
@@ -53,38 +66,54 @@ func (srv *Server) lookupGroup(name string) *Group {
 // Name returns the group's name.
 func (g *Group) Name() string { return g.name }
 
-// Add makes s a member. s must be a session of this server that is still
-// open.
+// Add makes s a member: a session of this server that is still open, or,
+// in a cluster, a session of another frontend.
 func (g *Group) Add(s gamesrv.Session) error {
-	ss, ok := s.(*session)
-	if !ok || ss.srv != g.srv {
+	if ss, ok := s.(*session); ok && ss.srv == g.srv {
+		return g.addLocal(ss)
+	}
+	if g.srv.cluster == nil || s.FrontendID() == "" || s.FrontendID() == g.srv.id {
 		return ErrForeignSession
 	}
+	k := memberKey{frontend: s.FrontendID(), id: s.ID()}
+	g.mu.Lock()
+	_, dup := g.remote[k]
+	g.remote[k] = s
+	g.mu.Unlock()
+	if !dup {
+		s.OnClose(func(s gamesrv.Session) { g.Remove(s) })
+	}
+	return nil
+}
+
+func (g *Group) addLocal(s *session) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, dup := g.members[ss.id]; dup {
+	if _, dup := g.local[s.id]; dup {
 		return nil
 	}
-	if !ss.joined(g) {
+	if !s.joined(g) {
 		return ErrSessionClosed
 	}
-	g.members[ss.id] = ss
+	g.local[s.id] = s
 	return nil
 }
 
 // Remove makes s leave the group.
 func (g *Group) Remove(s gamesrv.Session) {
-	ss, ok := s.(*session)
-	if !ok {
+	if ss, ok := s.(*session); ok && ss.srv == g.srv {
+		ss.left(g)
+		g.remove(ss)
 		return
 	}
-	ss.left(g)
-	g.remove(ss)
+	g.mu.Lock()
+	delete(g.remote, memberKey{frontend: s.FrontendID(), id: s.ID()})
+	g.mu.Unlock()
 }
 
 func (g *Group) remove(s *session) {
 	g.mu.Lock()
-	delete(g.members, s.id)
+	delete(g.local, s.id)
 	g.mu.Unlock()
 }
 
@@ -92,54 +121,70 @@ func (g *Group) remove(s *session) {
 func (g *Group) Contains(s gamesrv.Session) bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	_, ok := g.members[s.ID()]
-	return ok
+	if ss, ok := s.(*session); ok && ss.srv == g.srv {
+		return g.local[ss.id] != nil
+	}
+	return g.remote[memberKey{frontend: s.FrontendID(), id: s.ID()}] != nil
 }
 
 // Len returns the number of members.
 func (g *Group) Len() int {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return len(g.members)
+	return len(g.local) + len(g.remote)
 }
 
 // Members returns the members' sessions.
 func (g *Group) Members() []gamesrv.Session {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	out := make([]gamesrv.Session, 0, len(g.members))
-	for _, s := range g.members {
+	out := make([]gamesrv.Session, 0, len(g.local)+len(g.remote))
+	for _, s := range g.local {
 		out = append(out, s)
 	}
-	return out
-}
-
-func (g *Group) snapshot() []*session {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	out := make([]*session, 0, len(g.members))
-	for _, s := range g.members {
+	for _, s := range g.remote {
 		out = append(out, s)
 	}
 	return out
 }
 
 // Broadcast pushes msg on route to every member that completed its
-// handshake. The packet is encoded once and the same bytes are queued on
-// every connection.
-func (g *Group) Broadcast(_ context.Context, route string, msg proto.Message) error {
+// handshake. The packet is encoded once: the same bytes are queued on every
+// local connection, and sent in one message to each other frontend that
+// holds members, with the list of its sessions.
+func (g *Group) Broadcast(ctx context.Context, route string, msg proto.Message) error {
 	pkt, err := g.srv.encodePush(route, msg)
 	if err != nil {
 		return err
 	}
+	remote := g.writeLocal(pkt)
+	var errs []error
+	for frontend, ids := range remote {
+		if err := g.srv.cluster.PushToSessions(ctx, frontend, ids, pkt); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeLocal writes pkt to the local members and returns the remote ones
+// by frontend.
+func (g *Group) writeLocal(pkt []byte) map[string][]int64 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	for _, s := range g.members {
+	for _, s := range g.local {
 		if s.pushable() == nil {
 			_ = s.write(pkt)
 		}
 	}
-	return nil
+	if len(g.remote) == 0 {
+		return nil
+	}
+	byFrontend := make(map[string][]int64)
+	for k := range g.remote {
+		byFrontend[k.frontend] = append(byFrontend[k.frontend], k.id)
+	}
+	return byFrontend
 }
 
 // joined records g in the session's groups, unless the session is closed.

@@ -11,7 +11,8 @@ import (
 type Call struct {
 	// Route is the route-table entry being called.
 	Route *gamesrv.Route
-	// Session is the calling session.
+	// Session is the calling session; nil for a call from another server
+	// (an internal method called through a Remote stub).
 	Session gamesrv.Session
 	// Request is the decoded request message.
 	Request proto.Message
@@ -31,14 +32,14 @@ type AfterFunc func(ctx context.Context, c *Call, resp proto.Message, err error)
 
 // RequireUID is a Before hook that rejects calls from sessions without a
 // bound uid with GS-401, except on the routes listed in public (typically
-// the login route).
+// the login route). Calls from other servers pass.
 func RequireUID(public ...string) BeforeFunc {
 	open := make(map[string]bool, len(public))
 	for _, r := range public {
 		open[r] = true
 	}
 	return func(_ context.Context, c *Call) error {
-		if c.Session.UID() == "" && !open[c.Route.Name] {
+		if c.Session != nil && c.Session.UID() == "" && !open[c.Route.Name] {
 			return gamesrv.NewError(gamesrv.CodeUnauthenticated, "login required")
 		}
 		return nil

@@ -53,6 +53,10 @@ type Options struct {
 	// handler that returns because of it answers GS-504. Default: none.
 	RequestTimeout time.Duration
 
+	// ForwardTimeout bounds a client request forwarded to another server
+	// of the cluster; when it expires the client gets GS-504. Default 5 s.
+	ForwardTimeout time.Duration
+
 	// ShutdownTimeout bounds the graceful part of Serve's shutdown:
 	// finishing queued requests before the remaining sessions are kicked.
 	// Default 10 s.
@@ -122,6 +126,7 @@ func (o Options) withDefaults() Options {
 	o.MaxPendingBytes = orDefault(o.MaxPendingBytes, defaultMaxPendingBytes)
 	o.QueueSize = orDefault(o.QueueSize, defaultQueueSize)
 	o.ShutdownTimeout = orDefault(o.ShutdownTimeout, defaultShutdownTimeout)
+	o.ForwardTimeout = orDefault(o.ForwardTimeout, defaultForwardTimeout)
 	if o.Serializer == nil {
 		o.Serializer = gamesrv.ProtobufSerializer{}
 	}

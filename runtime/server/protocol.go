@@ -102,17 +102,36 @@ func (s *session) onData(body []byte) error {
 }
 
 // decodeInto fills j's request message, or j's error when the route or the
-// payload is bad. Only an oversized inflated payload is fatal.
+// payload is bad, or prepares j to go to another server of the cluster.
+// Only an oversized inflated payload is fatal.
 func (s *session) decodeInto(j *job, m *wire.Message) error {
-	switch {
-	case s.srv.stopping():
+	if s.srv.stopping() {
 		j.err = errShuttingDown()
-	case j.r == nil || !j.r.clientCallable():
-		j.err = errNotFound(string(m.Route))
+		return nil
+	}
+	typ := s.srv.forwardTarget(j.r, m.Route)
+	if j.err = checkRoute(j, m, typ); j.err != nil {
+		return nil
+	}
+	if typ != "" {
+		return s.prepareForward(j, m, typ)
+	}
+	return s.unmarshal(j, m)
+}
+
+// checkRoute returns the coded error a client gets for a route it cannot
+// call, or cannot call this way. typ is the server type that serves the
+// route elsewhere in the cluster, if any.
+func checkRoute(j *job, m *wire.Message, typ string) *gamesrv.Error {
+	switch {
+	case j.r == nil && typ == "":
+		return errNotFound(string(m.Route))
+	case j.r == nil:
+		return nil // another server type decides
+	case !j.r.clientCallable():
+		return errNotFound(j.r.desc.Name)
 	case j.kind == jobRequest && j.r.desc.Kind == gamesrv.KindNotify:
-		j.err = errBadRequest("request sent to notify route " + j.r.desc.Name)
-	default:
-		return s.unmarshal(j, m)
+		return errBadRequest("request sent to notify route " + j.r.desc.Name)
 	}
 	return nil
 }

@@ -19,10 +19,12 @@ func (srv *Server) Push(ctx context.Context, to gamesrv.PushTarget, route string
 		}
 		return nil
 	}
-	return srv.pushUIDs(route, msg, to.UIDs())
+	return srv.pushUIDs(ctx, route, msg, to.UIDs())
 }
 
-func (srv *Server) pushUIDs(route string, msg proto.Message, uids []string) error {
+// pushUIDs writes the push to the uids connected here and, in a cluster,
+// sends it once to the other frontends for the others.
+func (srv *Server) pushUIDs(ctx context.Context, route string, msg proto.Message, uids []string) error {
 	if len(uids) == 0 {
 		return nil
 	}
@@ -30,13 +32,9 @@ func (srv *Server) pushUIDs(route string, msg proto.Message, uids []string) erro
 	if err != nil {
 		return err
 	}
-	for _, uid := range uids {
-		srv.uidMu.Lock()
-		s := srv.uids[uid]
-		srv.uidMu.Unlock()
-		if s != nil && s.pushable() == nil {
-			_ = s.write(pkt)
-		}
+	missing := srv.writeUIDs(uids, pkt)
+	if srv.cluster == nil || len(missing) == 0 {
+		return nil
 	}
-	return nil
+	return srv.cluster.PushToUIDs(ctx, missing, pkt)
 }

@@ -16,13 +16,17 @@ const (
 )
 
 // job is one unit of a session's ordered work. When err is set the job only
-// answers that error, in its turn.
+// answers that error, in its turn. When forward is set the request goes to
+// another server: forward is its route, payload the raw request.
 type job struct {
-	kind jobKind
-	id   uint32
-	r    *route
-	req  proto.Message
-	err  *gamesrv.Error
+	kind    jobKind
+	id      uint32
+	r       *route
+	req     proto.Message
+	err     *gamesrv.Error
+	forward string
+	fwdType string
+	payload []byte
 }
 
 // jobQueue is a growable ring of jobs. It starts empty and small, and
@@ -80,13 +84,13 @@ func (s *session) enqueue(j job, force bool) bool {
 	s.running = true
 	s.mu.Unlock()
 	if start {
-		go s.work()
+		s.srv.workers.run(s)
 	}
 	return true
 }
 
-// work runs the session's jobs one at a time, in order, and ends when the
-// queue is empty.
+// work runs the session's jobs one at a time, in order, and returns when
+// the queue is empty.
 func (s *session) work() {
 	for {
 		j, ok := s.next()

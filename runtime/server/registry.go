@@ -8,11 +8,13 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
-// route is a registered route: the generated entry plus its handler.
+// route is a registered route: the generated entry plus its handler, or a
+// route served by other servers of the cluster (remote).
 type route struct {
 	desc    *gamesrv.Route
 	service *gamesrv.ServiceDesc
 	handler any
+	remote  bool
 	code    uint16 // dictionary code, 0 if none
 }
 
@@ -21,10 +23,12 @@ func (r *route) clientCallable() bool {
 	return !r.desc.Internal && r.desc.Kind != gamesrv.KindPush
 }
 
-// registration is one RegisterService call, kept until Start.
+// registration is one RegisterService or RegisterRoutes call, kept until
+// Start.
 type registration struct {
 	desc    *gamesrv.ServiceDesc
 	handler any
+	remote  bool
 }
 
 // registry resolves routes. It is built once at Start and read without
@@ -43,14 +47,16 @@ func buildRegistry(regs []registration, serverType string, compressPush bool) (*
 	reg := &registry{byName: map[string]*route{}, dict: map[string]uint16{}, types: map[string]bool{}}
 	var pushes []string
 	for _, rg := range regs {
-		reg.types[rg.desc.ServerType] = true
+		if !rg.remote {
+			reg.types[rg.desc.ServerType] = true
+		}
 		for i := range rg.desc.Routes {
 			d := &rg.desc.Routes[i]
 			if d.Kind == gamesrv.KindPush {
 				pushes = append(pushes, d.Name)
 				continue
 			}
-			if err := reg.add(&route{desc: d, service: rg.desc, handler: rg.handler}); err != nil {
+			if err := reg.add(&route{desc: d, service: rg.desc, handler: rg.handler, remote: rg.remote}); err != nil {
 				return nil, err
 			}
 		}
@@ -63,7 +69,7 @@ func buildRegistry(regs []registration, serverType string, compressPush bool) (*
 }
 
 func (reg *registry) add(r *route) error {
-	if r.desc.Handle == nil || r.desc.NewRequest == nil {
+	if !r.remote && (r.desc.Handle == nil || r.desc.NewRequest == nil) {
 		return fmt.Errorf("gamesrv: route %q of %s has no handler function", r.desc.Name, r.service.Name)
 	}
 	if prev, ok := reg.byName[r.desc.Name]; ok {
@@ -78,7 +84,7 @@ func (reg *registry) add(r *route) error {
 func (reg *registry) addAliases(serverType string) {
 	for name, r := range reg.byName {
 		short, ok := strings.CutPrefix(name, serverType+".")
-		if !ok || r.service.ServerType != serverType || strings.Count(short, ".") != 1 {
+		if !ok || r.remote || r.service.ServerType != serverType || strings.Count(short, ".") != 1 {
 			continue
 		}
 		if _, taken := reg.byName[short]; !taken {

@@ -39,6 +39,7 @@ type Server struct {
 	state    atomic.Int32
 	nextID   atomic.Int64
 	sessions sessionMap
+	workers  workers
 	jobs     atomic.Int64  // queued or running jobs, for the drain
 	drained  chan struct{} // signalled when jobs reaches 0 while draining
 
@@ -57,6 +58,8 @@ type Server struct {
 	ctx       context.Context // handlers' base context, cancelled at the end of shutdown
 	cancel    context.CancelFunc
 	listeners []transport.Listener
+	frontend  bool
+	cluster   Cluster
 }
 
 var (
@@ -74,6 +77,7 @@ func New(opts Options) (*Server, error) {
 		uids:       map[string]*session{},
 		groups:     map[string]*Group{},
 		drained:    make(chan struct{}, 1),
+		workers:    newWorkers(),
 		stopTimers: make(chan struct{}),
 	}
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
@@ -98,9 +102,9 @@ func (srv *Server) RegisterService(desc *gamesrv.ServiceDesc, handler any) error
 	return nil
 }
 
-// Start builds the route table and starts the listeners. It returns once
-// they accept connections; [transport.Listener.Addr] then gives their
-// bound addresses.
+// Start builds the route table, joins the cluster if there is one, and
+// starts the listeners. It returns once they accept connections;
+// [transport.Listener.Addr] then gives their bound addresses.
 func (srv *Server) Start(listeners ...transport.Listener) error {
 	if !srv.state.CompareAndSwap(srvNew, srvRunning) {
 		return ErrServerStarted
@@ -110,6 +114,13 @@ func (srv *Server) Start(listeners ...transport.Listener) error {
 		return err
 	}
 	srv.startTimers()
+	srv.frontend = len(listeners) > 0
+	if srv.cluster != nil {
+		if err := srv.cluster.Start(srv.ctx); err != nil {
+			srv.stop(context.Background())
+			return err
+		}
+	}
 	for _, l := range listeners {
 		if err := l.Start(srv.transportConfig()); err != nil {
 			srv.stop(context.Background())
@@ -177,6 +188,11 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ErrServerNotRunning
 	}
 	srv.log.Info("shutting down", "server", srv.id, "sessions", srv.sessions.len())
+	if srv.cluster != nil {
+		if err := srv.cluster.Leave(ctx); err != nil {
+			srv.log.Warn("leaving the cluster", "err", err)
+		}
+	}
 	if err := srv.drain(ctx); err != nil {
 		srv.log.Warn("shutdown deadline reached with requests still running", "jobs", srv.jobs.Load())
 	}
@@ -238,9 +254,15 @@ func (srv *Server) stop(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	if srv.cluster != nil {
+		if err := srv.cluster.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("cluster: %w", err))
+		}
+	}
 	srv.state.Store(srvStopped)
 	close(srv.stopTimers)
 	srv.timers.Wait()
+	srv.workers.stop()
 	srv.cancel()
 	return errors.Join(errs...)
 }
@@ -291,3 +313,10 @@ func randomSuffix() string {
 // before Start and from the moment shutdown begins (use it for readiness
 // probes).
 func (srv *Server) Ready() bool { return srv.state.Load() == srvRunning }
+
+// Frontend reports whether the server accepts client connections (it was
+// started with at least one listener).
+func (srv *Server) Frontend() bool { return srv.frontend }
+
+// Logger returns the server's logger.
+func (srv *Server) Logger() *slog.Logger { return srv.log }

@@ -193,6 +193,9 @@ func (s *session) OnDisconnect(err error) {
 	if hooks {
 		s.enqueue(job{kind: jobClosed}, true)
 	}
+	if s.srv.cluster != nil {
+		s.srv.cluster.SessionClosed(s)
+	}
 	s.srv.log.Debug("session closed", "session", s.id, "uid", uid, "reason", err)
 }
 

@@ -1,0 +1,201 @@
+// Command demo runs the cluster example end to end and checks that a room
+// server crash is contained. It starts the connector and two room servers
+// (binaries built by make cluster-demo) on loopback ports joined by a
+// gossip seed, runs bots through the connector over TCP and KCP, then kills
+// the room server that holds bots with SIGKILL mid-run. It exits 0 only if:
+// every bot on the killed server saw its requests fail with GS-503 or
+// GS-504 within a second of sending them (never a hang), joined again and
+// kept playing on the survivor; every bot on the survivor saw no error and
+// kept receiving pushes; every request sent after the kill was answered by
+// the survivor; and the surviving servers stop cleanly on SIGTERM.
+//
+//	make cluster-demo
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gamesrv/gamesrv/examples/cluster/clusterbot"
+)
+
+// config is the demo's command line.
+type config struct {
+	connector, room string        // binaries
+	bots, rooms     int           // bots in all, room names
+	interval        time.Duration // pause between two rounds of a bot
+	warmup, after   time.Duration // run time before and after the kill
+	verbose         bool          // one line per bot
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.connector, "connector", ".bin/cluster-connector", "connector binary")
+	flag.StringVar(&c.room, "room", ".bin/cluster-room", "room server binary")
+	flag.IntVar(&c.bots, "bots", 30, "bots, half over TCP and half over KCP")
+	flag.IntVar(&c.rooms, "rooms", 3, "room names the bots spread over")
+	flag.DurationVar(&c.interval, "interval", 50*time.Millisecond, "pause between two rounds (Say + Ping) of a bot")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "run time before the kill")
+	flag.DurationVar(&c.after, "after", 3*time.Second, "run time after the kill")
+	flag.BoolVar(&c.verbose, "v", false, "print one line per bot")
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "\nFAIL:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	cl, err := startCluster(c)
+	defer cl.killAll()
+	if err != nil {
+		cl.dumpLogs()
+		return err
+	}
+	res, err := cl.play(c)
+	if err != nil {
+		cl.dumpLogs()
+		return err
+	}
+	res.stopErrs = cl.stopSurvivors(res.victim)
+	problems := res.check()
+	res.print(c.verbose)
+	if len(problems) > 0 {
+		cl.dumpLogs()
+		return errors.New(strings.Join(problems, "\n      "))
+	}
+	fmt.Println("\nPASS: the killed room server's players failed fast with a coded error and moved to the survivor;")
+	fmt.Println("      the survivor's players saw no error; all new work went to the survivor; clean shutdown")
+	return nil
+}
+
+// cluster is the connector and the room servers.
+type cluster struct {
+	connector *process
+	rooms     []*process
+	tcp, kcp  string // client addresses of the connector
+	started   time.Time
+}
+
+// startCluster starts the connector, then two room servers that join it,
+// and waits until the connector sees both.
+func startCluster(c config) (*cluster, error) {
+	cl := &cluster{started: time.Now()}
+	p, err := startProcess("connector-1", c.connector,
+		"-id", "connector-1", "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0",
+		"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
+	if err != nil {
+		return cl, err
+	}
+	cl.connector = p
+	seed, err := cl.awaitConnector()
+	if err != nil {
+		return cl, err
+	}
+	for _, id := range []string{"room-1", "room-2"} {
+		r, err := startProcess(id, c.room, "-id", id, "-seeds", seed,
+			"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
+		if err != nil {
+			return cl, err
+		}
+		cl.rooms = append(cl.rooms, r)
+	}
+	return cl, cl.awaitMembers()
+}
+
+// awaitConnector reads the connector's addresses and returns its gossip
+// address.
+func (cl *cluster) awaitConnector() (string, error) {
+	var err error
+	if cl.tcp, err = cl.connector.awaitWord(10*time.Second, "LISTEN", "tcp"); err != nil {
+		return "", err
+	}
+	if cl.kcp, err = cl.connector.awaitWord(10*time.Second, "LISTEN", "kcp"); err != nil {
+		return "", err
+	}
+	seed, err := cl.connector.awaitWord(10*time.Second, "GOSSIP")
+	if err != nil {
+		return "", err
+	}
+	fmt.Printf("connector-1 (pid %d)  tcp %s  kcp %s  gossip %s\n", cl.connector.cmd.Process.Pid, cl.tcp, cl.kcp, seed)
+	return seed, nil
+}
+
+// awaitMembers waits for the room servers' GOSSIP lines and for the
+// connector to see three members.
+func (cl *cluster) awaitMembers() error {
+	for _, r := range cl.rooms {
+		addr, err := r.awaitWord(10*time.Second, "GOSSIP")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-11s (pid %d)  gossip %s\n", r.name, r.cmd.Process.Pid, addr)
+	}
+	l, err := cl.connector.await("MEMBERS 3", 10*time.Second, func(l line) bool {
+		return len(l.fields) >= 2 && l.fields[0] == "MEMBERS" && l.fields[1] == "3"
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("the connector sees %s, %v after start\n", l.fields[2], l.at.Sub(cl.started).Round(time.Millisecond))
+	return nil
+}
+
+// room returns the room server process called id.
+func (cl *cluster) room(id string) *process {
+	for _, r := range cl.rooms {
+		if r.name == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// stopSurvivors stops the processes still running with SIGTERM, room
+// servers first, and returns what went wrong.
+func (cl *cluster) stopSurvivors(victim string) []error {
+	var errs []error
+	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
+		if p.name == victim || p.exited() {
+			continue
+		}
+		start := time.Now()
+		if err := p.stop(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Printf("%s stopped cleanly on SIGTERM in %v\n", p.name, time.Since(start).Round(time.Millisecond))
+	}
+	return errs
+}
+
+// killAll kills whatever still runs (after a failure).
+func (cl *cluster) killAll() {
+	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
+		if p != nil && !p.exited() {
+			_ = p.kill()
+		}
+	}
+}
+
+// dumpLogs prints the end of every server's log.
+func (cl *cluster) dumpLogs() {
+	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
+		if p != nil {
+			fmt.Printf("\n--- %s log (last lines) ---\n%s\n", p.name, p.tail(30))
+		}
+	}
+}
+
+// fleetConfig spreads the bots over the connector's TCP and KCP ports.
+func (cl *cluster) fleetConfig(c config) clusterbot.Config {
+	return clusterbot.Config{
+		Addrs: []string{"tcp://" + cl.tcp, "kcp://" + cl.kcp},
+		Bots:  c.bots, Rooms: c.rooms, Interval: c.interval,
+	}
+}

@@ -1,0 +1,122 @@
+// Package nodecmd holds what the cluster example's two commands share:
+// their cluster flags, the "GOSSIP" and "MEMBERS" lines they print for the
+// demo, and running a server until SIGINT or SIGTERM.
+package nodecmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/server"
+)
+
+// Flags are the command-line flags of a cluster server.
+type Flags struct {
+	// ID is the server id; empty lets the server choose one.
+	ID string
+	// Gossip is the gossip bind address.
+	Gossip string
+	// Link is the bind address of the link (server-to-server) listener.
+	Link string
+	// Seeds is a comma-separated list of gossip addresses to join.
+	Seeds string
+	// Profile is the gossip profile, "fast" or "lan".
+	Profile string
+	// LinkSecret, if set, is the secret every link must prove.
+	LinkSecret string
+	// Verbose enables debug logs.
+	Verbose bool
+}
+
+// RegisterFlags defines the cluster flags on fs.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	f := new(Flags)
+	fs.StringVar(&f.ID, "id", "", "server id (default: the server type and a random suffix)")
+	fs.StringVar(&f.Gossip, "gossip", "127.0.0.1:0", "gossip bind address")
+	fs.StringVar(&f.Link, "link", "127.0.0.1:0", "link (server-to-server) bind address")
+	fs.StringVar(&f.Seeds, "seeds", "", "comma-separated gossip addresses of servers to join (empty: start a cluster)")
+	fs.StringVar(&f.Profile, "profile", "lan", "gossip timings: lan, or fast for local demos and tests")
+	fs.StringVar(&f.LinkSecret, "link-secret", "", "shared secret every server-to-server link must prove")
+	fs.BoolVar(&f.Verbose, "v", false, "debug logging")
+	return f
+}
+
+// Logger returns a text logger on w, at debug level with -v.
+func (f *Flags) Logger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if f.Verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// ClusterOptions converts the flags to cluster options.
+func (f *Flags) ClusterOptions(log *slog.Logger) (cluster.Options, error) {
+	p, err := ParseProfile(f.Profile)
+	if err != nil {
+		return cluster.Options{}, err
+	}
+	o := cluster.Options{Profile: p, GossipAddr: f.Gossip, LinkAddr: f.Link, Logger: log}
+	for s := range strings.SplitSeq(f.Seeds, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.Seeds = append(o.Seeds, s)
+		}
+	}
+	if f.LinkSecret != "" {
+		o.LinkSecret = []byte(f.LinkSecret)
+	}
+	return o, nil
+}
+
+// ParseProfile parses "fast" or "lan".
+func ParseProfile(s string) (cluster.Profile, error) {
+	for _, p := range []cluster.Profile{cluster.ProfileLAN, cluster.ProfileFast} {
+		if p.String() == s {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown gossip profile %q: want lan or fast", s)
+}
+
+// PrintGossip prints "GOSSIP <addr>" for the demo (and for operators who
+// want a seed address).
+func PrintGossip(w io.Writer, node *cluster.Node) {
+	fmt.Fprintf(w, "GOSSIP %s\n", node.Membership().GossipAddr())
+}
+
+// ServeUntilSignal waits for SIGINT or SIGTERM, then shuts srv down
+// gracefully (leaving the cluster first) within timeout.
+func ServeUntilSignal(srv *server.Server, timeout time.Duration) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// Node creates srv's cluster node from the flags; the node prints MEMBERS
+// lines on w. Close the returned Members once the server has shut down.
+func Node(srv *server.Server, f *Flags, w io.Writer) (*cluster.Node, *Members, error) {
+	opts, err := f.ClusterOptions(srv.Logger())
+	if err != nil {
+		return nil, nil, err
+	}
+	members := NewMembers(w)
+	members.Hook(&opts)
+	node, err := cluster.New(srv, opts)
+	if err != nil {
+		members.Close()
+		return nil, nil, err
+	}
+	return node, members, nil
+}

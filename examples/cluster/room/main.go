@@ -1,0 +1,54 @@
+// Command room runs a room server of the cluster example: a backend with no
+// client listener that serves RoomService to the players a connector
+// forwards to it.
+//
+//	go run ./examples/cluster/room -id room-1 -seeds 127.0.0.1:7946
+//
+// Once it joined the cluster it prints "GOSSIP <addr>" on stdout, then
+// "MEMBERS <n> <ids>" each time its view of the cluster changes. It shuts
+// down gracefully on SIGINT or SIGTERM: it leaves the cluster first, so
+// connectors stop sending it new players.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	roomv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/room/v1"
+	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
+	"github.com/gamesrv/gamesrv/examples/cluster/roomserver"
+	"github.com/gamesrv/gamesrv/runtime/server"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "room:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	nf := nodecmd.RegisterFlags(flag.CommandLine)
+	flag.Parse()
+
+	logger := nf.Logger(os.Stderr)
+	srv, err := server.New(server.Options{ServerID: nf.ID, ServerType: roomv1.RoomServiceServerType, Logger: logger})
+	if err != nil {
+		return err
+	}
+	if _, err := roomserver.Register(srv, logger); err != nil {
+		return err
+	}
+	node, members, err := nodecmd.Node(srv, nf, os.Stdout)
+	if err != nil {
+		return err
+	}
+	defer members.Close()
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	nodecmd.PrintGossip(os.Stdout, node)
+	return nodecmd.ServeUntilSignal(srv, 10*time.Second)
+}

@@ -1,0 +1,19 @@
+// Package cluster makes gamesrv servers one game: servers of several types
+// (connectors that hold client connections, rooms, lobbies...) find each
+// other by gossip (hashicorp/memberlist), with no registry process to run,
+// and talk over one multiplexed TCP link per peer.
+//
+// A [Node] joins a [server.Server] to the cluster. It forwards client
+// requests whose route belongs to another server type to a server of that
+// type, with a snapshot of the session, and brings the answer back in order
+// with the session's other answers. It implements gamesrv.RemoteConn for the
+// generated XxxRemote stubs: calls by server type with a selection policy,
+// by server id, asynchronous, and broadcast to every server of a type.
+// Sessions a backend handler receives are views of the frontend's session:
+// Push, Kick, Bind and data changes travel back to the frontend.
+//
+// Links carry protobuf frames (gamesrv.v1.Frame) prefixed by their length.
+// Calls carry their deadline; a cancelled caller cancels the callee; a
+// member that dies fails its pending calls at once; links redial with
+// backoff and may require a shared secret.
+package cluster

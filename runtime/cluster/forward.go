@@ -1,0 +1,193 @@
+package cluster
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+)
+
+// Forward implements server.Cluster: it sends a client request on a route
+// of another server type to one server of that type and returns its
+// answer. The frontend's session worker waits for it, so the session's
+// answers keep their order. Data changes the backend made come back with
+// the answer and are applied to s first.
+func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool) ([]byte, error) {
+	m, err := n.forwardTarget(s, typ)
+	if err != nil {
+		return nil, err
+	}
+	l, err := n.linkTo(ctx, m)
+	if err != nil {
+		return nil, unpin(s, typ, m.ID, notify, err)
+	}
+	n.forwarded.add(s.ID(), m.ID)
+	r, err := l.call(ctx, &gamesrvv1.Call{
+		Route: route, Payload: payload, Session: snapshot(s), Serializer: n.srv.Serializer().Name(), Notify: notify,
+	})
+	if err != nil {
+		return nil, unpin(s, typ, m.ID, notify, err)
+	}
+	applyUpdate(s, r.GetUpdate())
+	if err := replyError(r.GetError()); err != nil {
+		return nil, err
+	}
+	return r.GetPayload(), nil
+}
+
+// forwardTarget chooses the server for a session's request: the server
+// the session is pinned to (gamesrv.ServerKey), or one chosen by the
+// forward policy, sticky to the player by default. A pin to a server that
+// is gone answers GS-503 and is cleared, so the next request finds a live
+// server.
+func (n *Node) forwardTarget(s gamesrv.Session, typ string) (Member, error) {
+	pin := gamesrv.ServerKey(typ)
+	if id, ok := pin.Get(s); ok {
+		if m, alive := n.ms.Member(id); alive && m.Type == typ {
+			return m, nil
+		}
+		pin.Delete(s)
+		return Member{}, gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is gone", id)
+	}
+	candidates := n.ms.ByType(typ)
+	if len(candidates) == 0 {
+		return Member{}, gamesrv.Errorf(gamesrv.CodeUnavailable, "no server of type %q", typ)
+	}
+	candidates = n.reachable(candidates)
+	p, ok := n.opts.ForwardPolicy[typ]
+	if !ok || p == gamesrv.PolicyDefault {
+		p = gamesrv.PolicySticky
+	}
+	return n.choose(p, typ, stickyKey(s), candidates), nil
+}
+
+// unpin clears the session's pin to a server that could not be reached
+// (its link failed or cannot be dialled), so that the session's next
+// request goes to a live server, and returns err. Only a failed request
+// clears it: its GS-503 tells the client to recover (join again), while a
+// failed notify is never reported, and moving the player silently would
+// lose it.
+func unpin(s gamesrv.Session, typ, id string, notify bool, err error) error {
+	if notify || gamesrv.CodeOf(err) != gamesrv.CodeUnavailable {
+		return err
+	}
+	pin := gamesrv.ServerKey(typ)
+	if v, ok := pin.Get(s); ok && v == id {
+		pin.Delete(s)
+	}
+	return err
+}
+
+// stickyKey identifies the player behind a session: its uid, or its
+// frontend and session id before it binds.
+func stickyKey(s gamesrv.Session) string {
+	if uid := s.UID(); uid != "" {
+		return uid
+	}
+	return s.FrontendID() + "/" + strconv.FormatInt(s.ID(), 10)
+}
+
+// snapshot describes s for the backend.
+func snapshot(s gamesrv.Session) *gamesrvv1.SessionSnapshot {
+	snap := &gamesrvv1.SessionSnapshot{Id: s.ID(), Uid: s.UID(), FrontendId: s.FrontendID(), RemoteAddr: s.RemoteAddr()}
+	if d, ok := s.(interface{ Data() map[string]string }); ok {
+		snap.Data = d.Data()
+	}
+	return snap
+}
+
+// applyUpdate applies a backend's data changes to the frontend's session.
+func applyUpdate(s gamesrv.Session, u *gamesrvv1.SessionUpdate) {
+	for k, v := range u.GetSet() {
+		s.Set(k, v)
+	}
+	for _, k := range u.GetDeleted() {
+		s.Delete(k)
+	}
+}
+
+// PushToSessions implements server.Cluster: one "@push" message carries the
+// encoded packet and the ids of its sessions on that frontend.
+func (n *Node) PushToSessions(ctx context.Context, frontend string, ids []int64, packet []byte) error {
+	if frontend == n.id {
+		n.srv.DeliverPacket(ids, nil, packet)
+		return nil
+	}
+	return n.notifyMember(ctx, frontend, pushCall(&gamesrvv1.PushRequest{SessionIds: ids, Packet: packet}))
+}
+
+// PushToUIDs implements server.Cluster: every other frontend gets the
+// packet and delivers it to the uids it holds.
+func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) error {
+	var errs []error
+	for _, m := range n.ms.Members() {
+		if m.Frontend && m.ID != n.id {
+			if err := n.notifyMember(ctx, m.ID, pushCall(&gamesrvv1.PushRequest{Uids: uids, Packet: packet})); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return joinErrors(errs)
+}
+
+// SessionClosed implements server.Cluster: the backends that served the
+// session hear of its end, so its backend views run their close hooks and
+// leave their groups. It runs on an I/O goroutine, so it sends in the
+// background.
+func (n *Node) SessionClosed(s gamesrv.Session) {
+	backends := n.forwarded.take(s.ID())
+	if len(backends) == 0 {
+		return
+	}
+	c := sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: s.ID()})
+	n.goAsync(func() {
+		ctx, cancel := context.WithTimeout(n.ctx, n.opts.CallTimeout)
+		defer cancel()
+		for _, id := range backends {
+			_ = n.notifyMember(ctx, id, c)
+		}
+	})
+}
+
+// notifyMember sends a call without waiting for an answer.
+func (n *Node) notifyMember(ctx context.Context, id string, c *gamesrvv1.Call) error {
+	m, ok := n.ms.Member(id)
+	if !ok {
+		return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is not in the cluster", id)
+	}
+	l, err := n.linkTo(ctx, m)
+	if err != nil {
+		return err
+	}
+	return l.notify(ctx, cloneCall(c))
+}
+
+// forwardedIndex remembers, per frontend session, the backends that served
+// it.
+type forwardedIndex struct {
+	mu sync.Mutex
+	m  map[int64][]string
+}
+
+func (f *forwardedIndex) init() { f.m = map[int64][]string{} }
+
+func (f *forwardedIndex) add(session int64, backend string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.m[session] {
+		if b == backend {
+			return
+		}
+	}
+	f.m[session] = append(f.m[session], backend)
+}
+
+func (f *forwardedIndex) take(session int64) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.m[session]
+	delete(f.m, session)
+	return b
+}

@@ -1,0 +1,105 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"google.golang.org/protobuf/proto"
+)
+
+// System routes: what servers ask each other about sessions. User routes
+// never start with "@" (the generator accepts only [A-Za-z0-9_-] segments).
+const (
+	routePush   = "@push"   // frontend: write a packet to sessions
+	routeKick   = "@kick"   // frontend: kick a session
+	routeClose  = "@close"  // frontend: close a session
+	routeBind   = "@bind"   // frontend: bind a session to a uid
+	routeUpdate = "@update" // frontend: change a session's data
+	routeClosed = "@closed" // backend: a session ended
+)
+
+// handleCall answers an incoming call.
+func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+	n.serving.Add(1)
+	defer n.serving.Add(-1)
+	if len(c.GetRoute()) > 0 && c.GetRoute()[0] == '@' {
+		return &gamesrvv1.Reply{Error: wireError(n.handleSystem(ctx, l, c))}
+	}
+	if c.GetSession() != nil {
+		return n.handleForwarded(ctx, l, c)
+	}
+	payload, err := n.srv.HandleRemote(ctx, nil, c.GetRoute(), c.GetPayload(), gamesrv.ProtobufSerializer{}, c.GetId() == 0)
+	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
+}
+
+// handleForwarded runs a client request a frontend forwarded, with the
+// backend view of its session.
+func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+	ser, err := gamesrv.SerializerByName(c.GetSerializer())
+	if err != nil {
+		return &gamesrvv1.Reply{Error: wireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
+	}
+	s := n.sessions.attach(n, l, c.GetSession())
+	payload, err := n.srv.HandleRemote(ctx, s, c.GetRoute(), c.GetPayload(), ser, c.GetNotify())
+	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
+}
+
+// handleSystem runs a system route.
+func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) error {
+	if c.GetRoute() == routePush {
+		var p gamesrvv1.PushRequest
+		if err := proto.Unmarshal(c.GetPayload(), &p); err != nil {
+			return err
+		}
+		n.srv.DeliverPacket(p.GetSessionIds(), p.GetUids(), p.GetPacket())
+		return nil
+	}
+	var r gamesrvv1.SessionRequest
+	if err := proto.Unmarshal(c.GetPayload(), &r); err != nil {
+		return err
+	}
+	if c.GetRoute() == routeClosed {
+		n.sessions.closed(l.peer.id, r.GetSessionId())
+		return nil
+	}
+	return n.sessionOp(ctx, c.GetRoute(), &r)
+}
+
+// sessionOp applies a backend's request to a session of this frontend.
+func (n *Node) sessionOp(ctx context.Context, route string, r *gamesrvv1.SessionRequest) error {
+	s, ok := n.srv.Session(r.GetSessionId())
+	if !ok {
+		return gamesrv.NewError(gamesrv.CodeUnavailable, "session closed")
+	}
+	switch route {
+	case routeKick:
+		return s.Kick(ctx, r.GetReason())
+	case routeClose:
+		return s.Close()
+	case routeBind:
+		return s.Bind(ctx, r.GetUid())
+	case routeUpdate:
+		applyUpdate(s, r.GetUpdate())
+		return nil
+	}
+	return errors.New("cluster: unknown system route " + route)
+}
+
+func pushCall(p *gamesrvv1.PushRequest) *gamesrvv1.Call {
+	b, _ := proto.Marshal(p)
+	return &gamesrvv1.Call{Route: routePush, Payload: b}
+}
+
+func sessionCall(route string, r *gamesrvv1.SessionRequest) *gamesrvv1.Call {
+	b, _ := proto.Marshal(r)
+	return &gamesrvv1.Call{Route: route, Payload: b}
+}
+
+// cloneCall copies a call that is about to be sent (sending sets its id).
+func cloneCall(c *gamesrvv1.Call) *gamesrvv1.Call {
+	return proto.CloneOf(c)
+}
+
+func joinErrors(errs []error) error { return errors.Join(errs...) }

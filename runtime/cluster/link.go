@@ -1,0 +1,197 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+)
+
+// link is one TCP connection to a peer. Both ends send calls on it: a
+// reader dispatches replies to waiting callers and incoming calls to
+// handlers; a writer drains a bounded queue of encoded frames, coalescing
+// them into few writes.
+type link struct {
+	n     *Node
+	conn  net.Conn
+	br    *bufio.Reader
+	peer  peerHello
+	sendq chan []byte
+	done  chan struct{}
+	once  sync.Once
+	err   atomic.Pointer[error]
+
+	nextID  atomic.Uint64
+	slots   chan struct{} // outgoing calls waiting for replies
+	mu      sync.Mutex
+	pending map[uint64]chan *gamesrvv1.Reply
+	serving map[uint64]context.CancelFunc
+	sem     chan struct{} // incoming calls running
+	wg      sync.WaitGroup
+}
+
+func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
+	return &link{
+		n: n, conn: conn, br: br, peer: peer,
+		sendq:   make(chan []byte, n.opts.WriteQueue),
+		done:    make(chan struct{}),
+		slots:   make(chan struct{}, n.opts.MaxInflight),
+		pending: map[uint64]chan *gamesrvv1.Reply{},
+		serving: map[uint64]context.CancelFunc{},
+		sem:     make(chan struct{}, n.opts.MaxConcurrent),
+	}
+}
+
+// run starts the reader and the writer.
+func (l *link) run() {
+	l.wg.Add(2)
+	go l.readLoop()
+	go l.writeLoop()
+}
+
+// alive reports whether the link still works.
+func (l *link) alive() bool {
+	select {
+	case <-l.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// fail closes the link once with err: pending calls fail at once, running
+// handlers are cancelled.
+func (l *link) fail(err error) {
+	l.once.Do(func() {
+		l.err.Store(&err)
+		close(l.done)
+		_ = l.conn.Close()
+		l.mu.Lock()
+		pending, serving := l.pending, l.serving
+		l.pending, l.serving = nil, nil
+		l.mu.Unlock()
+		for _, ch := range pending {
+			close(ch)
+		}
+		for _, cancel := range serving {
+			cancel()
+		}
+		l.n.linkClosed(l, err)
+	})
+}
+
+// close fails the link and waits for its goroutines.
+func (l *link) close(err error) {
+	l.fail(err)
+	l.wg.Wait()
+}
+
+// lostError is the error of calls that were pending when the link failed.
+func (l *link) lostError() error {
+	return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable", l.peer.id)
+}
+
+func (l *link) readLoop() {
+	defer l.wg.Done()
+	for {
+		f, err := readFrame(l.br)
+		if err != nil {
+			l.fail(err)
+			return
+		}
+		if !l.dispatch(f) {
+			return
+		}
+	}
+}
+
+// dispatch handles one received frame; false once the link is closed.
+func (l *link) dispatch(f *gamesrvv1.Frame) bool {
+	switch b := f.GetBody().(type) {
+	case *gamesrvv1.Frame_Reply:
+		l.deliver(b.Reply)
+	case *gamesrvv1.Frame_Call:
+		return l.serve(b.Call)
+	case *gamesrvv1.Frame_Cancel:
+		l.cancelServing(b.Cancel.GetId())
+	default:
+		l.fail(errors.New("cluster: unexpected frame on an open link"))
+		return false
+	}
+	return true
+}
+
+func (l *link) deliver(r *gamesrvv1.Reply) {
+	l.mu.Lock()
+	ch, ok := l.pending[r.GetId()]
+	delete(l.pending, r.GetId())
+	l.mu.Unlock()
+	if ok {
+		ch <- r // buffered: never blocks
+	}
+}
+
+func (l *link) writeLoop() {
+	defer l.wg.Done()
+	w := bufio.NewWriterSize(l.conn, 64<<10)
+	for {
+		select {
+		case b := <-l.sendq:
+			if err := l.writeBatch(w, b); err != nil {
+				l.fail(err)
+				return
+			}
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// writeBatch writes b and whatever else is queued, then flushes once. When
+// b came alone the writer yields once first, so that callers running at
+// the same time add their frames to the same write. A peer that does not
+// read for CallTimeout kills the link rather than blocking callers forever.
+func (l *link) writeBatch(w *bufio.Writer, b []byte) error {
+	_, _ = w.Write(b)
+	if len(l.sendq) == 0 {
+		runtime.Gosched()
+	}
+	for n := len(l.sendq); n > 0; n-- {
+		_, _ = w.Write(<-l.sendq)
+	}
+	_ = l.conn.SetWriteDeadline(time.Now().Add(l.n.opts.CallTimeout))
+	return w.Flush()
+}
+
+// send queues a frame, waiting under ctx while the queue is full.
+func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
+	b, err := encodeFrame(f)
+	if err != nil {
+		return err
+	}
+	select {
+	case l.sendq <- b:
+		return nil
+	case <-l.done:
+		return l.lostError()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// trySend queues a frame if there is room; for cancels, which are hints.
+func (l *link) trySend(f *gamesrvv1.Frame) {
+	if b, err := encodeFrame(f); err == nil {
+		select {
+		case l.sendq <- b:
+		default:
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+)
+
+// dialState is an attempt (or the last failed attempt) to link to a peer.
+// Callers that need the link wait for the attempt in progress; after a
+// failure they fail at once until retryAt, so a dead peer costs no dial per
+// call. The backoff doubles from 100 ms to 5 s.
+type dialState struct {
+	done    chan struct{}
+	link    *link
+	err     error
+	retryAt time.Time
+	backoff time.Duration
+	retry   bool // the previous attempt failed
+}
+
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// linkTo returns a working link to m, dialing one if needed.
+func (n *Node) linkTo(ctx context.Context, m Member) (*link, error) {
+	d, l, err := n.dialFor(m)
+	if l != nil || err != nil {
+		return l, err
+	}
+	select {
+	case <-d.done:
+		if d.err != nil {
+			return nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable", m.ID)
+		}
+		return d.link, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// dialFor returns the live link to m, or the dial attempt to wait for
+// (starting one if allowed), or the error of a recent failed attempt.
+func (n *Node) dialFor(m Member) (*dialState, *link, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil, nil, gamesrv.NewError(gamesrv.CodeUnavailable, "cluster node closed")
+	}
+	if l := n.links[m.ID]; l != nil && l.alive() && l.peer.boot == m.BootID {
+		return nil, l, nil
+	}
+	d := n.dials[m.ID]
+	switch {
+	case d == nil:
+		d = &dialState{backoff: minBackoff}
+	case !isDone(d.done):
+		return d, nil, nil // a dial is in progress: wait for it
+	case time.Now().Before(d.retryAt):
+		return nil, nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable (retrying)", m.ID)
+	}
+	next := &dialState{done: make(chan struct{}), backoff: d.backoff, retry: d.err != nil}
+	n.dials[m.ID] = next
+	n.wg.Add(1)
+	go n.dial(m, next)
+	return next, nil, nil
+}
+
+// brokenLink is the dial state after a working link broke.
+func brokenLink(err error) *dialState {
+	done := make(chan struct{})
+	close(done)
+	return &dialState{done: done, err: err, retryAt: time.Now().Add(minBackoff), backoff: 2 * minBackoff}
+}
+
+func isDone(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// dial connects to m and runs the link handshake.
+func (n *Node) dial(m Member, d *dialState) {
+	defer n.wg.Done()
+	l, err := n.connect(m)
+	n.mu.Lock()
+	if err == nil && n.closed {
+		err = errNodeClosed
+	}
+	if err != nil {
+		d.err, d.retryAt, d.backoff = err, time.Now().Add(d.backoff), min(2*d.backoff, maxBackoff)
+		n.mu.Unlock()
+		n.log.Warn("cannot link to server", "peer", m.ID, "addr", m.LinkAddr, "err", err)
+		if l != nil {
+			l.close(err)
+		}
+		close(d.done)
+		return
+	}
+	d.link, d.backoff = l, minBackoff
+	n.links[m.ID] = l
+	n.all[l] = struct{}{}
+	n.mu.Unlock()
+	l.run()
+	close(d.done)
+}
+
+// connect dials m's link address and authenticates both ways.
+func (n *Node) connect(m Member) (*link, error) {
+	dialer := net.Dialer{Timeout: n.opts.DialTimeout}
+	conn, err := dialer.DialContext(n.ctx, "tcp", m.LinkAddr)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(conn, 64<<10)
+	peer, err := n.helloDialer(conn, br)
+	if err == nil && peer.id != m.ID {
+		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.id + ", not " + m.ID)
+	}
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return newLink(n, conn, br, peer), nil
+}
+
+// acceptLoop accepts the links other servers dial.
+func (n *Node) acceptLoop() {
+	defer n.wg.Done()
+	for {
+		conn, err := n.ln.Accept()
+		if err != nil {
+			return // listener closed
+		}
+		n.wg.Add(1)
+		go n.accept(conn)
+	}
+}
+
+// accept authenticates an incoming link and adopts it as the way to reach
+// that peer if there is none yet.
+func (n *Node) accept(conn net.Conn) {
+	defer n.wg.Done()
+	br := bufio.NewReaderSize(conn, 64<<10)
+	peer, err := n.helloListener(conn, br)
+	if err != nil {
+		n.log.Warn("link refused", "remote", conn.RemoteAddr().String(), "err", err)
+		_ = conn.Close()
+		return
+	}
+	l := newLink(n, conn, br, peer)
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		_ = conn.Close()
+		return
+	}
+	if cur := n.links[peer.id]; cur == nil || !cur.alive() {
+		n.links[peer.id] = l
+	}
+	n.all[l] = struct{}{}
+	n.mu.Unlock()
+	l.run()
+}
+
+// linkClosed forgets a failed link. A link to a peer that broke counts as
+// a failed dial: new work avoids the peer and redials only after a backoff.
+func (n *Node) linkClosed(l *link, err error) {
+	n.mu.Lock()
+	if n.links[l.peer.id] == l {
+		delete(n.links, l.peer.id)
+		if !n.closed && !errors.Is(err, errPeerRestarted) && !errors.Is(err, errPeerDead) {
+			n.dials[l.peer.id] = brokenLink(err)
+		}
+	}
+	delete(n.all, l)
+	closing := n.closed
+	n.mu.Unlock()
+	if !closing && err != nil {
+		n.log.Info("link closed", "peer", l.peer.id, "err", err)
+	}
+}
+
+// reachable returns the candidates that are not leaving and whose link is
+// not known to be broken, or all of them if none is: a server whose process
+// died gets no new work, even before gossip declares it dead. Once its
+// backoff has passed, a broken server is redialled in the background; it
+// gets work again when that succeeds.
+func (n *Node) reachable(candidates []Member) []Member {
+	out := candidates[:0:0]
+	var redial []Member
+	n.mu.Lock()
+	for _, m := range candidates {
+		d := n.dials[m.ID]
+		switch {
+		case m.Leaving:
+		case d == nil || (!isDone(d.done) && !d.retry) || (isDone(d.done) && d.err == nil):
+			out = append(out, m)
+		case !time.Now().Before(d.retryAt):
+			redial = append(redial, m)
+		}
+	}
+	n.mu.Unlock()
+	for _, m := range redial {
+		_, _, _ = n.dialFor(m)
+	}
+	if len(out) == 0 {
+		return candidates
+	}
+	return out
+}

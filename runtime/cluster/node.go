@@ -1,0 +1,295 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/server"
+)
+
+// Node is a server's membership in a cluster: gossip, links to the other
+// servers, forwarding, remote calls and remote sessions. Create it with
+// [New] before starting the server; the server starts it, makes it leave
+// when shutdown begins and closes it at the end.
+type Node struct {
+	srv  *server.Server
+	opts Options
+	log  *slog.Logger
+	boot string
+
+	ctx    context.Context // handlers of incoming calls; cancelled by Close
+	cancel context.CancelFunc
+	id     string
+	ms     *Membership
+	ln     net.Listener
+
+	mu     sync.Mutex
+	links  map[string]*link // the link used to reach each peer
+	all    map[*link]struct{}
+	dials  map[string]*dialState
+	closed bool
+
+	serving   atomic.Int64 // incoming calls running, for a graceful close
+	pool      goPool       // goroutines of incoming calls
+	sessions  sessionRegistry
+	forwarded forwardedIndex
+	rr        sync.Map // server type -> *atomic.Uint64 (round robin)
+	wg        sync.WaitGroup
+}
+
+var (
+	_ server.Cluster     = (*Node)(nil)
+	_ gamesrv.RemoteConn = (*Node)(nil)
+)
+
+// New creates the cluster node of srv and installs it in srv. Nothing is
+// bound until srv starts.
+func New(srv *server.Server, opts Options) (*Node, error) {
+	opts = opts.withDefaults()
+	n := &Node{
+		srv: srv, opts: opts, log: opts.Logger, boot: randomID(),
+		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
+		pool: newGoPool(),
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.sessions.init()
+	n.forwarded.init()
+	if err := srv.UseCluster(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ID returns this server's id.
+func (n *Node) ID() string { return n.id }
+
+// Membership returns the gossip view of the cluster (nil before start).
+func (n *Node) Membership() *Membership { return n.ms }
+
+// LinkAddr returns the address of the link listener (after start).
+func (n *Node) LinkAddr() string {
+	if n.ln == nil {
+		return ""
+	}
+	return n.ln.Addr().String()
+}
+
+// Start implements server.Cluster: bind the link listener, start gossip
+// and join the seeds.
+func (n *Node) Start(context.Context) error {
+	n.id = n.srv.ID()
+	if n.log == nil {
+		n.log = n.srv.Logger()
+	}
+	n.log = n.log.With("server", n.id)
+	ln, err := net.Listen("tcp", n.opts.LinkAddr)
+	if err != nil {
+		return fmt.Errorf("cluster: link listener: %w", err)
+	}
+	n.ln = ln
+	if err := n.startGossip(); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	n.wg.Add(1)
+	go n.acceptLoop()
+	return n.join()
+}
+
+func (n *Node) startGossip() error {
+	ms, err := NewMembership(MembershipConfig{
+		Self: Member{
+			ID: n.id, Type: n.srv.ServerType(), LinkAddr: n.advertisedLinkAddr(),
+			Frontend: n.srv.Frontend(), Version: n.opts.Version, Weight: n.opts.Weight, BootID: n.boot,
+		},
+		BindAddr: n.opts.GossipAddr, AdvertiseAddr: n.opts.GossipAdvertise, Profile: n.opts.Profile,
+		Key: n.opts.GossipKey, Logger: n.log,
+		OnJoin: n.onJoin, OnLeave: n.onLeave, OnUpdate: n.onUpdate,
+	})
+	if err != nil {
+		return err
+	}
+	n.ms = ms
+	return nil
+}
+
+// advertisedLinkAddr is the link address other servers dial.
+func (n *Node) advertisedLinkAddr() string {
+	if n.opts.LinkAdvertise != "" {
+		return n.opts.LinkAdvertise
+	}
+	addr := n.ln.Addr().(*net.TCPAddr)
+	if !addr.IP.IsUnspecified() {
+		return addr.String()
+	}
+	host := "127.0.0.1"
+	if h, _, err := net.SplitHostPort(n.opts.GossipAdvertise); err == nil && h != "" {
+		host = h
+	} else if n.opts.GossipAdvertise != "" {
+		host = n.opts.GossipAdvertise
+	}
+	return net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+func (n *Node) join() error {
+	if len(n.opts.Seeds) == 0 {
+		return nil
+	}
+	if _, err := n.ms.Join(n.opts.Seeds); err != nil {
+		return fmt.Errorf("cluster: join %v: %w", n.opts.Seeds, err)
+	}
+	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
+	return nil
+}
+
+// Leave implements server.Cluster: tell the others this server is going.
+// Its links stay up, so calls already sent to it are still answered.
+func (n *Node) Leave(ctx context.Context) error {
+	if n.ms == nil {
+		return nil
+	}
+	timeout := 2 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	return n.ms.Leave(timeout)
+}
+
+// Close implements server.Cluster: stop accepting links, let the incoming
+// calls finish (until ctx is done), then close every link and stop gossip.
+// Later calls do nothing.
+func (n *Node) Close(ctx context.Context) error {
+	n.mu.Lock()
+	already := n.closed
+	n.closed = true
+	n.mu.Unlock()
+	if already {
+		return nil
+	}
+	if n.ln != nil {
+		_ = n.ln.Close()
+	}
+	n.awaitServing(ctx)
+	for _, l := range n.liveLinks() {
+		l.close(errNodeClosed)
+	}
+	n.cancel()
+	var err error
+	if n.ms != nil {
+		err = n.ms.Shutdown()
+	}
+	n.wg.Wait()
+	n.pool.stop()
+	return err
+}
+
+var errNodeClosed = errors.New("cluster: node closed")
+
+// awaitServing waits until no incoming call runs, or ctx is done.
+func (n *Node) awaitServing(ctx context.Context) {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for n.serving.Load() > 0 {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (n *Node) liveLinks() []*link {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*link, 0, len(n.all))
+	for l := range n.all {
+		out = append(out, l)
+	}
+	return out
+}
+
+// onJoin, onLeave and onUpdate follow the membership; they run under
+// memberlist's lock and must not block.
+func (n *Node) onJoin(m Member) {
+	n.log.Debug("member joined", "member", m.ID, "type", m.Type)
+	if n.opts.OnJoin != nil {
+		n.opts.OnJoin(m)
+	}
+}
+
+// onLeave stops routing to a member. A member that left gracefully keeps
+// its links: it answers the calls already sent before it closes them. A
+// dead one fails them at once.
+func (n *Node) onLeave(m Member, graceful bool) {
+	n.log.Info("member left", "member", m.ID, "type", m.Type, "graceful", graceful)
+	if graceful {
+		n.goAsync(func() { n.sessions.dropFrontend(m.ID) })
+	} else {
+		n.memberGone(m, errPeerDead)
+	}
+	if n.opts.OnLeave != nil {
+		n.opts.OnLeave(m, graceful)
+	}
+}
+
+func (n *Node) onUpdate(m Member) {
+	n.mu.Lock()
+	l := n.links[m.ID]
+	n.mu.Unlock()
+	if l != nil && l.peer.boot != m.BootID {
+		n.log.Info("member restarted", "member", m.ID)
+		n.memberGone(m, errPeerRestarted)
+	}
+	if n.opts.OnUpdate != nil {
+		n.opts.OnUpdate(m)
+	}
+}
+
+var (
+	errPeerDead      = errors.New("cluster: the server is dead")
+	errPeerRestarted = errors.New("cluster: the server restarted")
+)
+
+// memberGone fails the links to a server that died or restarted, and ends
+// the sessions it held.
+func (n *Node) memberGone(m Member, why error) {
+	n.mu.Lock()
+	var gone []*link
+	for l := range n.all {
+		if l.peer.id == m.ID && (why != errPeerRestarted || l.peer.boot != m.BootID) {
+			gone = append(gone, l)
+		}
+	}
+	delete(n.dials, m.ID)
+	n.mu.Unlock()
+	for _, l := range gone {
+		l.fail(why)
+	}
+	n.goAsync(func() { n.sessions.dropFrontend(m.ID) })
+}
+
+// goAsync runs f in a goroutine that Close waits for, unless the node is
+// closing.
+func (n *Node) goAsync(f func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	n.wg.Go(f)
+}

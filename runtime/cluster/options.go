@@ -1,0 +1,101 @@
+package cluster
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+)
+
+// Options configures a [Node]. The zero value joins nobody (a cluster of
+// one) with the LAN profile; set Seeds to join others.
+type Options struct {
+	// Seeds are gossip addresses ("host:port", or a DNS name that resolves
+	// to several, such as a Kubernetes headless service) of servers already
+	// in the cluster. Empty: this server starts a new cluster.
+	Seeds []string
+	// Profile sets the gossip timings: ProfileLAN (default) or ProfileFast
+	// for tests and local demos.
+	Profile Profile
+	// GossipAddr is the gossip bind address. Default: ProfileLAN
+	// "0.0.0.0:7946", ProfileFast "127.0.0.1:0".
+	GossipAddr string
+	// GossipAdvertise is the gossip address other servers use. Set it in
+	// production when binding 0.0.0.0.
+	GossipAdvertise string
+	// GossipKey enables AES-GCM encryption of gossip (16, 24 or 32 bytes).
+	GossipKey []byte
+	// LinkAddr is the bind address of the link listener, where other
+	// servers connect. Default "127.0.0.1:0" with ProfileFast, ":0"
+	// otherwise.
+	LinkAddr string
+	// LinkAdvertise is the link address other servers dial. Default: the
+	// bound address, with the gossip advertise host when it binds all
+	// interfaces.
+	LinkAdvertise string
+	// LinkSecret, if set, is a shared secret every link must prove on
+	// connect (HMAC-SHA256 challenge both ways); a peer without it is
+	// refused and logged.
+	LinkSecret []byte
+	// Weight is this server's weight for PolicyWeighted. Default 1.
+	Weight int
+	// Version is the application version this server announces.
+	Version string
+	// CallTimeout bounds a remote call whose context has no deadline.
+	// Default 5 s.
+	CallTimeout time.Duration
+	// DialTimeout bounds dialing a peer and the link handshake. Default 2 s.
+	DialTimeout time.Duration
+	// MaxInflight bounds the calls a link has waiting for replies; callers
+	// beyond it wait (under their context). Default 4096.
+	MaxInflight int
+	// MaxConcurrent bounds the incoming calls of a link that run at once;
+	// beyond it the link stops reading. Default 1024.
+	MaxConcurrent int
+	// WriteQueue is the number of frames waiting for a link's writer.
+	// Default 1024.
+	WriteQueue int
+	// Policies sets the default selection policy per server type for
+	// remote calls. Default: round robin.
+	Policies map[string]gamesrv.Policy
+	// Routers sets a custom selection function per server type for remote
+	// calls; it wins over Policies.
+	Routers map[string]gamesrv.Router
+	// ForwardPolicy selects the server a client request is forwarded to,
+	// per server type, when the session is not pinned (see
+	// gamesrv.ServerKey). Default PolicySticky keyed by the session's uid
+	// (or its frontend and id before it binds), so a player's requests go to
+	// the same server while the set of servers is stable.
+	ForwardPolicy map[string]gamesrv.Policy
+	// Logger receives the cluster's logs. Default: the server's logger.
+	Logger *slog.Logger
+	// OnJoin and OnUpdate, if set, are called when a server joins or
+	// changes its metadata. They run one at a time and must not block.
+	OnJoin, OnUpdate func(Member)
+	// OnLeave, if set, is called when a server leaves: graceful is true when
+	// it announced it, false when it was declared dead.
+	OnLeave func(m Member, graceful bool)
+}
+
+func (o Options) withDefaults() Options {
+	o.CallTimeout = orDefault(o.CallTimeout, 5*time.Second)
+	o.DialTimeout = orDefault(o.DialTimeout, 2*time.Second)
+	o.MaxInflight = orDefault(o.MaxInflight, 4096)
+	o.MaxConcurrent = orDefault(o.MaxConcurrent, 1024)
+	o.WriteQueue = orDefault(o.WriteQueue, 1024)
+	o.Weight = orDefault(o.Weight, 1)
+	if o.LinkAddr == "" {
+		o.LinkAddr = ":0"
+		if o.Profile == ProfileFast {
+			o.LinkAddr = "127.0.0.1:0"
+		}
+	}
+	return o
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

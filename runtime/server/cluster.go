@@ -1,0 +1,220 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
+)
+
+// Cluster connects a server to the other servers of its cluster. The
+// runtime/cluster package implements it and installs itself with
+// [Server.UseCluster]; the server calls it to forward client requests of
+// other server types, to reach sessions held by other frontends, and on
+// its own start and shutdown.
+type Cluster interface {
+	// Start is called by Server.Start once the listeners accept connections.
+	Start(ctx context.Context) error
+	// Leave is called when shutdown begins: other servers stop sending new
+	// work to this one.
+	Leave(ctx context.Context) error
+	// Close is called at the end of shutdown.
+	Close(ctx context.Context) error
+	// Forward sends a client request (or notify) on a route of another
+	// server type, with a snapshot of s, and returns the serialized
+	// response. Data changes the remote handler made are applied to s.
+	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool) ([]byte, error)
+	// PushToSessions writes an encoded push packet to sessions held by the
+	// frontend frontendID.
+	PushToSessions(ctx context.Context, frontendID string, ids []int64, packet []byte) error
+	// PushToUIDs writes an encoded push packet to the sessions bound to
+	// uids on the other frontends.
+	PushToUIDs(ctx context.Context, uids []string, packet []byte) error
+	// SessionClosed tells the servers that handled requests of s that it
+	// closed. It must not block.
+	SessionClosed(s gamesrv.Session)
+}
+
+// UseCluster makes the server part of a cluster. It must be called before
+// Start; runtime/cluster's New calls it.
+func (srv *Server) UseCluster(c Cluster) error {
+	if srv.state.Load() != srvNew {
+		return ErrServerStarted
+	}
+	srv.cluster = c
+	return nil
+}
+
+// RegisterRoutes declares the routes of a service served by other servers of
+// the cluster. They enter the handshake dictionary, so clients may send them
+// compressed, and the frontend checks their kind before forwarding. Routes of
+// other server types that were not declared are forwarded too, by the
+// server type in the route string.
+func (srv *Server) RegisterRoutes(desc *gamesrv.ServiceDesc) error {
+	if srv.state.Load() != srvNew {
+		return ErrServerStarted
+	}
+	if desc == nil {
+		return errors.New("gamesrv: RegisterRoutes with a nil service")
+	}
+	srv.regs = append(srv.regs, registration{desc: desc, remote: true})
+	return nil
+}
+
+// ServerType returns the server's type (set at Start when
+// Options.ServerType is empty).
+func (srv *Server) ServerType() string { return srv.opts.ServerType }
+
+// Serializer returns the serializer of client payloads.
+func (srv *Server) Serializer() gamesrv.Serializer { return srv.opts.Serializer }
+
+// EncodePush encodes a push packet for clients, once, so that the same
+// bytes can be written to many sessions, here or on other frontends.
+func (srv *Server) EncodePush(route string, msg proto.Message) ([]byte, error) {
+	return srv.encodePush(route, msg)
+}
+
+// forwardTarget returns the server type a client route must be forwarded
+// to, or "" when this server handles it (or nobody does).
+func (srv *Server) forwardTarget(r *route, name []byte) string {
+	if srv.cluster == nil {
+		return ""
+	}
+	if r != nil {
+		if r.remote {
+			return r.service.ServerType
+		}
+		return ""
+	}
+	typ, rest, ok := strings.Cut(string(name), ".")
+	if !ok || strings.Count(rest, ".") != 1 || srv.reg.types[typ] {
+		return ""
+	}
+	return typ
+}
+
+// prepareForward fills a job that goes to another server: the route and a
+// copy of the payload (the packet buffer does not outlive the I/O
+// callback), inflated if it was compressed.
+func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
+	payload := m.Payload
+	if m.Zlib {
+		var err error
+		if payload, err = inflate(payload, s.srv.opts.MaxBodySize); err != nil {
+			if errors.Is(err, errInflatedTooLarge) {
+				return err
+			}
+			j.err = errBadRequest("payload does not inflate")
+			return nil
+		}
+	} else {
+		payload = append([]byte(nil), payload...)
+	}
+	j.forward, j.payload = routeName(j.r, m), payload
+	j.fwdType = typ
+	return nil
+}
+
+// forward runs a forwarded job on the session's worker: the session waits
+// for the remote answer, so its answers keep their order.
+func (srv *Server) forward(s *session, j *job) {
+	// Not a child of srv.ctx: registering every forward with the server's
+	// context would contend on its lock; closing the links at shutdown ends
+	// the forwards still waiting.
+	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.ForwardTimeout)
+	resp, err := srv.cluster.Forward(ctx, s, j.fwdType, j.forward, j.payload, j.kind == jobNotify)
+	cancel()
+	if j.kind == jobNotify {
+		srv.notifyFailed(s, j.forward, err)
+		return
+	}
+	if err != nil {
+		s.respondError(j.id, srv.clientError(err, s, j.forward))
+		return
+	}
+	pkt, err := encodeRaw(&wire.Header{Type: wire.MessageResponse, ID: j.id}, resp)
+	if err != nil {
+		s.respondError(j.id, errInternal())
+		return
+	}
+	_ = s.write(pkt)
+}
+
+// encodeRaw builds a Data packet around an already serialized payload.
+func encodeRaw(h *wire.Header, payload []byte) ([]byte, error) {
+	buf := make([]byte, 0, wire.HeaderLen+headerSize(h)+len(payload))
+	return wire.AppendDataPacket(buf, h, payload)
+}
+
+// HandleRemote runs the handler of route for a call that came from another
+// server: a client request forwarded by a frontend (s is the session as the
+// frontend described it) or an internal call through a Remote stub (s is
+// nil). The payload is decoded and the response encoded with ser; the
+// middleware runs and panics are recovered, as for local requests. For a
+// notify the response is nil.
+func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) ([]byte, error) {
+	r := srv.reg.byName[route]
+	if err := checkRemote(r, s, route, notify); err != nil {
+		return nil, err
+	}
+	req := r.desc.NewRequest()
+	if err := ser.Unmarshal(payload, req); err != nil {
+		return nil, errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
+	}
+	resp, err := srv.invoke(ctx, s, r, 0, req)
+	if err != nil || notify {
+		return nil, err
+	}
+	return ser.AppendMarshal(nil, resp)
+}
+
+// checkRemote validates a call from another server against the route
+// table: clients (through a frontend) reach only client routes, servers
+// only internal ones.
+func checkRemote(r *route, s gamesrv.Session, route string, notify bool) error {
+	switch {
+	case r == nil || r.remote || r.desc.Kind == gamesrv.KindPush:
+		return errNotFound(route)
+	case s != nil && r.desc.Internal, s == nil && !r.desc.Internal:
+		return errNotFound(route)
+	case !notify && r.desc.Kind == gamesrv.KindNotify:
+		return errBadRequest("request sent to notify route " + route)
+	}
+	return nil
+}
+
+// DeliverPacket writes an encoded push packet to local sessions, by id and
+// by bound uid, skipping those that are gone or not ready. runtime/cluster
+// calls it for pushes that other servers address to this frontend.
+func (srv *Server) DeliverPacket(ids []int64, uids []string, packet []byte) {
+	for _, id := range ids {
+		if s := srv.sessions.get(id); s != nil && s.pushable() == nil {
+			_ = s.write(packet)
+		}
+	}
+	srv.writeUIDs(uids, packet)
+}
+
+// writeUIDs writes packet to the local sessions of uids and returns the
+// uids that are not connected here.
+func (srv *Server) writeUIDs(uids []string, packet []byte) (missing []string) {
+	for _, uid := range uids {
+		srv.uidMu.Lock()
+		s := srv.uids[uid]
+		srv.uidMu.Unlock()
+		if s == nil {
+			missing = append(missing, uid)
+		} else if s.pushable() == nil {
+			_ = s.write(packet)
+		}
+	}
+	return missing
+}
+
+// defaultForwardTimeout bounds a forwarded request when neither
+// ForwardTimeout nor the caller says otherwise.
+const defaultForwardTimeout = 5 * time.Second
