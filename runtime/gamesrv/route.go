@@ -85,3 +85,8 @@ type ServiceRegistrar interface {
 	// handler must implement the generated handler interface of desc.
 	RegisterService(desc *ServiceDesc, handler any) error
 }
+
+// DescribeRoute is the system route by which a server describes its routes
+// and message schemas (a gamesrv.v1.DescribeResponse), for generic tools
+// such as the gamesrv CLI.
+const DescribeRoute = "gamesrv.describe"

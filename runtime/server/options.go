@@ -82,6 +82,13 @@ type Options struct {
 	// hook failed.
 	After []AfterFunc
 
+	// DisableDescribe turns off the schema system route
+	// (gamesrv.DescribeRoute), by which clients such as the gamesrv CLI
+	// learn the server's routes and message types. It is on by default,
+	// which suits development; production servers that do not want to
+	// publish their schemas set this.
+	DisableDescribe bool
+
 	// KickReasons sends the reason of a kick as a JSON body
 	// ({"reason":"duplicate login"}). Off by default: Kick packets are
 	// empty, as every Pomelo client expects.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 )
@@ -31,8 +32,9 @@ type Server struct {
 	log  *slog.Logger
 	id   string
 
-	regs []registration
-	reg  *registry
+	regs   []registration
+	reg    *registry
+	schema *gamesrvv1.DescribeResponse // answer of the schema route
 
 	handshakeOK, handshakeBad []byte
 
@@ -141,11 +143,18 @@ func (srv *Server) prepare() error {
 	if srv.id == "" {
 		srv.id = srv.opts.ServerType + "-" + randomSuffix()
 	}
-	reg, err := buildRegistry(srv.regs, srv.opts.ServerType, srv.opts.CompressPushRoutes)
+	regs := srv.regs
+	if !srv.opts.DisableDescribe {
+		regs = append(regs[:len(regs):len(regs)], registration{desc: &gamesrv.ServiceDesc{
+			Name: describeService.Name, Routes: []gamesrv.Route{*srv.describeRoute()},
+		}, handler: srv})
+	}
+	reg, err := buildRegistry(regs, srv.opts.ServerType, srv.opts.CompressPushRoutes)
 	if err != nil {
 		return err
 	}
 	srv.reg = reg
+	srv.schema = srv.buildSchema()
 	srv.wheel = newWheel(srv.opts.Heartbeat)
 	return srv.handshakePackets()
 }

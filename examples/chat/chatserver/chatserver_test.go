@@ -10,9 +10,11 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 	"github.com/gamesrv/gamesrv/internal/testkit"
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"google.golang.org/protobuf/reflect/protodesc"
 )
 
 // startChat runs the chat server on TCP and KCP and returns both addresses.
@@ -136,4 +138,33 @@ func TestDuplicateLoginKicksTheFirst(t *testing.T) {
 		r, err := second.rooms.Members(ctx, &chatv1.MembersRequest{})
 		return err == nil && slices.Equal(r.GetMembers(), []string{"ann"})
 	}, "the room to hold only the second ann")
+}
+
+func TestDescribeRoute(t *testing.T) {
+	p := connect(t, startChat(t)["tcp"])
+	var resp gamesrvv1.DescribeResponse
+	if err := p.c.Request(context.Background(), gamesrv.DescribeRoute, &gamesrvv1.DescribeRequest{}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	byRoute := map[string]*gamesrvv1.RouteSchema{}
+	for _, r := range resp.GetRoutes() {
+		byRoute[r.GetRoute()] = r
+	}
+	join := byRoute[chatv1.RoomServiceJoinRoute]
+	if join.GetKind() != "request" || join.GetRequestType() != "chat.v1.JoinRequest" || join.GetResponseType() != "chat.v1.JoinResponse" || join.GetCode() == 0 {
+		t.Errorf("join: %v", join)
+	}
+	if push := byRoute[chatv1.RoomServiceOnMessageRoute]; push.GetKind() != "push" || push.GetRequestType() != "chat.v1.ChatMessage" {
+		t.Errorf("push: %v", push)
+	}
+	if _, ok := byRoute[chatv1.RoomServiceRoomStatsRoute]; ok {
+		t.Error("an internal route is described to clients")
+	}
+	files, err := protodesc.NewFiles(resp.GetFiles())
+	if err != nil {
+		t.Fatalf("the descriptors do not link: %v", err)
+	}
+	if _, err := files.FindDescriptorByName("chat.v1.RoomService"); err != nil {
+		t.Error(err)
+	}
 }
