@@ -20,8 +20,9 @@ import (
 // handshake with a code other than 200.
 var ErrHandshakeRefused = errors.New("client: handshake refused")
 
-// Dial connects to addr ("tcp://host:port", "kcp://host:port", or
-// "host:port" for TCP), performs the handshake and returns a ready client.
+// Dial connects to addr ("tcp://host:port", "kcp://host:port",
+// "ws://host:port/path", or "host:port" for TCP), performs the handshake and
+// returns a ready client.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
@@ -50,6 +51,8 @@ func dialConn(ctx context.Context, addr string, opts *Options) (net.Conn, error)
 		return d.DialContext(ctx, "tcp", hostport)
 	case "kcp":
 		return dialKCP(hostport, &opts.KCP)
+	case "ws":
+		return dialWS(ctx, addr)
 	}
 	return nil, fmt.Errorf("client: unsupported scheme %q in %q", scheme, addr)
 }
