@@ -114,8 +114,7 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 	} else {
 		payload = append([]byte(nil), payload...)
 	}
-	j.forward, j.payload = routeName(j.r, m), payload
-	j.fwdType = typ
+	j.fwd = &forwardJob{route: routeName(j.r, m), serverType: typ, payload: payload}
 	return nil
 }
 
@@ -126,14 +125,14 @@ func (srv *Server) forward(s *session, j *job) {
 	// context would contend on its lock; closing the links at shutdown ends
 	// the forwards still waiting.
 	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.ForwardTimeout)
-	resp, err := srv.cluster.Forward(ctx, s, j.fwdType, j.forward, j.payload, j.kind == jobNotify)
+	resp, err := srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify)
 	cancel()
 	if j.kind == jobNotify {
-		srv.notifyFailed(s, j.forward, err)
+		srv.notifyFailed(s, j.fwd.route, err)
 		return
 	}
 	if err != nil {
-		s.respondError(j.id, srv.clientError(err, s, j.forward))
+		s.respondError(j.id, srv.clientError(err, s, j.fwd.route))
 		return
 	}
 	pkt, err := encodeRaw(&wire.Header{Type: wire.MessageResponse, ID: j.id}, resp)

@@ -15,12 +15,12 @@ func (srv *Server) execute(s *session, j *job) {
 	case j.kind == jobClosed:
 		s.runCloseHooks()
 	case j.kind == jobHandshake:
-		srv.validateHandshake(s)
+		srv.validateHandshake(s, j.hs)
 	case j.err != nil && j.kind == jobRequest:
 		s.respondError(j.id, j.err)
 	case j.err != nil:
 		srv.log.Debug("notify refused", "session", s.id, "code", j.err.Code(), "err", j.err.Message())
-	case j.forward != "":
+	case j.fwd != nil:
 		srv.forward(s, j)
 	case j.kind == jobRequest:
 		srv.request(s, j)
@@ -136,8 +136,7 @@ func (s *session) respondError(id uint32, e *gamesrv.Error) {
 }
 
 // validateHandshake runs the handshake validators on the worker.
-func (srv *Server) validateHandshake(s *session) {
-	hs := s.Handshake()
+func (srv *Server) validateHandshake(s *session, hs *wire.HandshakeRequest) {
 	for _, v := range srv.opts.HandshakeValidators {
 		var err error
 		ok := srv.safely("handshake validator", s, func() { err = v(srv.ctx, s, hs) })

@@ -50,14 +50,14 @@ func (s *session) onHandshake(state uint32, body []byte) error {
 		return nil
 	}
 	s.mu.Lock()
-	s.hs = hs
+	s.hs = append([]byte(nil), body...)
 	s.mu.Unlock()
 	if len(s.srv.opts.HandshakeValidators) == 0 {
 		s.acceptHandshake()
 		return nil
 	}
 	s.state.Store(stateValidating)
-	s.enqueue(job{kind: jobHandshake}, true)
+	s.enqueue(job{kind: jobHandshake, hs: hs}, true)
 	return nil
 }
 

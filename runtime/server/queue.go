@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -16,57 +17,64 @@ const (
 )
 
 // job is one unit of a session's ordered work. When err is set the job only
-// answers that error, in its turn. When forward is set the request goes to
-// another server: forward is its route, payload the raw request.
+// answers that error, in its turn. When fwd is set the request goes to
+// another server of the cluster.
 type job struct {
-	kind    jobKind
-	id      uint32
-	r       *route
-	req     proto.Message
-	err     *gamesrv.Error
-	forward string
-	fwdType string
-	payload []byte
+	kind jobKind
+	id   uint32
+	r    *route
+	req  proto.Message
+	err  *gamesrv.Error
+	fwd  *forwardJob
+	hs   *wire.HandshakeRequest // jobHandshake: the decoded handshake
 }
 
-// jobQueue is a growable ring of jobs. It starts empty and small, and
-// returns to nothing when a session goes idle.
+// forwardJob is what a job needs to go to another server.
+type forwardJob struct {
+	route, serverType string
+	payload           []byte
+}
+
+// jobQueue is a FIFO of jobs. The first job lives inline, so a session that
+// sends one request at a time never allocates for its queue; the rest go to
+// a ring that is dropped when the queue empties.
 type jobQueue struct {
-	buf  []job
-	head int
-	n    int
+	first job
+	n     int
+	rest  []job // ring of the jobs after first
+	head  int
 }
 
 func (q *jobQueue) push(j job) {
-	if q.n == len(q.buf) {
+	if q.n == 0 {
+		q.first, q.n = j, 1
+		return
+	}
+	if q.n-1 == len(q.rest) {
 		q.grow()
 	}
-	q.buf[(q.head+q.n)%len(q.buf)] = j
+	q.rest[(q.head+q.n-1)%len(q.rest)] = j
 	q.n++
 }
 
 func (q *jobQueue) pop() job {
-	j := q.buf[q.head]
-	q.buf[q.head] = job{}
-	q.head = (q.head + 1) % len(q.buf)
+	j := q.first
 	q.n--
+	if q.n == 0 {
+		q.first, q.rest, q.head = job{}, nil, 0
+		return j
+	}
+	q.first, q.rest[q.head] = q.rest[q.head], job{}
+	q.head = (q.head + 1) % len(q.rest)
 	return j
 }
 
 func (q *jobQueue) grow() {
-	nb := make([]job, max(4, 2*len(q.buf)))
-	for i := range q.n {
-		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	nb := make([]job, max(4, 2*len(q.rest)))
+	for i := range q.n - 1 {
+		nb[i] = q.rest[(q.head+i)%len(q.rest)]
 	}
-	q.buf, q.head = nb, 0
-}
-
-// release drops an empty ring larger than the initial size, so an idle
-// session keeps at most a small one.
-func (q *jobQueue) release() {
-	if q.n == 0 && len(q.buf) > 4 {
-		q.buf, q.head = nil, 0
-	}
+	q.rest, q.head = nb, 0
 }
 
 // enqueue adds j to the session's queue and starts a worker goroutine if
@@ -107,7 +115,6 @@ func (s *session) next() (job, bool) {
 	defer s.mu.Unlock()
 	if s.queue.n == 0 {
 		s.running = false
-		s.queue.release()
 		return job{}, false
 	}
 	return s.queue.pop(), true

@@ -36,7 +36,7 @@ type session struct {
 
 	mu      sync.Mutex
 	uid     string
-	hs      *wire.HandshakeRequest
+	hs      []byte // the handshake body, decoded again on demand
 	data    map[string]string
 	hooks   []func(gamesrv.Session)
 	groups  []*Group
@@ -66,11 +66,17 @@ func (s *session) FrontendID() string { return s.srv.id }
 // RemoteAddr implements gamesrv.Session.
 func (s *session) RemoteAddr() string { return s.conn.RemoteAddr().String() }
 
-// Handshake implements gamesrv.Session.
+// Handshake implements gamesrv.Session. The session keeps the raw body,
+// which is smaller than its decoded form, and decodes it for each call.
 func (s *session) Handshake() *wire.HandshakeRequest {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hs
+	raw := s.hs
+	s.mu.Unlock()
+	hs, err := wire.DecodeHandshakeRequest(raw)
+	if err != nil {
+		return &wire.HandshakeRequest{}
+	}
+	return hs
 }
 
 // Get implements gamesrv.Session.
