@@ -52,7 +52,9 @@ type Client struct {
 	heartbeat time.Duration
 
 	wmu    sync.Mutex // serializes writes
+	wbuf   []byte     // packet buffer, reused under wmu
 	nextID atomic.Uint32
+	chans  sync.Pool // reply channels, reused once drained
 
 	mu       sync.Mutex
 	pending  map[uint32]chan reply
@@ -95,6 +97,7 @@ func newClient(nc net.Conn, opts Options) *Client {
 		log:      opts.Logger,
 		pending:  map[uint32]chan reply{},
 		handlers: map[string]pushHandler{},
+		raw:      opts.OnRawPush,
 		pushes:   make(chan push, opts.PushQueue),
 		done:     make(chan struct{}),
 	}
@@ -203,9 +206,10 @@ func (c *Client) RequestRaw(ctx context.Context, route string, payload []byte) (
 		if !ok {
 			return nil, c.Err()
 		}
+		c.chans.Put(ch) // drained: safe to reuse
 		return c.result(r)
 	case <-ctx.Done():
-		c.forget(id)
+		c.forget(id) // the reader may still send on ch: never reuse it
 		return nil, ctx.Err()
 	}
 }
@@ -227,7 +231,10 @@ func (c *Client) register() (uint32, chan reply, error) {
 	if id == 0 {
 		id = c.nextID.Add(1) // IDs start at 1; 0 is invalid after a wrap
 	}
-	ch := make(chan reply, 1)
+	ch, _ := c.chans.Get().(chan reply)
+	if ch == nil {
+		ch = make(chan reply, 1)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pending == nil {
@@ -259,21 +266,31 @@ func (c *Client) NotifyRaw(route string, payload []byte) error {
 }
 
 // send writes one message, with its route compressed when the dictionary
-// has it.
+// has it. The packet is built in the client's reused buffer.
 func (c *Client) send(h *wire.Header, payload []byte) error {
 	if code, ok := c.dict[h.Route]; ok && !c.opts.DisableRouteCompression {
 		h.Code, h.Compressed = code, true
 	}
-	pkt, err := wire.AppendDataPacket(make([]byte, 0, wire.HeaderLen+wire.MaxHeaderLen+len(payload)), h, payload)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	pkt, err := wire.AppendDataPacket(c.wbuf[:0], h, payload)
 	if err != nil {
 		return err
 	}
-	return c.write(pkt)
+	if cap(pkt) <= 64<<10 {
+		c.wbuf = pkt
+	}
+	return c.writeLocked(pkt)
 }
 
 func (c *Client) write(pkt []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(pkt)
+}
+
+// writeLocked writes a packet; wmu is held.
+func (c *Client) writeLocked(pkt []byte) error {
 	select {
 	case <-c.done:
 		return c.Err()

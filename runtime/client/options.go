@@ -35,6 +35,9 @@ type Options struct {
 	DisableRouteCompression bool
 	// KCP configures kcp:// connections; it must match the server's.
 	KCP KCPOptions
+	// OnRawPush, if set, receives the pushes whose route has no registered
+	// push handler, from the first one on (see [Client.HandleRawPush]).
+	OnRawPush func(route string, payload []byte)
 }
 
 // KCPOptions configures the KCP side of a kcp:// connection.

@@ -35,6 +35,10 @@ func (srv *Server) buildSchema() *gamesrvv1.DescribeResponse {
 		ServerType: srv.opts.ServerType, ServerId: srv.id, Serializer: srv.opts.Serializer.Name(),
 	}
 	files := fileSet{seen: map[string]bool{}}
+	if !srv.opts.DisableDescribe {
+		resp.Routes = append(resp.Routes, srv.describeSchema())
+		files.add(gamesrvv1.File_gamesrv_v1_schema_proto)
+	}
 	for _, rg := range srv.regs {
 		sd := serviceDescriptor(rg.desc.Name)
 		if sd != nil {
@@ -49,6 +53,19 @@ func (srv *Server) buildSchema() *gamesrvv1.DescribeResponse {
 	slices.SortFunc(resp.Routes, func(a, b *gamesrvv1.RouteSchema) int { return compareStrings(a.Route, b.Route) })
 	resp.Files = &descriptorpb.FileDescriptorSet{File: files.list}
 	return resp
+}
+
+// describeSchema describes the schema route itself.
+func (srv *Server) describeSchema() *gamesrvv1.RouteSchema {
+	rs := &gamesrvv1.RouteSchema{
+		Route: gamesrv.DescribeRoute, Kind: gamesrv.KindRequest.String(), Service: describeService.Name, Method: "Describe",
+		RequestType:  string((&gamesrvv1.DescribeRequest{}).ProtoReflect().Descriptor().FullName()),
+		ResponseType: string((&gamesrvv1.DescribeResponse{}).ProtoReflect().Descriptor().FullName()),
+	}
+	if code, ok := srv.reg.dict[gamesrv.DescribeRoute]; ok {
+		rs.Code = uint32(code)
+	}
+	return rs
 }
 
 func (srv *Server) routeSchema(rg registration, r *gamesrv.Route, sd protoreflect.ServiceDescriptor) *gamesrvv1.RouteSchema {
