@@ -393,6 +393,14 @@ func TestDeadlineIs504(t *testing.T) {
 	if gamesrv.CodeOf(err) != gamesrv.CodeDeadlineExceeded || time.Since(start) > 5*time.Second {
 		t.Errorf("got %v after %v, want GS-504", err, time.Since(start))
 	}
+	select { // the callee saw the deadline and was cancelled when it passed
+	case left := <-room.room.canceled:
+		if left > 100*time.Millisecond {
+			t.Errorf("the backend handler was cancelled %v before its deadline", left)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the backend handler was not cancelled when the caller's deadline passed")
+	}
 }
 
 func TestCallAfterPeerLeftFailsAtOnce(t *testing.T) {

@@ -36,9 +36,10 @@ const (
 // "g"), "block" (waits for release), "uid".
 type roomHandler struct {
 	srv     *server.Server
-	release chan struct{}
-	blocked chan struct{}
-	ticks   atomic.Int32
+	release  chan struct{}
+	blocked  chan struct{}
+	canceled chan time.Duration // a blocked echo ended by its context: the deadline it saw, from now
+	ticks    atomic.Int32
 	notes   chan string
 }
 
@@ -73,6 +74,8 @@ func (h *roomHandler) echo(ctx context.Context, s gamesrv.Session, v string) (st
 		case <-h.release:
 			return "released", nil
 		case <-ctx.Done():
+			d, _ := ctx.Deadline()
+			h.canceled <- time.Until(d)
 			return "", ctx.Err()
 		}
 	}
@@ -157,7 +160,8 @@ func startNode(t testing.TB, cfg nodeConfig) *testNode {
 	}
 	tn := &testNode{srv: srv}
 	if cfg.typ == "room" {
-		tn.room = &roomHandler{srv: srv, release: make(chan struct{}), blocked: make(chan struct{}, 16), notes: make(chan string, 16)}
+		tn.room = &roomHandler{srv: srv, release: make(chan struct{}), blocked: make(chan struct{}, 16),
+			canceled: make(chan time.Duration, 16), notes: make(chan string, 16)}
 		mustOK(t, srv.RegisterService(&roomDesc, tn.room))
 	} else {
 		mustOK(t, srv.RegisterService(&gateDesc, struct{}{}))

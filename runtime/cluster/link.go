@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -16,15 +14,14 @@ import (
 
 // link is one TCP connection to a peer. Both ends send calls on it: a
 // reader dispatches replies to waiting callers and incoming calls to
-// handlers; a writer drains a bounded queue of encoded frames, coalescing
-// them into few writes.
+// handlers; senders write through a combining writer.
 type link struct {
-	n     *Node
-	conn  net.Conn
-	br    *bufio.Reader
-	peer  peerHello
-	sendq chan []byte
-	done  chan struct{}
+	n    *Node
+	conn net.Conn
+	br   *bufio.Reader
+	peer peerHello
+	w    *linkWriter
+	done chan struct{}
 	once  sync.Once
 	err   atomic.Pointer[error]
 
@@ -38,22 +35,22 @@ type link struct {
 }
 
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
-	return &link{
+	l := &link{
 		n: n, conn: conn, br: br, peer: peer,
-		sendq:   make(chan []byte, n.opts.WriteQueue),
 		done:    make(chan struct{}),
 		slots:   make(chan struct{}, n.opts.MaxInflight),
 		pending: map[uint64]chan *gamesrvv1.Reply{},
 		serving: map[uint64]context.CancelFunc{},
 		sem:     make(chan struct{}, n.opts.MaxConcurrent),
 	}
+	l.w = newLinkWriter(conn, n.opts.CallTimeout, n.opts.WriteQueue<<10, l.fail)
+	return l
 }
 
-// run starts the reader and the writer.
+// run starts the reader.
 func (l *link) run() {
-	l.wg.Add(2)
+	l.wg.Add(1)
 	go l.readLoop()
-	go l.writeLoop()
 }
 
 // alive reports whether the link still works.
@@ -72,6 +69,7 @@ func (l *link) fail(err error) {
 	l.once.Do(func() {
 		l.err.Store(&err)
 		close(l.done)
+		l.w.fail(err)
 		_ = l.conn.Close()
 		l.mu.Lock()
 		pending, serving := l.pending, l.serving
@@ -138,60 +136,21 @@ func (l *link) deliver(r *gamesrvv1.Reply) {
 	}
 }
 
-func (l *link) writeLoop() {
-	defer l.wg.Done()
-	w := bufio.NewWriterSize(l.conn, 64<<10)
-	for {
-		select {
-		case b := <-l.sendq:
-			if err := l.writeBatch(w, b); err != nil {
-				l.fail(err)
-				return
-			}
-		case <-l.done:
-			return
-		}
-	}
-}
-
-// writeBatch writes b and whatever else is queued, then flushes once. When
-// b came alone the writer yields once first, so that callers running at
-// the same time add their frames to the same write. A peer that does not
-// read for CallTimeout kills the link rather than blocking callers forever.
-func (l *link) writeBatch(w *bufio.Writer, b []byte) error {
-	_, _ = w.Write(b)
-	if len(l.sendq) == 0 {
-		runtime.Gosched()
-	}
-	for n := len(l.sendq); n > 0; n-- {
-		_, _ = w.Write(<-l.sendq)
-	}
-	_ = l.conn.SetWriteDeadline(time.Now().Add(l.n.opts.CallTimeout))
-	return w.Flush()
-}
-
-// send queues a frame, waiting under ctx while the queue is full.
+// send writes a frame, waiting under ctx while the link's writer is full.
 func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
-	b, err := encodeFrame(f)
-	if err != nil {
-		return err
-	}
-	select {
-	case l.sendq <- b:
-		return nil
-	case <-l.done:
+	if err := l.w.send(ctx, f); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return l.lostError()
-	case <-ctx.Done():
-		return ctx.Err()
 	}
+	return nil
 }
 
-// trySend queues a frame if there is room; for cancels, which are hints.
+// trySend writes a frame without waiting for room; for cancels, which are
+// hints.
 func (l *link) trySend(f *gamesrvv1.Frame) {
-	if b, err := encodeFrame(f); err == nil {
-		select {
-		case l.sendq <- b:
-		default:
-		}
-	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = l.w.send(ctx, f)
 }

@@ -42,16 +42,28 @@ func (l *link) serve(c *gamesrvv1.Call) bool {
 	return true
 }
 
-// callContext gives the handler the caller's remaining time. It does not
-// derive from the node's context: the link cancels its running calls when
-// it fails or closes, and a cancel chain per call would contend on the
-// node's.
+// callContext gives the handler the caller's deadline. The context ends
+// when the caller cancels the call (it sends a Cancel when its own deadline
+// passes or it gives up) or the link closes: the deadline is enforced by the
+// caller, one message away, so no timer is armed per call. Deadline()
+// reports it, so nested calls carry the remaining time on. The context does
+// not derive from the node's: a cancel chain per call would contend on it.
 func (l *link) callContext(c *gamesrvv1.Call) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
 	if ms := c.GetTimeoutMs(); ms > 0 {
-		return context.WithTimeout(context.Background(), time.Duration(ms)*time.Millisecond)
+		return deadlineCtx{Context: ctx, deadline: time.Now().Add(time.Duration(ms) * time.Millisecond)}, cancel
 	}
-	return context.WithCancel(context.Background())
+	return ctx, cancel
 }
+
+// deadlineCtx reports a deadline that its caller enforces.
+type deadlineCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+// Deadline returns the caller's deadline.
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
 func (l *link) trackServing(id uint64, cancel context.CancelFunc) bool {
 	l.mu.Lock()

@@ -1,0 +1,135 @@
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"time"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// linkWriter writes a link's frames without a writer goroutine: the first
+// sender writes, and senders that arrive while it writes add their frames
+// to its next batch (flat combining). Frames coalesce into few writes and
+// no goroutine hop is needed. Senders wait (under their context) while
+// more than limit bytes are waiting; a write that does not complete within
+// timeout fails the link rather than blocking senders forever.
+type linkWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+	limit   int
+	onError func(error)
+
+	mu      sync.Mutex
+	buf     []byte // frames waiting for the next write
+	spare   []byte
+	writing bool
+	err     error
+	room    chan struct{} // closed when the waiting bytes dropped under limit
+}
+
+func newLinkWriter(conn net.Conn, timeout time.Duration, limit int, onError func(error)) *linkWriter {
+	return &linkWriter{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{})}
+}
+
+// send encodes f into the next batch and, unless another sender is
+// writing, writes the batch.
+func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
+	w.mu.Lock()
+	if err := w.waitRoom(ctx); err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	if err := w.appendFrame(f); err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	if w.writing {
+		w.mu.Unlock()
+		return nil
+	}
+	w.writing = true
+	w.mu.Unlock()
+	runtime.Gosched() // let concurrent senders join this write
+	w.mu.Lock()
+	err := w.flush()
+	w.writing = false
+	w.mu.Unlock()
+	if err != nil {
+		w.onError(err)
+	}
+	return err
+}
+
+// waitRoom waits, with w.mu held on entry and return, until the batch has
+// room or the writer failed.
+func (w *linkWriter) waitRoom(ctx context.Context) error {
+	for w.err == nil && len(w.buf) > w.limit {
+		room := w.room
+		w.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			w.mu.Lock()
+			return ctx.Err()
+		}
+		w.mu.Lock()
+	}
+	return w.err
+}
+
+// appendFrame marshals f, length-prefixed, at the end of the batch.
+func (w *linkWriter) appendFrame(f *gamesrvv1.Frame) error {
+	size := proto.Size(f)
+	if size > maxFrameSize {
+		return fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
+	}
+	w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(size))
+	var err error
+	w.buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(w.buf, f)
+	return err
+}
+
+// flush writes batches until none is waiting; w.mu is held on entry and
+// return, and released during each write.
+func (w *linkWriter) flush() error {
+	for len(w.buf) > 0 {
+		out := w.buf
+		w.buf = w.spare[:0]
+		w.signalRoom()
+		w.mu.Unlock()
+		_ = w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+		_, err := w.conn.Write(out)
+		w.mu.Lock()
+		if cap(out) <= 1<<20 {
+			w.spare = out[:0]
+		}
+		if err != nil {
+			w.err = err
+			w.signalRoom()
+			return err
+		}
+	}
+	return nil
+}
+
+// signalRoom wakes the senders waiting for room.
+func (w *linkWriter) signalRoom() {
+	close(w.room)
+	w.room = make(chan struct{})
+}
+
+// fail makes every later send fail with err.
+func (w *linkWriter) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+		w.signalRoom()
+	}
+	w.mu.Unlock()
+}
