@@ -35,12 +35,12 @@ const (
 // "set:k=v", "get:k", "pin" (pins the session here), "join" (joins group
 // "g"), "block" (waits for release), "uid".
 type roomHandler struct {
-	srv     *server.Server
+	srv      *server.Server
 	release  chan struct{}
 	blocked  chan struct{}
 	canceled chan time.Duration // a blocked echo ended by its context: the deadline it saw, from now
 	ticks    atomic.Int32
-	notes   chan string
+	notes    chan string
 }
 
 func (h *roomHandler) echo(ctx context.Context, s gamesrv.Session, v string) (string, error) {

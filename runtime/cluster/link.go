@@ -22,8 +22,8 @@ type link struct {
 	peer peerHello
 	w    *linkWriter
 	done chan struct{}
-	once  sync.Once
-	err   atomic.Pointer[error]
+	once sync.Once
+	err  atomic.Pointer[error]
 
 	nextID  atomic.Uint64
 	slots   chan struct{} // outgoing calls waiting for replies
