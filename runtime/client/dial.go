@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +22,8 @@ import (
 var ErrHandshakeRefused = errors.New("client: handshake refused")
 
 // Dial connects to addr ("tcp://host:port", "kcp://host:port",
-// "ws://host:port/path", or "host:port" for TCP), performs the handshake and
-// returns a ready client.
+// "ws://host:port/path", "tls://host:port", or "host:port" for TCP),
+// performs the handshake and returns a ready client.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
@@ -53,6 +54,9 @@ func dialConn(ctx context.Context, addr string, opts *Options) (net.Conn, error)
 		return dialKCP(hostport, &opts.KCP)
 	case "ws":
 		return dialWS(ctx, addr)
+	case "tls":
+		d := tls.Dialer{Config: opts.TLS}
+		return d.DialContext(ctx, "tcp", hostport)
 	}
 	return nil, fmt.Errorf("client: unsupported scheme %q in %q", scheme, addr)
 }

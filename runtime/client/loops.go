@@ -1,10 +1,13 @@
 package client
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"runtime/debug"
 	"time"
@@ -68,6 +71,11 @@ func (c *Client) onData(body []byte) error {
 	m, err := wire.DecodeMessage(body)
 	if err != nil {
 		return err
+	}
+	if m.Zlib {
+		if m.Payload, err = inflate(m.Payload, c.opts.MaxBodySize); err != nil {
+			return fmt.Errorf("client: compressed payload: %w", err)
+		}
 	}
 	switch m.Type {
 	case wire.MessageResponse:
@@ -184,4 +192,20 @@ func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	c.mu.Lock()
 	c.raw = f
 	c.mu.Unlock()
+}
+
+// inflate decompresses a zlib payload, refusing more than max bytes.
+func inflate(b []byte, max int) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > max {
+		return nil, fmt.Errorf("inflates beyond %d bytes", max)
+	}
+	return out, zr.Close()
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	DisableRouteCompression bool
 	// KCP configures kcp:// connections; it must match the server's.
 	KCP KCPOptions
+	// TLS configures tls:// connections. Default: the system's roots and
+	// the address's host as server name.
+	TLS *tls.Config
 	// OnRawPush, if set, receives the pushes whose route has no registered
 	// push handler, from the first one on (see [Client.HandleRawPush]).
 	OnRawPush func(route string, payload []byte)

@@ -483,3 +483,24 @@ func mustMarshal(m proto.Message) []byte {
 	b, _ := proto.Marshal(m)
 	return b
 }
+
+func TestLinksOverTLS(t *testing.T) {
+	checkGoroutines(t)
+	serverTLS, clientTLS := testkit.TLSConfigs(t)
+	linkTLS := serverTLS.Clone()
+	linkTLS.RootCAs, linkTLS.Certificates = clientTLS.RootCAs, clientTLS.Certificates
+	gate := startNode(t, nodeConfig{id: "gate", typ: "connector", opts: cluster.Options{LinkTLS: linkTLS}})
+	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate.seed(), opts: cluster.Options{LinkTLS: linkTLS}})
+	plain := startNode(t, nodeConfig{id: "plain", typ: "room", seeds: gate.seed()})
+	converge(t, 3, gate, room, plain)
+	ctx := context.Background()
+	resp := new(wrapperspb.StringValue)
+	mustOK(t, gate.node.Call(ctx, whoamiRoute, &emptypb.Empty{}, resp, gamesrv.ToServer("room")))
+	if resp.GetValue() != "room" {
+		t.Errorf("answered by %q", resp.GetValue())
+	}
+	err := gate.node.Call(ctx, whoamiRoute, &emptypb.Empty{}, resp, gamesrv.ToServer("plain"))
+	if gamesrv.CodeOf(err) != gamesrv.CodeUnavailable {
+		t.Errorf("a TLS node reached a plain one: %v", err)
+	}
+}

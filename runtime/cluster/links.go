@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"time"
@@ -116,8 +117,7 @@ func (n *Node) dial(m Member, d *dialState) {
 
 // connect dials m's link address and authenticates both ways.
 func (n *Node) connect(m Member) (*link, error) {
-	dialer := net.Dialer{Timeout: n.opts.DialTimeout}
-	conn, err := dialer.DialContext(n.ctx, "tcp", m.LinkAddr)
+	conn, err := n.dialLink(m.LinkAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +131,20 @@ func (n *Node) connect(m Member) (*link, error) {
 		return nil, err
 	}
 	return newLink(n, conn, br, peer), nil
+}
+
+// dialLink opens the connection of a link, over TLS when configured.
+func (n *Node) dialLink(addr string) (net.Conn, error) {
+	dialer := &net.Dialer{Timeout: n.opts.DialTimeout}
+	if n.opts.LinkTLS == nil {
+		return dialer.DialContext(n.ctx, "tcp", addr)
+	}
+	cfg := n.opts.LinkTLS.Clone()
+	if cfg.ServerName == "" {
+		cfg.ServerName, _, _ = net.SplitHostPort(addr)
+	}
+	td := tls.Dialer{NetDialer: dialer, Config: cfg}
+	return td.DialContext(n.ctx, "tcp", addr)
 }
 
 // acceptLoop accepts the links other servers dial.

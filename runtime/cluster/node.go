@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -102,6 +103,9 @@ func (n *Node) Start(context.Context) error {
 		return fmt.Errorf("cluster: link listener: %w", err)
 	}
 	n.ln = ln
+	if n.opts.LinkTLS != nil {
+		n.ln = tls.NewListener(ln, n.opts.LinkTLS)
+	}
 	if err := n.startGossip(); err != nil {
 		_ = ln.Close()
 		return err

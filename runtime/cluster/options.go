@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -37,6 +38,12 @@ type Options struct {
 	// connect (HMAC-SHA256 challenge both ways); a peer without it is
 	// refused and logged.
 	LinkSecret []byte
+	// LinkTLS, if set, runs every link over TLS: it is the listener's
+	// config (certificate; ClientCAs and ClientAuth for mutual TLS) and,
+	// cloned with the peer's host as ServerName when none is set, the
+	// dialer's (RootCAs, client certificate). LinkSecret still applies on
+	// top.
+	LinkTLS *tls.Config
 	// Weight is this server's weight for PolicyWeighted. Default 1.
 	Weight int
 	// Version is the application version this server announces.

@@ -120,24 +120,42 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 
 // forward runs a forwarded job on the session's worker: the session waits
 // for the remote answer, so its answers keep their order.
-func (srv *Server) forward(s *session, j *job) {
+func (srv *Server) forward(s *session, j *job) *gamesrv.Error {
 	// Not a child of srv.ctx: registering every forward with the server's
 	// context would contend on its lock; closing the links at shutdown ends
 	// the forwards still waiting.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.ForwardTimeout)
 	resp, err := srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify)
 	cancel()
-	if j.kind == jobNotify {
-		srv.notifyFailed(s, j.fwd.route, err)
-		return
+	e := srv.forwarded(err, s, j, time.Since(start))
+	switch {
+	case j.kind == jobNotify:
+	case e != nil:
+		s.respondError(j.id, e)
+	default:
+		srv.respondRaw(s, j.id, resp)
 	}
+	return e
+}
+
+// forwarded converts the outcome of a forward and reports it.
+func (srv *Server) forwarded(err error, s *session, j *job, d time.Duration) *gamesrv.Error {
+	var e *gamesrv.Error
+	code := "OK"
 	if err != nil {
-		s.respondError(j.id, srv.clientError(err, s, j.fwd.route))
-		return
+		e = srv.clientError(err, s, j.fwd.route)
+		code = string(e.Code())
 	}
-	pkt, err := encodeRaw(&wire.Header{Type: wire.MessageResponse, ID: j.id}, resp)
+	srv.metrics.Forwarded(j.fwd.serverType, code, d)
+	return e
+}
+
+// respondRaw answers a request with an already serialized payload.
+func (srv *Server) respondRaw(s *session, id uint32, payload []byte) {
+	pkt, err := encodeRaw(&wire.Header{Type: wire.MessageResponse, ID: id}, payload)
 	if err != nil {
-		s.respondError(j.id, errInternal())
+		s.respondError(id, errInternal())
 		return
 	}
 	_ = s.write(pkt)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"slices"
+	"strings"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -50,7 +51,7 @@ func (srv *Server) buildSchema() *gamesrvv1.DescribeResponse {
 			}
 		}
 	}
-	slices.SortFunc(resp.Routes, func(a, b *gamesrvv1.RouteSchema) int { return compareStrings(a.Route, b.Route) })
+	slices.SortFunc(resp.Routes, func(a, b *gamesrvv1.RouteSchema) int { return strings.Compare(a.Route, b.Route) })
 	resp.Files = &descriptorpb.FileDescriptorSet{File: files.list}
 	return resp
 }
@@ -114,14 +115,4 @@ func (s *fileSet) add(fd protoreflect.FileDescriptor) {
 		s.add(imports.Get(i).FileDescriptor)
 	}
 	s.list = append(s.list, protodesc.ToFileDescriptorProto(fd))
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

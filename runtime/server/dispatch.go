@@ -11,48 +11,60 @@ import (
 
 // execute runs one job on the session's worker.
 func (srv *Server) execute(s *session, j *job) {
-	switch {
-	case j.kind == jobClosed:
+	switch j.kind {
+	case jobClosed:
 		s.runCloseHooks()
-	case j.kind == jobHandshake:
+	case jobHandshake:
 		srv.validateHandshake(s, j.hs)
-	case j.err != nil && j.kind == jobRequest:
-		s.respondError(j.id, j.err)
-	case j.err != nil:
-		srv.log.Debug("notify refused", "session", s.id, "code", j.err.Code(), "err", j.err.Message())
-	case j.fwd != nil:
-		srv.forward(s, j)
-	case j.kind == jobRequest:
-		srv.request(s, j)
 	default:
-		srv.notify(s, j)
+		srv.handled(s, j, srv.answer(s, j))
 	}
 }
 
-func (srv *Server) request(s *session, j *job) {
+// answer runs a request or notify job and answers a request; it returns
+// the error the client got (or that a notify ended with).
+func (srv *Server) answer(s *session, j *job) *gamesrv.Error {
+	switch {
+	case j.err != nil:
+	case j.fwd != nil:
+		return srv.forward(s, j)
+	default:
+		return srv.run(s, j)
+	}
+	if j.kind == jobRequest {
+		s.respondError(j.id, j.err)
+	}
+	return j.err
+}
+
+// run calls the handler of a local route and answers a request.
+func (srv *Server) run(s *session, j *job) *gamesrv.Error {
 	ctx, cancel := srv.handlerContext()
 	resp, err := srv.invoke(ctx, s, j.r, j.id, j.req)
 	cancel()
 	if err != nil {
-		s.respondError(j.id, srv.clientError(err, s, j.r.desc.Name))
-		return
+		e := srv.clientError(err, s, j.r.desc.Name)
+		if j.kind == jobRequest {
+			s.respondError(j.id, e)
+		}
+		return e
 	}
-	s.respond(j.id, resp)
+	if j.kind == jobRequest {
+		s.respond(j.id, resp)
+	}
+	return nil
 }
 
-func (srv *Server) notify(s *session, j *job) {
-	ctx, cancel := srv.handlerContext()
-	_, err := srv.invoke(ctx, s, j.r, 0, j.req)
-	cancel()
-	srv.notifyFailed(s, j.r.desc.Name, err)
-}
-
-// notifyFailed logs the error of a notify: nobody waits for it.
-func (srv *Server) notifyFailed(s gamesrv.Session, route string, err error) {
-	if err != nil {
-		e := srv.clientError(err, s, route)
-		srv.log.Debug("notify failed", "session", s.ID(), "route", route, "code", e.Code(), "err", e.Message())
+// handled logs a failed notify and reports the job to the metrics.
+func (srv *Server) handled(s *session, j *job, e *gamesrv.Error) {
+	code := "OK"
+	if e != nil {
+		code = string(e.Code())
+		if j.kind == jobNotify {
+			srv.log.Debug("notify failed", "session", s.id, "uid", s.UID(), "route", j.routeName(), "code", code, "err", e.Message())
+		}
 	}
+	srv.metrics.Handled(j.routeName(), j.kindName(), code, srv.since(j.at))
 }
 
 // handlerContext returns the context handlers run with: the server's, with

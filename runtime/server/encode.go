@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"compress/zlib"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -22,6 +24,7 @@ func (srv *Server) encodeData(h *wire.Header, msg proto.Message) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	start := len(buf)
 	if isProto {
 		buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, msg)
 	} else {
@@ -30,7 +33,44 @@ func (srv *Server) encodeData(h *wire.Header, msg proto.Message) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	if t := srv.opts.Compression.Threshold; t > 0 && len(buf)-start >= t {
+		return srv.compressed(h, buf, start)
+	}
 	return buf, wire.PutHeader(buf, wire.PacketData, len(buf)-wire.HeaderLen)
+}
+
+// compressed rebuilds a packet with its payload (buf[start:]) deflated and
+// the zlib flag set, when that makes it shorter; otherwise it returns the
+// packet as it was.
+func (srv *Server) compressed(h *wire.Header, buf []byte, start int) ([]byte, error) {
+	z := srv.deflate(buf[start:])
+	if z == nil || len(z) >= len(buf)-start {
+		return buf, wire.PutHeader(buf, wire.PacketData, len(buf)-wire.HeaderLen)
+	}
+	zh := *h
+	zh.Zlib = true
+	return wire.AppendDataPacket(make([]byte, 0, wire.HeaderLen+headerSize(h)+len(z)), &zh, z)
+}
+
+// deflate compresses b with zlib at the configured level, reusing
+// compressors; nil on failure.
+func (srv *Server) deflate(b []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(b) / 2)
+	w, _ := srv.zlibWriters.Get().(*zlib.Writer)
+	if w == nil {
+		var err error
+		if w, err = zlib.NewWriterLevel(&out, srv.opts.Compression.Level); err != nil {
+			return nil
+		}
+	} else {
+		w.Reset(&out)
+	}
+	defer srv.zlibWriters.Put(w)
+	if _, err := w.Write(b); err != nil || w.Close() != nil {
+		return nil
+	}
+	return out.Bytes()
 }
 
 // headerSize bounds the encoded size of a message header.
@@ -50,8 +90,10 @@ func (srv *Server) encodeError(id uint32, e *gamesrv.Error) ([]byte, error) {
 }
 
 // encodePush builds a push packet. The route is compressed only when the
-// server is configured to and the route is in the dictionary.
+// server is configured to and the route is in the dictionary. It counts
+// the encoding (see Stats).
 func (srv *Server) encodePush(route string, msg proto.Message) ([]byte, error) {
+	srv.pushEncodes.Add(1)
 	h := wire.Header{Type: wire.MessagePush, Route: route}
 	if code, ok := srv.reg.pushCodes[route]; ok {
 		h.Code, h.Compressed = code, true

@@ -41,6 +41,10 @@ func errQueueFull() *gamesrv.Error {
 	return gamesrv.NewError(gamesrv.CodeRateLimited, "too many requests in flight")
 }
 
+func errRateLimited() *gamesrv.Error {
+	return gamesrv.NewError(gamesrv.CodeRateLimited, "rate limit exceeded")
+}
+
 func errShuttingDown() *gamesrv.Error {
 	return gamesrv.NewError(gamesrv.CodeUnavailable, "server shutting down")
 }

@@ -157,7 +157,8 @@ func (g *Group) Broadcast(ctx context.Context, route string, msg proto.Message) 
 	if err != nil {
 		return err
 	}
-	remote := g.writeLocal(pkt)
+	remote, n := g.writeLocal(pkt)
+	g.srv.metrics.Pushed(route, n)
 	var errs []error
 	for frontend, ids := range remote {
 		if err := g.srv.cluster.PushToSessions(ctx, frontend, ids, pkt); err != nil {
@@ -168,23 +169,24 @@ func (g *Group) Broadcast(ctx context.Context, route string, msg proto.Message) 
 }
 
 // writeLocal writes pkt to the local members and returns the remote ones
-// by frontend.
-func (g *Group) writeLocal(pkt []byte) map[string][]int64 {
+// by frontend, and the number of members reached.
+func (g *Group) writeLocal(pkt []byte) (map[string][]int64, int) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
+	n := 0
 	for _, s := range g.local {
-		if s.pushable() == nil {
-			_ = s.write(pkt)
+		if s.pushable() == nil && s.write(pkt) == nil {
+			n++
 		}
 	}
 	if len(g.remote) == 0 {
-		return nil
+		return nil, n
 	}
 	byFrontend := make(map[string][]int64)
 	for k := range g.remote {
 		byFrontend[k.frontend] = append(byFrontend[k.frontend], k.id)
 	}
-	return byFrontend
+	return byFrontend, n + len(g.remote)
 }
 
 // joined records g in the session's groups, unless the session is closed.

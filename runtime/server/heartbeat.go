@@ -11,13 +11,20 @@ import (
 // handshake deadlines.
 const tick = 100 * time.Millisecond
 
-// now returns the server's coarse monotonic clock (nanoseconds since start),
-// cheap enough to stamp every packet.
+// now returns the server's coarse monotonic clock (nanoseconds since start,
+// updated every tick), cheap enough to stamp every packet.
 func (srv *Server) now() int64 { return srv.clock.Load() }
+
+// precise returns the server's monotonic clock to the nanosecond.
+func (srv *Server) precise() int64 { return int64(time.Since(srv.started)) }
+
+// since returns the time elapsed since a precise() reading.
+func (srv *Server) since(at int64) time.Duration { return time.Duration(srv.precise() - at) }
 
 // runTimers advances the clock, the heartbeat wheel and the handshake
 // deadlines every tick, until the server stops.
-func (srv *Server) runTimers(start time.Time) {
+func (srv *Server) runTimers() {
+	start := srv.started
 	defer srv.timers.Done()
 	t := time.NewTicker(tick)
 	defer t.Stop()

@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 )
 
@@ -44,6 +46,15 @@ type Options struct {
 	// Default 4 MiB.
 	MaxPendingBytes int
 
+	// MaxConnections is the number of client connections the server holds
+	// at most; a connection beyond it gets a Kick packet ("server full") and
+	// is closed. Default 100,000; negative means no limit.
+	MaxConnections int
+
+	// RateLimit limits the requests and notifies of each session. Default:
+	// none.
+	RateLimit RateLimit
+
 	// QueueSize is the number of requests and notifies of one session
 	// waiting to run. A request beyond it is answered GS-429 at once; a
 	// notify is dropped. Default 64.
@@ -52,6 +63,14 @@ type Options struct {
 	// RequestTimeout, if set, is the deadline of each handler's context; a
 	// handler that returns because of it answers GS-504. Default: none.
 	RequestTimeout time.Duration
+
+	// Metrics receives the server's measurements (connections, requests by
+	// route and code with their latency, pushes, forwards); see
+	// runtime/metrics. Default: none.
+	Metrics metrics.Recorder
+
+	// Compression compresses outbound payloads; off by default.
+	Compression Compression
 
 	// ForwardTimeout bounds a client request forwarded to another server
 	// of the cluster; when it expires the client gets GS-504. Default 5 s.
@@ -100,6 +119,32 @@ type Options struct {
 	CompressPushRoutes bool
 }
 
+// RateLimit is a per-session token bucket: Burst messages at once, refilled
+// at Rate per second. A message beyond it is answered GS-429 (a notify is
+// dropped), or closes the connection when Disconnect is set.
+type RateLimit struct {
+	// Rate is the sustained number of requests and notifies per second; 0
+	// disables the limit.
+	Rate float64
+	// Burst is the bucket size. Default: Rate rounded up (at least 1).
+	Burst int
+	// Disconnect closes the connection of a session over its limit
+	// instead of answering GS-429.
+	Disconnect bool
+}
+
+// Compression compresses outbound payloads with zlib (flag 0x10). It costs
+// CPU on every large message and existing clients must inflate: use it for
+// large, compressible pushes and responses.
+type Compression struct {
+	// Threshold is the payload size, in bytes, from which a payload is
+	// compressed; the compressed form is sent only when it is smaller. 0
+	// disables compression (the default).
+	Threshold int
+	// Level is the zlib level (1 fastest .. 9 smallest). Default 1.
+	Level int
+}
+
 // HandshakeValidator checks a client's handshake, for example an auth token
 // in hs.User. It runs off the I/O loop and may block briefly.
 type HandshakeValidator func(ctx context.Context, s gamesrv.Session, hs *wire.HandshakeRequest) error
@@ -121,6 +166,7 @@ const (
 	defaultMaxPendingBytes  = 4 << 20
 	defaultQueueSize        = 64
 	defaultShutdownTimeout  = 10 * time.Second
+	defaultMaxConnections   = 100_000
 )
 
 func (o Options) withDefaults() Options {
@@ -136,6 +182,18 @@ func (o Options) withDefaults() Options {
 	o.ForwardTimeout = orDefault(o.ForwardTimeout, defaultForwardTimeout)
 	if o.Serializer == nil {
 		o.Serializer = gamesrv.ProtobufSerializer{}
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = defaultMaxConnections
+	}
+	if o.RateLimit.Rate > 0 && o.RateLimit.Burst <= 0 {
+		o.RateLimit.Burst = max(1, int(math.Ceil(o.RateLimit.Rate)))
+	}
+	if o.Compression.Level <= 0 || o.Compression.Level > 9 {
+		o.Compression.Level = 1
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.Nop{}
 	}
 	return o
 }

@@ -87,11 +87,14 @@ func (s *session) onData(body []byte) error {
 	if m.Type != wire.MessageRequest && m.Type != wire.MessageNotify {
 		return protocolError("client sent a " + m.Type.String())
 	}
+	if s.bucket != nil && !s.bucket.allow(s.srv.now()) {
+		return s.overLimit(&m)
+	}
 	r, err := s.srv.resolve(&m)
 	if err != nil {
 		return err
 	}
-	j := job{kind: jobRequest, id: m.ID, r: r}
+	j := job{kind: jobRequest, id: m.ID, r: r, at: s.srv.precise()}
 	if m.Type == wire.MessageNotify {
 		j.kind = jobNotify
 	}
@@ -157,6 +160,29 @@ func (s *session) unmarshal(j *job, m *wire.Message) error {
 	return nil
 }
 
+// overLimit handles a message beyond the session's rate limit: GS-429 for
+// a request, nothing for a notify, or the end of the connection.
+func (s *session) overLimit(m *wire.Message) error {
+	if s.srv.opts.RateLimit.Disconnect {
+		s.srv.log.Info("rate limit exceeded: disconnecting", "session", s.id, "uid", s.UID())
+		return protocolError("rate limit exceeded")
+	}
+	s.reject(m, errRateLimited())
+	return nil
+}
+
+// reject answers a message refused before it was queued (rate limit, full
+// queue): GS-429 at once for a request, ahead of the answers still queued;
+// nothing for a notify.
+func (s *session) reject(m *wire.Message, e *gamesrv.Error) {
+	kind := "notify"
+	if m.Type == wire.MessageRequest {
+		kind = "request"
+		s.respondError(m.ID, e)
+	}
+	s.srv.metrics.Handled(string(m.Route), kind, string(e.Code()), 0)
+}
+
 // submit queues j. A full queue answers GS-429 at once (ahead of the
 // queued answers) or drops a notify.
 func (s *session) submit(j job, m *wire.Message) error {
@@ -165,9 +191,8 @@ func (s *session) submit(j job, m *wire.Message) error {
 	}
 	if j.kind == jobNotify {
 		s.srv.log.Debug("notify dropped: queue full", "session", s.id, "route", routeName(j.r, m))
-		return nil
 	}
-	s.respondError(j.id, errQueueFull())
+	s.reject(m, errQueueFull())
 	return nil
 }
 

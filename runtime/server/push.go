@@ -33,6 +33,7 @@ func (srv *Server) pushUIDs(ctx context.Context, route string, msg proto.Message
 		return err
 	}
 	missing := srv.writeUIDs(uids, pkt)
+	srv.metrics.Pushed(route, len(uids)-len(missing))
 	if srv.cluster == nil || len(missing) == 0 {
 		return nil
 	}

@@ -22,11 +22,31 @@ const (
 type job struct {
 	kind jobKind
 	id   uint32
+	at   int64 // arrival, on the server's precise clock (srv.since)
 	r    *route
 	req  proto.Message
 	err  *gamesrv.Error
 	fwd  *forwardJob
 	hs   *wire.HandshakeRequest // jobHandshake: the decoded handshake
+}
+
+// routeName names the job's route for logs and metrics.
+func (j *job) routeName() string {
+	switch {
+	case j.fwd != nil:
+		return j.fwd.route
+	case j.r != nil:
+		return j.r.desc.Name
+	}
+	return "unknown"
+}
+
+// kindName is "request" or "notify".
+func (j *job) kindName() string {
+	if j.kind == jobNotify {
+		return "notify"
+	}
+	return "request"
 }
 
 // forwardJob is what a job needs to go to another server.

@@ -13,7 +13,9 @@ import (
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/wire"
 )
 
 // Server states.
@@ -32,18 +34,22 @@ type Server struct {
 	log  *slog.Logger
 	id   string
 
-	regs   []registration
-	reg    *registry
-	schema *gamesrvv1.DescribeResponse // answer of the schema route
+	regs       []registration
+	components []namedComponent
+	reg        *registry
+	schema     *gamesrvv1.DescribeResponse // answer of the schema route
 
 	handshakeOK, handshakeBad []byte
 
-	state    atomic.Int32
-	nextID   atomic.Int64
-	sessions sessionMap
-	workers  workers
-	jobs     atomic.Int64  // queued or running jobs, for the drain
-	drained  chan struct{} // signalled when jobs reaches 0 while draining
+	state       atomic.Int32
+	nextID      atomic.Int64
+	conns       atomic.Int64 // open connections, for MaxConnections
+	pushEncodes atomic.Int64 // push packets encoded
+	zlibWriters sync.Pool    // *zlib.Writer, for outbound compression
+	sessions    sessionMap
+	workers     workers
+	jobs        atomic.Int64  // queued or running jobs, for the drain
+	drained     chan struct{} // signalled when jobs reaches 0 while draining
 
 	uidMu sync.Mutex
 	uids  map[string]*session
@@ -51,6 +57,7 @@ type Server struct {
 	groupMu sync.Mutex
 	groups  map[string]*Group
 
+	started    time.Time // the zero of the server's clocks
 	clock      atomic.Int64
 	wheel      *wheel
 	deadlines  deadlineQueue
@@ -62,11 +69,13 @@ type Server struct {
 	listeners []transport.Listener
 	frontend  bool
 	cluster   Cluster
+	metrics   metrics.Recorder
 }
 
 var (
 	_ gamesrv.ServiceRegistrar = (*Server)(nil)
 	_ gamesrv.Pusher           = (*Server)(nil)
+	_ transport.Handler        = (*acceptor)(nil)
 	_ transport.Handler        = (*Server)(nil)
 )
 
@@ -81,8 +90,10 @@ func New(opts Options) (*Server, error) {
 		drained:    make(chan struct{}, 1),
 		workers:    newWorkers(),
 		stopTimers: make(chan struct{}),
+		started:    time.Now(),
 	}
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
+	srv.metrics = opts.Metrics
 	srv.deadlines.timeout = int64(opts.HandshakeTimeout)
 	srv.deadlines.log = func(id int64) { srv.log.Debug("handshake timeout", "session", id) }
 	return srv, nil
@@ -115,17 +126,29 @@ func (srv *Server) Start(listeners ...transport.Listener) error {
 		srv.state.Store(srvStopped)
 		return err
 	}
+	if err := srv.initComponents(srv.ctx); err != nil {
+		srv.state.Store(srvStopped)
+		return err
+	}
 	srv.startTimers()
 	srv.frontend = len(listeners) > 0
+	if err := srv.startNetwork(listeners); err != nil {
+		_ = srv.stop(context.Background())
+		_ = srv.shutdownComponents(context.Background(), srv.components)
+		return err
+	}
+	return nil
+}
+
+// startNetwork joins the cluster, if any, then starts the listeners.
+func (srv *Server) startNetwork(listeners []transport.Listener) error {
 	if srv.cluster != nil {
 		if err := srv.cluster.Start(srv.ctx); err != nil {
-			srv.stop(context.Background())
 			return err
 		}
 	}
 	for _, l := range listeners {
-		if err := l.Start(srv.transportConfig()); err != nil {
-			srv.stop(context.Background())
+		if err := l.Start(srv.transportConfig(l.Network())); err != nil {
 			return err
 		}
 		srv.listeners = append(srv.listeners, l)
@@ -161,12 +184,12 @@ func (srv *Server) prepare() error {
 
 func (srv *Server) startTimers() {
 	srv.timers.Add(1)
-	go srv.runTimers(time.Now())
+	go srv.runTimers()
 }
 
-func (srv *Server) transportConfig() transport.Config {
+func (srv *Server) transportConfig(network string) transport.Config {
 	return transport.Config{
-		Handler:      srv,
+		Handler:      &acceptor{srv: srv, network: network},
 		MaxBody:      srv.opts.MaxBodySize,
 		MaxPending:   srv.opts.MaxPendingBytes,
 		IdleTimeout:  3 * srv.opts.Heartbeat,
@@ -197,6 +220,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ErrServerNotRunning
 	}
 	srv.log.Info("shutting down", "server", srv.id, "sessions", srv.sessions.len())
+	errs := []error{srv.beforeShutdown(ctx)}
 	if srv.cluster != nil {
 		if err := srv.cluster.Leave(ctx); err != nil {
 			srv.log.Warn("leaving the cluster", "err", err)
@@ -206,7 +230,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		srv.log.Warn("shutdown deadline reached with requests still running", "jobs", srv.jobs.Load())
 	}
 	srv.kickAll(ctx)
-	return srv.stop(ctx)
+	errs = append(errs, srv.stop(ctx), srv.shutdownComponents(ctx, srv.components))
+	return errors.Join(errs...)
 }
 
 // drain waits until no job is queued or running.
@@ -279,23 +304,51 @@ func (srv *Server) stop(ctx context.Context) error {
 // stopping reports whether the server is shutting down or stopped.
 func (srv *Server) stopping() bool { return srv.state.Load() >= srvDraining }
 
-// Open implements transport.Handler: a new connection becomes a session,
-// unless the server is shutting down.
-func (srv *Server) Open(c transport.Conn) transport.Peer {
+// acceptor accepts the connections of one listener: sessions remember
+// their transport for logs and metrics.
+type acceptor struct {
+	srv     *Server
+	network string
+}
+
+// Open implements transport.Handler.
+func (a *acceptor) Open(c transport.Conn) transport.Peer { return a.srv.open(c, a.network) }
+
+// Open implements transport.Handler for connections of an unnamed
+// transport (a listener the server did not start).
+func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, "") }
+
+// open makes a new connection a session, unless the server is shutting
+// down or full. A connection beyond MaxConnections gets a Kick packet with
+// the reason "server full" and is closed.
+func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
 	}
+	if n := srv.conns.Add(1); srv.opts.MaxConnections > 0 && n > int64(srv.opts.MaxConnections) {
+		srv.conns.Add(-1)
+		_ = c.Write(wire.KickPacket("server full"))
+		_ = c.Close()
+		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
+		return nil
+	}
 	now := srv.now()
-	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1)}
+	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network}
 	s.lastRecv.Store(now)
+	if srv.opts.RateLimit.Rate > 0 {
+		s.bucket = newTokenBucket(srv.opts.RateLimit, now)
+	}
 	srv.sessions.add(s)
 	srv.wheel.add(s)
 	srv.deadlines.add(s, now)
+	srv.metrics.ConnOpened(network)
 	return s
 }
 
 // forget removes a closed session from the server's indexes.
 func (srv *Server) forget(s *session, uid string) {
+	srv.conns.Add(-1)
+	srv.metrics.ConnClosed(s.network)
 	srv.sessions.remove(s)
 	srv.wheel.remove(s)
 	if uid != "" {

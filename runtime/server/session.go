@@ -30,7 +30,9 @@ const (
 type session struct {
 	srv      *Server
 	conn     transport.Conn
+	network  string
 	id       int64
+	bucket   *tokenBucket // per-session rate limit, when configured
 	state    atomic.Uint32
 	lastRecv atomic.Int64 // server clock at the last packet received
 
@@ -125,6 +127,7 @@ func (s *session) Push(_ context.Context, route string, msg proto.Message) error
 	if err != nil {
 		return err
 	}
+	s.srv.metrics.Pushed(route, 1)
 	return s.write(pkt)
 }
 

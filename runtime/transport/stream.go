@@ -33,7 +33,8 @@ type streamConn struct {
 func ServeConn(nc net.Conn, cfg *Config) {
 	c := &streamConn{nc: nc, cfg: cfg, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	peer := cfg.Handler.Open(c)
-	if peer == nil {
+	if peer == nil { // refused: send what the handler wrote (a kick), then close
+		c.flush()
 		_ = nc.Close()
 		return
 	}

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"bytes"
+
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"github.com/panjf2000/gnet/v2"
 )
@@ -21,8 +23,9 @@ func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
 func (e *engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	tc := &conn{gc: c, maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
 	peer := e.l.cfg.Handler.Open(tc)
-	if peer == nil {
-		return nil, gnet.Close
+	if peer == nil { // refused: send what the handler wrote (a kick), then close
+		bufs, _ := tc.q.Take()
+		return bytes.Join(bufs, nil), gnet.Close
 	}
 	tc.peer = peer
 	c.SetContext(tc)
