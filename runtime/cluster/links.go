@@ -101,6 +101,7 @@ func (n *Node) dial(m Member, d *dialState) {
 		d.err, d.retryAt, d.backoff = err, time.Now().Add(d.backoff), min(2*d.backoff, maxBackoff)
 		n.mu.Unlock()
 		n.log.Warn("cannot link to server", "peer", m.ID, "addr", m.LinkAddr, "err", err)
+		n.metrics.LinkError(m.ID)
 		if l != nil {
 			l.close(err)
 		}
@@ -201,6 +202,7 @@ func (n *Node) linkClosed(l *link, err error) {
 	n.mu.Unlock()
 	if !closing && err != nil {
 		n.log.Info("link closed", "peer", l.peer.id, "err", err)
+		n.metrics.LinkError(l.peer.id)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -39,6 +40,7 @@ type Node struct {
 	dials  map[string]*dialState
 	closed bool
 
+	metrics   metrics.Recorder
 	serving   atomic.Int64 // incoming calls running, for a graceful close
 	pool      goPool       // goroutines of incoming calls
 	sessions  sessionRegistry
@@ -94,6 +96,7 @@ func (n *Node) LinkAddr() string {
 // and join the seeds.
 func (n *Node) Start(context.Context) error {
 	n.id = n.srv.ID()
+	n.metrics = n.srv.Metrics()
 	if n.log == nil {
 		n.log = n.srv.Logger()
 	}
@@ -112,7 +115,19 @@ func (n *Node) Start(context.Context) error {
 	}
 	n.wg.Add(1)
 	go n.acceptLoop()
+	n.registerGauges()
 	return n.join()
+}
+
+// registerGauges exports the cluster's gauges when the recorder takes them.
+func (n *Node) registerGauges() {
+	g, ok := n.metrics.(metrics.Gauges)
+	if !ok {
+		return
+	}
+	g.Gauge("gamesrv_cluster_members", "Alive servers in this server's view, itself included.",
+		func() float64 { return float64(n.ms.NumMembers()) }, "server", n.id)
+	g.Gauge("gamesrv_cluster_links", "Open server-to-server links.", func() float64 { return float64(len(n.liveLinks())) }, "server", n.id)
 }
 
 func (n *Node) startGossip() error {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -16,7 +17,8 @@ import (
 // WithRouter) among the alive servers of the route's type; a call to this
 // server itself runs in process. Without a deadline the call gets
 // Options.CallTimeout.
-func (n *Node) Call(ctx context.Context, route string, req, resp proto.Message, opts ...gamesrv.CallOption) error {
+func (n *Node) Call(ctx context.Context, route string, req, resp proto.Message, opts ...gamesrv.CallOption) (err error) {
+	defer n.recordCall(route, time.Now(), &err)
 	m, err := n.pick(ctx, route, gamesrv.NewCallOptions(opts...))
 	if err != nil {
 		return err
@@ -34,7 +36,8 @@ func (n *Node) Call(ctx context.Context, route string, req, resp proto.Message, 
 
 // Notify implements gamesrv.RemoteConn: the call is sent, nothing waits
 // for its outcome.
-func (n *Node) Notify(ctx context.Context, route string, req proto.Message, opts ...gamesrv.CallOption) error {
+func (n *Node) Notify(ctx context.Context, route string, req proto.Message, opts ...gamesrv.CallOption) (err error) {
+	defer n.recordCall(route, time.Now(), &err)
 	m, err := n.pick(ctx, route, gamesrv.NewCallOptions(opts...))
 	if err != nil {
 		return err
@@ -74,8 +77,19 @@ func (n *Node) Broadcast(ctx context.Context, route string, req proto.Message, n
 	return results
 }
 
+// recordCall reports a remote call to the metrics.
+func (n *Node) recordCall(route string, start time.Time, err *error) {
+	code := "OK"
+	if *err != nil {
+		code = string(gamesrv.CodeOf(*err))
+	}
+	n.metrics.RemoteCall(route, code, time.Since(start))
+}
+
 func (n *Node) callDecoded(ctx context.Context, m Member, route string, payload []byte, newResp func() proto.Message) (proto.Message, error) {
+	start := time.Now()
 	out, err := n.callMember(ctx, m, route, payload)
+	n.recordCall(route, start, &err)
 	if err != nil {
 		return nil, err
 	}

@@ -178,6 +178,7 @@ func (srv *Server) prepare() error {
 	}
 	srv.reg = reg
 	srv.schema = srv.buildSchema()
+	srv.registerGauges()
 	srv.wheel = newWheel(srv.opts.Heartbeat)
 	return srv.handshakePackets()
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 )
 
 // Stats is a snapshot of a server's state, for admin pages and tests.
@@ -80,3 +81,18 @@ func (srv *Server) GroupSizes() map[string]int {
 // Schema returns the description of the server's routes and messages (what
 // the gamesrv.describe route answers); nil before Start.
 func (srv *Server) Schema() *gamesrvv1.DescribeResponse { return srv.schema }
+
+// Metrics returns the server's metrics recorder (metrics.Nop by default),
+// for components that record in the same place (runtime/cluster does).
+func (srv *Server) Metrics() metrics.Recorder { return srv.metrics }
+
+// registerGauges exports the server's gauges when the recorder takes them.
+func (srv *Server) registerGauges() {
+	g, ok := srv.metrics.(metrics.Gauges)
+	if !ok {
+		return
+	}
+	g.Gauge("gamesrv_sessions", "Open client sessions.", func() float64 { return float64(srv.sessions.len()) }, "server", srv.id)
+	g.Gauge("gamesrv_queued_jobs", "Requests and notifies queued or running.", func() float64 { return float64(srv.jobs.Load()) }, "server", srv.id)
+	g.Gauge("gamesrv_groups", "Groups.", func() float64 { return float64(srv.Stats().Groups) }, "server", srv.id)
+}
