@@ -64,7 +64,11 @@ func (srv *Server) handled(s *session, j *job, e *gamesrv.Error) {
 			srv.log.Debug("notify failed", "session", s.id, "uid", s.UID(), "route", j.routeName(), "code", code, "err", e.Message())
 		}
 	}
-	srv.metrics.Handled(j.routeName(), j.kindName(), code, srv.since(j.at))
+	d := srv.since(j.at)
+	srv.metrics.Handled(j.routeName(), j.kindName(), code, d)
+	if srv.opts.LogRequests {
+		srv.log.Info("handled", "session", s.id, "uid", s.UID(), "route", j.routeName(), "kind", j.kindName(), "code", code, "duration", d)
+	}
 }
 
 // handlerContext returns the context handlers run with: the server's, with

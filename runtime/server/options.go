@@ -64,6 +64,11 @@ type Options struct {
 	// handler that returns because of it answers GS-504. Default: none.
 	RequestTimeout time.Duration
 
+	// LogRequests logs every request and notify at Info level, with the
+	// session id, uid, route, kind, outcome code and duration. Off by
+	// default (failures are logged regardless).
+	LogRequests bool
+
 	// Metrics receives the server's measurements (connections, requests by
 	// route and code with their latency, pushes, forwards); see
 	// runtime/metrics. Default: none.
