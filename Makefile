@@ -5,8 +5,9 @@ BIN         := $(CURDIR)/.bin
 BUF         := $(BIN)/buf
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
+BENCHFLAGS  ?=
 
-.PHONY: demo cluster-demo run test generate check-generated lint-proto fuzz bench build clean
+.PHONY: demo cluster-demo run test test-browser generate check-generated lint-proto fuzz bench bench-micro build clean
 
 ## demo: build the chat example, run bots over TCP and KCP against it, print a summary
 demo: $(BIN)/chat-server
@@ -26,6 +27,14 @@ test:
 	go vet ./...
 	$(GO_TEST) ./...
 
+## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
+test-browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+		echo "installing chromium and chromium-driver with apt-get"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
+
 ## build: compile everything, including the example binaries
 build: $(BIN)/chat-server $(BIN)/chat-bot
 	go build ./...
@@ -41,6 +50,12 @@ $(BIN)/cluster-connector: FORCE
 
 $(BIN)/cluster-room: FORCE
 	go build -o $@ ./examples/cluster/room
+
+$(BIN)/bench-echoserver: FORCE
+	go build -o $@ ./bench/cmd/echoserver
+
+$(BIN)/bench-gnetecho: FORCE
+	go build -o $@ ./bench/cmd/gnetecho
 
 FORCE:
 
@@ -68,9 +83,13 @@ fuzz:
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-## bench: codec and dispatch benchmarks
-bench:
-	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server
+## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset)
+bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
+	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho -out bench/results $(BENCHFLAGS)
+
+## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
+bench-micro:
+	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster
 
 $(BUF):
 	GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)

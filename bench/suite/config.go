@@ -1,0 +1,118 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// config is the suite's command line and the sizes of each row.
+type config struct {
+	quick   bool
+	strict  bool
+	out     string
+	rows    []string // row numbers to run, "1".."7"
+	server  string   // echoserver binary
+	gnet    string   // gnetecho binary
+	profile string   // directory for the servers' CPU profiles (rows 1, 2, 7); empty: none
+
+	// rows 1, 2, 7: load generation
+	conns     []int         // connection counts of rows 1-2 (the first is row 1's)
+	duration  time.Duration // measured phase of each load run
+	warmup    time.Duration
+	rounds    int // load runs per configuration, alternating servers; the median is kept
+	payload   int // bytes echoed per request
+	fwdConns  int // connections of row 7
+	fwdRounds int
+
+	// row 3
+	idleConns int
+
+	// row 4
+	benchtime string // testing's -test.benchtime for the dispatch benchmarks
+
+	// row 5
+	sessions   int
+	broadcasts int
+
+	// row 6
+	pings int
+	loss  float64
+	rto   time.Duration
+	seed  int64
+
+	rowTimeout time.Duration
+}
+
+// allRows returns the rows of DESIGN.md §7, in order.
+func allRows() []string { return []string{"1", "2", "3", "4", "5", "6", "7"} }
+
+// parseConfig parses args (without the program name).
+func parseConfig(args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
+	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
+	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
+	fs.StringVar(&c.out, "out", "bench/results", "directory for latest.json, latest.svg and dated copies")
+	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of DESIGN.md §7 to run (1-7)")
+	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
+	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
+	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")
+	idle := fs.Int("idle", 0, "idle connections of row 3 (default 20000, quick 200)")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of the loss models of row 6")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	c.sizes()
+	if *idle > 0 {
+		c.idleConns = *idle
+	}
+	return c, c.setRows(*rows)
+}
+
+// sizes sets the sizes of a full run, or of a quick one.
+func (c *config) sizes() {
+	c.payload, c.loss, c.rto = 16, 0.05, 200*time.Millisecond
+	if c.quick {
+		c.conns, c.duration, c.warmup, c.rounds = []int{4, 8}, time.Second, 200*time.Millisecond, 1
+		c.fwdConns, c.fwdRounds = 4, 1
+		c.idleConns, c.benchtime = 200, "2000x"
+		c.sessions, c.broadcasts = 200, 20
+		c.pings, c.rowTimeout = 30, time.Minute
+		return
+	}
+	c.conns, c.duration, c.warmup, c.rounds = []int{50, 200}, 5*time.Second, time.Second, 7
+	c.fwdConns, c.fwdRounds = 50, 7
+	c.idleConns, c.benchtime = 20000, "1s"
+	c.sessions, c.broadcasts = 10000, 1000
+	c.pings, c.rowTimeout = 1000, 4*time.Minute
+}
+
+// setRows parses the -rows list.
+func (c *config) setRows(list string) error {
+	for r := range strings.SplitSeq(list, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(allRows(), r) {
+			return fmt.Errorf("unknown row %q: rows are 1-7", r)
+		}
+		if !slices.Contains(c.rows, r) {
+			c.rows = append(c.rows, r)
+		}
+	}
+	slices.Sort(c.rows)
+	if len(c.rows) == 0 {
+		return fmt.Errorf("no row selected")
+	}
+	return nil
+}
+
+// wants reports whether row r is selected.
+func (c *config) wants(r string) bool { return slices.Contains(c.rows, r) }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	benchv1 "github.com/gamesrv/gamesrv/bench/gen/bench/v1"
+	"github.com/gamesrv/gamesrv/internal/loadgen"
+	"github.com/gamesrv/gamesrv/runtime/client"
+	"google.golang.org/protobuf/proto"
+)
+
+// target is a server the load generator drives.
+type target struct {
+	name string
+	addr string // tcp://host:port
+	pid  int    // measured with loadgen's ServerPID
+}
+
+// startTarget starts bin with args and waits for its TCP address. With
+// -cpuprofile the server writes a CPU profile named after the row and name.
+func startTarget(e *env, name, bin string, args ...string) (target, *process, error) {
+	p, err := e.kids.start(name, bin, append(args, e.profileArgs(name)...)...)
+	if err != nil {
+		return target{}, nil, err
+	}
+	addr, err := p.awaitWord(10*time.Second, "LISTEN", "tcp")
+	if err != nil {
+		return target{}, p, err
+	}
+	return target{name: name, addr: "tcp://" + addr, pid: p.pid()}, p, nil
+}
+
+// loadConfig is the load of rows 1, 2 and 7: conns connections, each
+// sending sequential echo requests with a small payload.
+func loadConfig(cfg *config, t target, conns int) (loadgen.Config, error) {
+	payload, err := proto.Marshal(&benchv1.EchoRequest{Data: make([]byte, cfg.payload)})
+	if err != nil {
+		return loadgen.Config{}, err
+	}
+	return loadgen.Config{
+		Addr: t.addr, Conns: conns, Duration: cfg.duration, Warmup: cfg.warmup, Pipeline: 1,
+		Route: benchv1.EchoServiceEchoRoute, Payload: payload, ServerPID: t.pid,
+		Client: client.Options{Logger: slog.New(slog.DiscardHandler)},
+	}, nil
+}
+
+// loadRun runs one load and checks that it measured something.
+func loadRun(ctx context.Context, e *env, t target, conns int) (*loadgen.Report, error) {
+	lc, err := loadConfig(e.cfg, t, conns)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadgen.Run(ctx, lc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.name, err)
+	}
+	if r.OK == 0 {
+		return nil, fmt.Errorf("%s: no request succeeded: %v", t.name, r.Errors)
+	}
+	e.logf("%-10s %3d conns: %8.0f req/s, server CPU %6.2f µs/req, p50 %v p99 %v%s",
+		t.name, conns, r.Throughput, us(r.CPUPerRequest), short(r.P50), short(r.P99), errorsText(r.Errors))
+	return r, nil
+}
+
+// series is the reports of the rounds of one server at one load.
+type series []*loadgen.Report
+
+// median returns the report of median throughput.
+func (s series) median() *loadgen.Report {
+	sorted := slices.SortedFunc(slices.Values(s), func(a, b *loadgen.Report) int { return cmp.Compare(a.Throughput, b.Throughput) })
+	return sorted[len(sorted)/2]
+}
+
+// medianCPU returns the median server CPU per request.
+func (s series) medianCPU() time.Duration {
+	v := make([]time.Duration, len(s))
+	for i, r := range s {
+		v[i] = r.CPUPerRequest
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// pairedRatio returns the median over rounds of s's throughput divided by
+// base's in the same round (the two runs of a round are adjacent in time,
+// so the ratio cancels slow changes of the machine), and the ratios.
+func (s series) pairedRatio(base series) (float64, string) {
+	ratios := make([]float64, min(len(s), len(base)))
+	parts := make([]string, len(ratios))
+	for i := range ratios {
+		ratios[i] = s[i].Throughput / max(base[i].Throughput, 1)
+		parts[i] = fmt.Sprintf("%.0f%%", ratios[i]*100)
+	}
+	text := strings.Join(parts, ", ")
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2], text
+}
+
+// throughputs lists the rounds' throughputs, for the details.
+func (s series) throughputs() string {
+	parts := make([]string, len(s))
+	for i, r := range s {
+		parts[i] = fmt.Sprintf("%.0f", r.Throughput)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// compare runs rounds of the same load against each target, alternating
+// which goes first, and returns the series of each.
+func compare(ctx context.Context, e *env, conns, rounds int, ts ...target) ([]series, error) {
+	out := make([]series, len(ts))
+	for round := range rounds {
+		for j := range ts {
+			i := j
+			if round%2 == 1 {
+				i = len(ts) - 1 - j
+			}
+			r, err := loadRun(ctx, e, ts[i], conns)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], r)
+		}
+	}
+	return out, nil
+}
+
+// cpus lists the rounds' server CPU per request in µs, for the details.
+func (s series) cpus() string {
+	parts := make([]string, len(s))
+	for i, r := range s {
+		parts[i] = fmt.Sprintf("%.2f", us(r.CPUPerRequest))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// errorsText prints a report's errors, if any.
+func errorsText(errs map[string]int) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(", errors:")
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		fmt.Fprintf(&b, " %s %d", k, errs[k])
+	}
+	return b.String()
+}
+
+// us converts d to microseconds.
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

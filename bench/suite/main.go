@@ -1,0 +1,75 @@
+// Command suite is gamesrv's benchmark suite: it measures every budget of
+// DESIGN.md §7 in one run on this machine, each beside its baseline, prints
+// one table, and writes the results as JSON and as an SVG chart.
+//
+//	make bench                      # builds the servers, then runs:
+//	go run ./bench/suite -server .bin/bench-echoserver -gnet .bin/bench-gnetecho
+//	go run ./bench/suite -rows 4,5  # a subset (rows 4 and 5 need no binary)
+//	go run ./bench/suite -quick     # tiny sizes, a few seconds per row
+//
+// Rows 1-3, 6 and 7 run the servers as child processes (port 0, LISTEN
+// lines on stdout) and stop them with SIGTERM; rows 4 and 5 run in process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func main() {
+	testing.Init() // testing.Benchmark (row 4) reads -test.benchtime
+	cfg, err := parseConfig(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "suite:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, cfg, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the selected rows, prints the table on out and progress on
+// log, writes the results, and returns the exit code.
+func run(ctx context.Context, cfg *config, out, log io.Writer) int {
+	start := time.Now()
+	res, failed := runRows(ctx, cfg, log)
+	res.Elapsed = time.Since(start).Round(100 * time.Millisecond).String()
+	fmt.Fprint(out, "\n"+res.table())
+	files, err := res.write(cfg.out, start)
+	if err != nil {
+		fmt.Fprintln(log, "suite: writing results:", err)
+		return 1
+	}
+	fmt.Fprintf(out, "\nwritten: %v\ntotal run time: %s\n", files, res.Elapsed)
+	switch {
+	case failed > 0:
+		fmt.Fprintf(out, "%d row(s) could not be measured\n", failed)
+		return 1
+	case cfg.strict && !res.allPass():
+		return 1
+	}
+	return 0
+}
+
+// allPass reports whether every row met its budget.
+func (r *Results) allPass() bool {
+	for _, row := range r.Rows {
+		if !row.Pass {
+			return false
+		}
+	}
+	return true
+}

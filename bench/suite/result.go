@@ -1,0 +1,174 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Row is one line of the results: a figure of DESIGN.md §7 measured for
+// gamesrv and for its baseline.
+type Row struct {
+	// ID is the row's number in DESIGN.md §7 order ("1", "2a"...).
+	ID string `json:"id"`
+	// Name is the figure.
+	Name string `json:"name"`
+	// Measured is gamesrv's figure, in Unit.
+	Measured float64 `json:"measured"`
+	// MeasuredName says what Measured is ("gamesrv", "KCP"...).
+	MeasuredName string `json:"measured_name"`
+	// Unit is the unit of Measured and Baseline.
+	Unit string `json:"unit"`
+	// Baseline is the baseline's figure, in Unit.
+	Baseline float64 `json:"baseline"`
+	// BaselineName says what the baseline is.
+	BaselineName string `json:"baseline_name"`
+	// Ratio is Measured / Baseline, or for the dispatch row Baseline /
+	// Measured (the speed-up); RatioText says which.
+	Ratio float64 `json:"ratio"`
+	// RatioText is the ratio as the table prints it.
+	RatioText string `json:"ratio_text"`
+	// Budget is the budget of DESIGN.md §7.
+	Budget string `json:"budget"`
+	// Pass reports whether the budget is met.
+	Pass bool `json:"pass"`
+	// Better is "lower" or "higher": which way Measured improves.
+	Better string `json:"better"`
+	// Details says exactly what was measured, with the secondary figures.
+	Details string `json:"details"`
+}
+
+// Results is what a run writes as JSON.
+type Results struct {
+	// Date is when the run started (RFC 3339).
+	Date string `json:"date"`
+	// Go is the Go version that built the suite.
+	Go string `json:"go"`
+	// CPUs is the number of CPUs of the machine.
+	CPUs int `json:"cpus"`
+	// Commit is the git revision measured, noting local changes to the
+	// runtime.
+	Commit string `json:"commit"`
+	// Quick is set for the smoke run's tiny sizes.
+	Quick bool `json:"quick"`
+	// Elapsed is the run's duration.
+	Elapsed string `json:"elapsed"`
+	// Rows are the measured rows, in order.
+	Rows []Row `json:"rows"`
+}
+
+func newResults(start time.Time, quick bool) *Results {
+	return &Results{Date: start.Format(time.RFC3339), Go: runtime.Version(), CPUs: runtime.NumCPU(), Commit: revision(), Quick: quick}
+}
+
+// write writes latest.json and latest.svg in dir, and copies named by the
+// date of the run.
+func (r *Results) write(dir string, start time.Time) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	js = append(js, '\n')
+	svg := []byte(chart(r))
+	day := start.Format("2006-01-02")
+	var written []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"latest.json", js}, {"latest.svg", svg}, {day + ".json", js}, {day + ".svg", svg}} {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, f.data, 0o644); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+// table renders the rows as a Markdown table (readable as plain text too).
+func (r *Results) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gamesrv benchmark suite: %s, commit %s, %s, %d CPUs, run time %s\n\n", r.Date, r.Commit, r.Go, r.CPUs, r.Elapsed)
+	b.WriteString("| # | figure | gamesrv | baseline | ratio | budget | pass |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s (%s) | %s (%s) | %s | %s | %s |\n", row.ID, row.Name,
+			formatValue(row.Measured, row.Unit), row.MeasuredName, formatValue(row.Baseline, row.Unit), row.BaselineName,
+			row.RatioText, row.Budget, passText(row.Pass))
+	}
+	b.WriteString("\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "%s. %s: %s\n", row.ID, row.Name, row.Details)
+	}
+	return b.String()
+}
+
+func passText(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// formatValue prints v with its unit and a precision that suits it.
+func formatValue(v float64, unit string) string {
+	switch {
+	case v >= 10_000:
+		return fmt.Sprintf("%s %s", thousands(v), unit)
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case v >= 10:
+		return fmt.Sprintf("%.1f %s", v, unit)
+	}
+	return fmt.Sprintf("%.2f %s", v, unit)
+}
+
+// thousands prints v rounded with separators: 1 234 567.
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// short rounds d to about three significant digits for the details.
+func short(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	case d >= 100*time.Microsecond:
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(10 * time.Nanosecond)
+}
+
+// revision returns the git commit of the working tree, noting uncommitted
+// changes under runtime/ (what the servers are built from), or "unknown".
+func revision() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--", "runtime").Output(); err == nil && len(st) > 0 {
+		rev += " + uncommitted runtime/ changes"
+	}
+	return rev
+}

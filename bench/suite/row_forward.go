@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	benchv1 "github.com/gamesrv/gamesrv/bench/gen/bench/v1"
+	"github.com/gamesrv/gamesrv/runtime/client"
+)
+
+// runForwardRow measures row 7: the same load against one echo server
+// process, and against a frontend process that forwards every request to
+// a backend process over a cluster link (gossip profile fast).
+func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
+	single, _, err := startTarget(e, "single", e.cfg.server, "-tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	front, back, err := startCluster(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	backCPU0, err := cpuTime(back.pid())
+	if err != nil {
+		return nil, err
+	}
+	s, err := compare(ctx, e, e.cfg.fwdConns, e.cfg.fwdRounds, front, single)
+	if err != nil {
+		return nil, err
+	}
+	backCPU1, err := cpuTime(back.pid())
+	if err != nil {
+		return nil, err
+	}
+	return []Row{forwardRow(e.cfg, s[0], s[1], backCPU1-backCPU0)}, nil
+}
+
+// startCluster starts a frontend and a backend that joins it, and waits
+// until a request through the frontend reaches the backend.
+func startCluster(ctx context.Context, e *env) (target, *process, error) {
+	front, fp, err := startTarget(e, "forwarded", e.cfg.server, "-role", "front", "-tcp", "127.0.0.1:0")
+	if err != nil {
+		return target{}, nil, err
+	}
+	seed, err := fp.awaitWord(10*time.Second, "GOSSIP")
+	if err != nil {
+		return target{}, nil, err
+	}
+	back, err := e.kids.start("back", e.cfg.server, append([]string{"-role", "back", "-seeds", seed}, e.profileArgs("back")...)...)
+	if err != nil {
+		return target{}, nil, err
+	}
+	if _, err := back.awaitWord(10*time.Second, "GOSSIP"); err != nil {
+		return target{}, nil, err
+	}
+	start := time.Now()
+	if err := awaitForwarding(ctx, front.addr, 15*time.Second); err != nil {
+		return target{}, nil, err
+	}
+	e.logf("frontend %s forwards to the backend (converged in %v)", front.addr, time.Since(start).Round(time.Millisecond))
+	return front, back, nil
+}
+
+// awaitForwarding sends echo requests through addr until one is answered
+// (the frontend answers GS-503 until it sees the backend).
+func awaitForwarding(ctx context.Context, addr string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	c, err := client.Dial(ctx, addr, client.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	echo := benchv1.NewEchoServiceClient(c)
+	for {
+		_, err := echo.Echo(ctx, &benchv1.EchoRequest{Data: []byte("ping")})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no request forwarded within %v: %w", limit, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func forwardRow(cfg *config, fwd, single series, backCPU time.Duration) Row {
+	fm, sm := fwd.median(), single.median()
+	ratio, ratios := fwd.pairedRatio(single)
+	var ok int
+	for _, r := range fwd {
+		ok += r.OK
+	}
+	return Row{
+		ID: "7", Name: fmt.Sprintf("forwarded throughput, frontend → backend (%d connections)", cfg.fwdConns),
+		Measured: fm.Throughput, Baseline: sm.Throughput, Unit: "req/s", MeasuredName: "forwarded", BaselineName: "single process",
+		Ratio: ratio, RatioText: fmt.Sprintf("%.0f%%", ratio*100), Budget: "≥ 50%", Better: "higher", Pass: ratio >= 0.5,
+		Details: fmt.Sprintf("%d connections, sequential %d-byte echo requests for %v after a %v warm-up, %d rounds alternating; "+
+			"figures: median throughput of each; ratio: median of the per-round ratios (%s); "+
+			"forwarded = echoserver -role front (TCP listener, RegisterRoutes of EchoService, cluster node) + echoserver -role back (EchoService, no listener), cluster.ProfileFast, one link; "+
+			"forwarded rounds: %s req/s (p50 %v, p99 %v; frontend CPU %.2f µs/req, backend CPU %.2f µs/req); single-process rounds: %s req/s (p50 %v, p99 %v, %.2f µs CPU/req)%s",
+			cfg.fwdConns, cfg.payload+2, cfg.duration, cfg.warmup, len(fwd), ratios, fwd.throughputs(), short(fm.P50), short(fm.P99),
+			us(fm.CPUPerRequest), us(backCPU)/float64(max(ok, 1)), single.throughputs(), short(sm.P50), short(sm.P99), us(sm.CPUPerRequest), errorsText(fm.Errors)),
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"strings"
+)
+
+// Chart geometry, in SVG user units.
+const (
+	chartWidth  = 960
+	barLeft     = 90  // bars start here; their labels are on the left
+	barMax      = 520 // the longer bar of a row
+	groupHeight = 100
+	barHeight   = 18
+	chartTop    = 60
+)
+
+// Chart colours.
+const (
+	colourPass     = "#2e7d32"
+	colourFail     = "#c62828"
+	colourBaseline = "#9e9e9e"
+)
+
+// chart renders the results as a bar chart: one group per row with the
+// gamesrv bar (green when the budget is met, red otherwise) and the
+// baseline bar, both scaled to the larger of the two, with the ratio and
+// the budget as text. It is hand-written SVG with no dependency.
+func chart(r *Results) string {
+	height := chartTop + groupHeight*len(r.Rows) + 20
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="13">`+"\n",
+		chartWidth, height, chartWidth, height)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, height)
+	fmt.Fprintf(&b, `<text x="16" y="26" font-size="17" font-weight="bold">gamesrv benchmark suite (DESIGN.md §7)</text>`+"\n")
+	fmt.Fprintf(&b, `<text x="16" y="44" fill="#555">%s</text>`+"\n",
+		esc(fmt.Sprintf("%s · commit %s · %s · %d CPUs · bars scaled per row · green: budget met, red: missed, grey: baseline", r.Date, r.Commit, r.Go, r.CPUs)))
+	for i, row := range r.Rows {
+		chartGroup(&b, row, chartTop+i*groupHeight)
+	}
+	fmt.Fprintf(&b, `<text x="16" y="%d" fill="#555">%s</text>`+"\n", height-10,
+		esc("reproduce: make bench (writes bench/results/latest.json and latest.svg)"))
+	b.WriteString("</svg>\n")
+	return b.String()
+}
+
+// chartGroup draws one row at vertical offset y: its title and verdict,
+// the gamesrv and baseline bars, then the ratio and budget.
+func chartGroup(b *strings.Builder, row Row, y int) {
+	colour := colourFail
+	if row.Pass {
+		colour = colourPass
+	}
+	top := max(row.Measured, row.Baseline)
+	fmt.Fprintf(b, `<g><text x="16" y="%d" font-weight="bold">%s <tspan fill="%s">%s</tspan></text>`+"\n",
+		y+14, esc(row.ID+". "+row.Name), colour, passText(row.Pass))
+	bar(b, y+22, scale(row.Measured, top), colour, "gamesrv", formatValue(row.Measured, row.Unit)+" ("+row.MeasuredName+")")
+	bar(b, y+44, scale(row.Baseline, top), colourBaseline, "baseline",
+		formatValue(row.Baseline, row.Unit)+" ("+row.BaselineName+")")
+	fmt.Fprintf(b, `<text x="%d" y="%d" fill="#555">%s</text></g>`+"\n", barLeft, y+80,
+		esc(fmt.Sprintf("ratio %s · budget %s · %s is better", row.RatioText, row.Budget, row.Better)))
+}
+
+// bar draws a bar of width w at y, its name on the left and its value
+// after it.
+func bar(b *strings.Builder, y, w int, colour, name, value string) {
+	fmt.Fprintf(b, `<text x="16" y="%d" fill="#333">%s</text>`, y+barHeight-4, esc(name))
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`, barLeft, y, w, barHeight, colour)
+	fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`+"\n", barLeft+w+6, y+barHeight-4, esc(value))
+}
+
+// scale returns the length of a bar of value v when top gets barMax.
+func scale(v, top float64) int {
+	if top <= 0 || v <= 0 {
+		return 1
+	}
+	return max(1, int(v/top*barMax))
+}
+
+func esc(s string) string { return html.EscapeString(s) }
