@@ -1,12 +1,21 @@
 // Package chatserver implements the chat example's RoomService: players
 // join rooms, say lines that every member receives, and see members come
-// and go. Each room is a server group, so a line is encoded once and the
-// same bytes are written to every member.
+// and go.
+//
+// Each chat room is a [room.Room]: its members, its recent lines and its
+// idle timer belong to the room's goroutine, so they need no lock. Join,
+// Leave and Members hand their work to the room with [room.Call] and reply
+// with what it computed; Say submits the line and returns (it is a
+// notify). The room pushes through a server group, so a line is encoded
+// once and the same bytes are written to every member. A room left empty
+// closes itself after [Options.IdleTimeout] unless someone joins first;
+// the others close at the end of the server's Shutdown.
 package chatserver
 
 import (
 	"context"
-	"slices"
+	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +23,7 @@ import (
 
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/room"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -29,47 +39,112 @@ const maxNameLen = 32
 // roomKey stores the session's current room in its session data.
 var roomKey = gamesrv.StringKey("room")
 
+// Options configures the chat service. The zero value gives the defaults
+// written on each field.
+type Options struct {
+	// History is the number of recent lines each room keeps. A player who
+	// joins gets them as OnMessage pushes, oldest first, before the
+	// OnMembers push of their arrival. Default 0: no history, so a client
+	// receives exactly the lines said while it is in the room (the bots
+	// of examples/chat/chatbot count on that).
+	History int
+
+	// IdleTimeout is how long a room without members lives on, keeping
+	// its history, before it closes itself; a join cancels it. Default
+	// 30 s.
+	IdleTimeout time.Duration
+
+	// RoomQueueSize bounds the work waiting on each room: a player's Say
+	// or Join waits (holding only that player's requests) while the queue
+	// is full. Default 1024.
+	RoomQueueSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.History < 0 {
+		o.History = 0
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 30 * time.Second
+	}
+	return o
+}
+
 // Handler implements chatv1.RoomServiceHandler.
 type Handler struct {
 	srv  *server.Server
 	push chatv1.RoomServicePusher
+	opts Options
+	log  *slog.Logger
+	ctx  context.Context // of the rooms' pushes; cancelled by Close
+	stop context.CancelFunc
 
-	mu    sync.Mutex
-	rooms map[string]map[int64]string // room -> session id -> player name
+	mu     sync.Mutex // guards the directory below, never a room's state
+	rooms  map[string]*chatRoom
+	closed bool
 }
 
 var _ chatv1.RoomServiceHandler = (*Handler)(nil)
 
-// Register creates the handler and registers it on srv.
+// errUnavailable answers requests once the handler is closed.
+var errUnavailable = gamesrv.NewError(gamesrv.CodeUnavailable, "the chat service is shutting down")
+
+// Register creates the handler with the default [Options] and registers it
+// on srv.
 func Register(srv *server.Server) (*Handler, error) {
-	h := &Handler{srv: srv, push: chatv1.NewRoomServicePusher(srv), rooms: map[string]map[int64]string{}}
-	return h, chatv1.RegisterRoomServiceHandler(srv, h)
+	return RegisterWithOptions(srv, Options{})
 }
+
+// RegisterWithOptions creates the handler and registers it on srv, with a
+// component that closes the rooms at the end of the server's Shutdown.
+func RegisterWithOptions(srv *server.Server, opts Options) (*Handler, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	h := &Handler{srv: srv, push: chatv1.NewRoomServicePusher(srv), opts: opts.withDefaults(),
+		log: srv.Logger(), ctx: ctx, stop: stop, rooms: map[string]*chatRoom{}}
+	err := chatv1.RegisterRoomServiceHandler(srv, h)
+	if err == nil {
+		err = srv.RegisterComponent("chat rooms", lifecycle{h: h})
+	}
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// lifecycle closes the handler's rooms when the server shuts down.
+type lifecycle struct {
+	server.BaseComponent
+	h *Handler
+}
+
+// Shutdown runs after the last session is gone: it closes the rooms.
+func (c lifecycle) Shutdown(ctx context.Context) error { return c.h.Close(ctx) }
 
 // Join enters a room, leaving the previous one. The player's name becomes
 // the session's uid: a second login with the same name kicks the first.
 func (h *Handler) Join(ctx context.Context, s gamesrv.Session, req *chatv1.JoinRequest) (*chatv1.JoinResponse, error) {
-	name, room := strings.TrimSpace(req.GetName()), strings.TrimSpace(req.GetRoom())
+	name, roomName := strings.TrimSpace(req.GetName()), strings.TrimSpace(req.GetRoom())
 	if err := checkName(CodeBadName, "name", name); err != nil {
 		return nil, err
 	}
-	if err := checkName(CodeBadRoom, "room", room); err != nil {
+	if err := checkName(CodeBadRoom, "room", roomName); err != nil {
 		return nil, err
 	}
 	if err := s.Bind(ctx, name); err != nil {
 		return nil, err
 	}
-	if old, ok := roomKey.Get(s); ok && old != room {
+	if old, ok := roomKey.Get(s); ok && old != roomName {
 		h.leave(ctx, s, old)
 	} else if !ok {
 		s.OnClose(func(s gamesrv.Session) { h.leaveCurrent(context.Background(), s) })
 	}
-	roomKey.Set(s, room)
-	members, err := h.addMember(s, room, name)
+	roomKey.Set(s, roomName) // before entering: a close from now on leaves the room
+	members, err := h.enter(ctx, s, roomName, name)
 	if err != nil {
+		roomKey.Delete(s)
 		return nil, err
 	}
-	_ = h.push.OnMembers(ctx, gamesrv.ToGroup(room), &chatv1.MembersChanged{Room: room, Joined: name, Members: members})
 	return &chatv1.JoinResponse{Members: members}, nil
 }
 
@@ -80,26 +155,27 @@ func checkName(code gamesrv.Code, what, v string) error {
 	return nil
 }
 
-// Say pushes a line to the caller's room.
+// Say hands a line to the caller's room, which pushes it to every member.
 func (h *Handler) Say(ctx context.Context, s gamesrv.Session, req *chatv1.SayRequest) error {
-	room, ok := roomKey.Get(s)
-	if !ok {
-		return gamesrv.NewError(CodeNotInRoom, "join a room first")
+	r, err := h.current(s)
+	if err != nil {
+		return err
 	}
-	return h.push.OnMessage(ctx, gamesrv.ToGroup(room), &chatv1.ChatMessage{
-		Room: room, From: s.UID(), Text: req.GetText(), SentAtUnixMs: time.Now().UnixMilli(),
-	})
+	id, text, at := s.ID(), req.GetText(), time.Now().UnixMilli()
+	return roomErr(r.exec.Submit(ctx, func() { r.say(id, text, at) }))
 }
 
 // Members lists the caller's room.
-func (h *Handler) Members(_ context.Context, s gamesrv.Session, _ *chatv1.MembersRequest) (*chatv1.MembersResponse, error) {
-	room, ok := roomKey.Get(s)
-	if !ok {
-		return nil, gamesrv.NewError(CodeNotInRoom, "join a room first")
+func (h *Handler) Members(ctx context.Context, s gamesrv.Session, _ *chatv1.MembersRequest) (*chatv1.MembersResponse, error) {
+	r, err := h.current(s)
+	if err != nil {
+		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return &chatv1.MembersResponse{Room: room, Members: names(h.rooms[room])}, nil
+	members, err := room.Call(ctx, r.exec, r.names)
+	if err != nil {
+		return nil, roomErr(err)
+	}
+	return &chatv1.MembersResponse{Room: r.name, Members: members}, nil
 }
 
 // Leave leaves the caller's room.
@@ -110,77 +186,97 @@ func (h *Handler) Leave(ctx context.Context, s gamesrv.Session, _ *chatv1.LeaveR
 	return &chatv1.LeaveResponse{}, nil
 }
 
-// RoomStats counts the members of every room (server-to-server only).
-func (h *Handler) RoomStats(context.Context, *chatv1.RoomStatsRequest) (*chatv1.RoomStatsResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := &chatv1.RoomStatsResponse{Members: make(map[string]int32, len(h.rooms))}
-	for room, members := range h.rooms {
-		out.Members[room] = int32(len(members))
+// RoomStats counts the members of every open room, idle ones (0 members)
+// included (server-to-server only).
+func (h *Handler) RoomStats(ctx context.Context, _ *chatv1.RoomStatsRequest) (*chatv1.RoomStatsResponse, error) {
+	out := &chatv1.RoomStatsResponse{Members: map[string]int32{}}
+	for _, r := range h.directory() {
+		n, err := room.Call(ctx, r.exec, r.count)
+		switch {
+		case errors.Is(err, room.ErrClosed) || errors.Is(err, errRoomGone):
+			continue // closed since the directory was read
+		case err != nil:
+			return nil, err
+		}
+		out.Members[r.name] = int32(n)
 	}
 	return out, nil
+}
+
+// Close closes every room, after running the work already queued on them,
+// or until ctx ends. Requests after Close are answered GS-503. The
+// server's Shutdown calls it (the handler is a component of the server);
+// calling it again does nothing.
+func (h *Handler) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	rooms := h.rooms
+	h.rooms = map[string]*chatRoom{}
+	h.mu.Unlock()
+	for _, r := range rooms { // stop them all, then wait: they drain in parallel
+		r.exec.Stop()
+	}
+	var errs []error
+	for _, r := range rooms {
+		errs = append(errs, r.exec.Close(ctx))
+		h.srv.DeleteGroup(r.name)
+	}
+	h.stop()
+	return errors.Join(errs...)
+}
+
+// enter adds s to the room called roomName, opening it if needed, and
+// returns its members. A room that closed for idleness just before is
+// replaced by a new one.
+func (h *Handler) enter(ctx context.Context, s gamesrv.Session, roomName, name string) ([]string, error) {
+	for {
+		r, err := h.open(roomName)
+		if err != nil {
+			return nil, err
+		}
+		members, err := room.Call(ctx, r.exec, func() ([]string, error) { return r.join(s, name) })
+		if !errors.Is(err, errRoomGone) {
+			return members, roomErr(err)
+		}
+	}
 }
 
 // leaveCurrent leaves the session's room, if any; it also runs when the
 // session closes.
 func (h *Handler) leaveCurrent(ctx context.Context, s gamesrv.Session) bool {
-	room, ok := roomKey.Get(s)
+	roomName, ok := roomKey.Get(s)
 	if ok {
 		roomKey.Delete(s)
-		h.leave(ctx, s, room)
+		h.leave(ctx, s, roomName)
 	}
 	return ok
 }
 
-func (h *Handler) leave(ctx context.Context, s gamesrv.Session, room string) {
-	name := s.UID()
-	members := h.removeMember(s, room)
-	if len(members) == 0 {
-		return
+// leave removes s from the room called roomName and waits until it is
+// done, so the caller's next request sees the change.
+func (h *Handler) leave(ctx context.Context, s gamesrv.Session, roomName string) {
+	if r := h.lookup(roomName); r != nil {
+		_, _ = room.Call(ctx, r.exec, func() (struct{}, error) { r.leave(s); return struct{}{}, nil })
 	}
-	_ = h.push.OnMembers(ctx, gamesrv.ToGroup(room), &chatv1.MembersChanged{Room: room, Left: name, Members: members})
 }
 
-// addMember adds s to the room's group and member list. Rooms and groups
-// change together under mu, so a room emptied and deleted concurrently
-// cannot leave a new member in a deleted group.
-func (h *Handler) addMember(s gamesrv.Session, room, name string) ([]string, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := h.srv.Group(room).Add(s); err != nil {
-		return nil, err
+// current returns the caller's room.
+func (h *Handler) current(s gamesrv.Session) (*chatRoom, error) {
+	roomName, ok := roomKey.Get(s)
+	if !ok {
+		return nil, gamesrv.NewError(CodeNotInRoom, "join a room first")
 	}
-	m := h.rooms[room]
-	if m == nil {
-		m = map[int64]string{}
-		h.rooms[room] = m
+	r := h.lookup(roomName)
+	if r == nil {
+		return nil, roomErr(room.ErrClosed)
 	}
-	m[s.ID()] = name
-	return names(m), nil
+	return r, nil
 }
 
-// removeMember removes s from the room, deleting the room and its group
-// when it becomes empty, and returns the remaining members.
-func (h *Handler) removeMember(s gamesrv.Session, room string) []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.srv.Group(room).Remove(s)
-	m := h.rooms[room]
-	delete(m, s.ID())
-	if len(m) == 0 {
-		delete(h.rooms, room)
-		h.srv.DeleteGroup(room)
-		return nil
+// roomErr turns a closed room (the handler is closing) into GS-503.
+func roomErr(err error) error {
+	if errors.Is(err, room.ErrClosed) {
+		return errUnavailable
 	}
-	return names(m)
-}
-
-// names returns the sorted player names of a room.
-func names(m map[int64]string) []string {
-	out := make([]string, 0, len(m))
-	for _, name := range m {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
+	return err
 }

@@ -20,15 +20,24 @@ import (
 // startChat runs the chat server on TCP and KCP and returns both addresses.
 func startChat(t *testing.T) map[string]string {
 	t.Helper()
+	addrs, _ := startChatWith(t, chatserver.Options{})
+	return addrs
+}
+
+// startChatWith is startChat with options; it also returns the handler,
+// whose rooms close with the server when the test ends.
+func startChatWith(t *testing.T, opts chatserver.Options) (map[string]string, *chatserver.Handler) {
+	t.Helper()
 	srv, err := server.New(server.Options{Logger: testkit.Logger(t), Heartbeat: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chatserver.Register(srv); err != nil {
+	h, err := chatserver.RegisterWithOptions(srv, opts)
+	if err != nil {
 		t.Fatal(err)
 	}
 	tcpAddr, kcpAddr := testkit.Serve(t, srv)
-	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}
+	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}, h
 }
 
 // player is a connected client with its typed stub and the pushes it got.

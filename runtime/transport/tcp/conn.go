@@ -5,12 +5,14 @@ import (
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // conn is one client connection. Writes from any goroutine are queued and
 // the event loop is woken to flush them.
 type conn struct {
 	gc         gnet.Conn
+	fd         int
 	peer       transport.Peer
 	remote     net.Addr
 	maxPending int
@@ -19,13 +21,35 @@ type conn struct {
 
 var _ transport.Conn = (*conn)(nil)
 
-// Write implements [transport.Conn].
+// Write implements [transport.Conn]. When the connection is idle the
+// calling goroutine writes to the socket itself (one non-blocking write
+// instead of waking the event loop to do it); otherwise the packet is
+// queued for the loop.
 func (c *conn) Write(p []byte) error {
-	schedule, err := c.q.Push(p, c.maxPending)
+	schedule, err := c.q.PushDirect(p, c.maxPending, c.writeSocket)
 	if schedule {
 		_ = c.gc.Wake(nil)
 	}
 	return err
+}
+
+// writeSocket writes to the non-blocking socket; a full socket buffer
+// writes nothing (the rest is queued). The file descriptor stays valid
+// while the queue is open: gnet closes it after OnClose, which closes the
+// queue first, and a write already under way holds the kernel's file.
+func (c *conn) writeSocket(p []byte) (int, error) {
+	for {
+		n, err := unix.Write(c.fd, p)
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, nil
+		}
+		return 0, err
+	}
 }
 
 // Close implements [transport.Conn].
@@ -51,6 +75,7 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 		if err != nil {
 			return gnet.Close
 		}
+		c.q.SetBacklog(gc.OutboundBuffered() > 0)
 	}
 	if closing {
 		return gnet.Close

@@ -21,7 +21,7 @@ func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 func (e *engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	tc := &conn{gc: c, maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
+	tc := &conn{gc: c, fd: c.Fd(), maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
 	peer := e.l.cfg.Handler.Open(tc)
 	if peer == nil { // refused: send what the handler wrote (a kick), then close
 		bufs, _ := tc.q.Take()

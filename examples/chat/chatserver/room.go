@@ -1,0 +1,129 @@
+package chatserver
+
+import (
+	"errors"
+	"slices"
+
+	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/room"
+	"github.com/gamesrv/gamesrv/runtime/server"
+)
+
+// errRoomGone: the room closed for idleness; the join goes to a new room.
+var errRoomGone = errors.New("chat room closed")
+
+// chatRoom is one chat room. The fields after exec belong to exec's
+// goroutine: only the room's tasks (the methods below, run through
+// exec) read or write them.
+type chatRoom struct {
+	name  string
+	h     *Handler
+	group *server.Group
+	exec  *room.Room
+
+	members map[int64]string      // session id -> player name
+	history []*chatv1.ChatMessage // the last Options.History lines, oldest first
+	idle    *room.Timer           // runs while the room has no members
+	gone    bool                  // closed for idleness
+}
+
+// newChatRoom opens a room with no members: its idle timer starts with it.
+func newChatRoom(h *Handler, name string) *chatRoom {
+	r := &chatRoom{name: name, h: h, group: h.srv.Group(name), members: map[int64]string{}}
+	r.exec = room.New(room.Options{Name: "chat " + name, Logger: h.log, QueueSize: h.opts.RoomQueueSize})
+	_ = r.exec.TrySubmit(r.startIdle) // the first task of an empty queue: cannot fail
+	return r
+}
+
+// join adds the session to the room, replays the history to it, tells the
+// members and returns them.
+func (r *chatRoom) join(s gamesrv.Session, name string) ([]string, error) {
+	if r.gone {
+		return nil, errRoomGone
+	}
+	if err := r.group.Add(s); err != nil {
+		return nil, err
+	}
+	r.idle.Stop()
+	r.idle = nil
+	r.members[s.ID()] = name
+	members, _ := r.names()
+	for _, msg := range r.history {
+		_ = r.h.push.OnMessage(r.h.ctx, gamesrv.ToSession(s), msg)
+	}
+	_ = r.h.push.OnMembers(r.h.ctx, gamesrv.ToGroup(r.name), &chatv1.MembersChanged{Room: r.name, Joined: name, Members: members})
+	return members, nil
+}
+
+// leave removes the session; the last one out starts the idle timer.
+func (r *chatRoom) leave(s gamesrv.Session) {
+	name, ok := r.members[s.ID()]
+	if !ok {
+		return
+	}
+	delete(r.members, s.ID())
+	r.group.Remove(s)
+	if len(r.members) == 0 {
+		r.startIdle()
+		return
+	}
+	members, _ := r.names()
+	_ = r.h.push.OnMembers(r.h.ctx, gamesrv.ToGroup(r.name), &chatv1.MembersChanged{Room: r.name, Left: name, Members: members})
+}
+
+// say pushes a member's line to the room and keeps it in the history.
+func (r *chatRoom) say(id int64, text string, atUnixMs int64) {
+	from, ok := r.members[id]
+	if !ok {
+		return // left (or was kicked) after saying it
+	}
+	msg := &chatv1.ChatMessage{Room: r.name, From: from, Text: text, SentAtUnixMs: atUnixMs}
+	_ = r.h.push.OnMessage(r.h.ctx, gamesrv.ToGroup(r.name), msg)
+	r.remember(msg)
+}
+
+// remember appends msg to the history, dropping the oldest line when full.
+func (r *chatRoom) remember(msg *chatv1.ChatMessage) {
+	switch limit := r.h.opts.History; {
+	case limit == 0:
+	case len(r.history) < limit:
+		r.history = append(r.history, msg)
+	default:
+		copy(r.history, r.history[1:])
+		r.history[limit-1] = msg
+	}
+}
+
+// startIdle sets the timer that closes the empty room.
+func (r *chatRoom) startIdle() {
+	r.idle, _ = r.exec.After(r.h.opts.IdleTimeout, r.expire) // fails only if the room is closing
+}
+
+// expire closes the room: its group goes first, then its directory entry,
+// so a new room of the same name starts with a group of its own. Joins
+// already queued here find the room gone and go to the new room.
+func (r *chatRoom) expire() {
+	r.gone = true
+	r.h.srv.DeleteGroup(r.name)
+	r.h.forget(r)
+	r.exec.Stop()
+}
+
+// names returns the sorted player names (a room.Call function).
+func (r *chatRoom) names() ([]string, error) {
+	out := make([]string, 0, len(r.members))
+	for _, name := range r.members {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// count returns the number of members (a room.Call function).
+func (r *chatRoom) count() (int, error) {
+	if r.gone {
+		return 0, errRoomGone
+	}
+	return len(r.members), nil
+}
