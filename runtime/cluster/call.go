@@ -18,7 +18,7 @@ func (l *link) call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 	}
 	defer func() { <-l.slots }()
 	c.Id = l.nextID.Add(1)
-	ch, err := l.register(c.Id)
+	ch, err := l.register(c.Id, deadlineOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +48,49 @@ func (l *link) acquire(ctx context.Context) error {
 	}
 }
 
-func (l *link) register(id uint64) (chan *gamesrvv1.Reply, error) {
+// pendingCall is a call waiting for its reply. The node's sweeper answers
+// it GS-504 when its deadline passes, so a caller whose context carries a
+// deadline but no timer is still bounded.
+type pendingCall struct {
+	ch       chan *gamesrvv1.Reply
+	deadline int64 // UnixNano; 0 for none
+}
+
+func (l *link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error) {
 	ch := make(chan *gamesrvv1.Reply, 1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending == nil {
 		return nil, l.lostError()
 	}
-	l.pending[id] = ch
+	l.pending[id] = pendingCall{ch: ch, deadline: deadline}
 	return ch, nil
+}
+
+// deadlineOf returns ctx's deadline in UnixNano, or 0.
+func deadlineOf(ctx context.Context) int64 {
+	if d, ok := ctx.Deadline(); ok {
+		return d.UnixNano()
+	}
+	return 0
+}
+
+// expire answers GS-504 to the calls whose deadline passed and tells the
+// callee to stop.
+func (l *link) expire(now int64) {
+	var late []uint64
+	l.mu.Lock()
+	for id, p := range l.pending {
+		if p.deadline != 0 && now >= p.deadline {
+			delete(l.pending, id)
+			p.ch <- &gamesrvv1.Reply{Id: id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}
+			late = append(late, id)
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range late {
+		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: id}}})
+	}
 }
 
 func (l *link) forget(id uint64) {

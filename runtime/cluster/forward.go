@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -165,29 +166,39 @@ func (n *Node) notifyMember(ctx context.Context, id string, c *gamesrvv1.Call) e
 }
 
 // forwardedIndex remembers, per frontend session, the backends that served
-// it.
+// it. Sessions do not share a lock: a session keeps forwarding to the same
+// few backends, so the common case only reads its own list.
 type forwardedIndex struct {
-	mu sync.Mutex
-	m  map[int64][]string
+	m sync.Map // session id -> *backendList
 }
 
-func (f *forwardedIndex) init() { f.m = map[int64][]string{} }
+type backendList struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (f *forwardedIndex) init() {}
 
 func (f *forwardedIndex) add(session int64, backend string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, b := range f.m[session] {
-		if b == backend {
-			return
-		}
+	v, ok := f.m.Load(session)
+	if !ok {
+		v, _ = f.m.LoadOrStore(session, &backendList{})
 	}
-	f.m[session] = append(f.m[session], backend)
+	bl := v.(*backendList)
+	bl.mu.Lock()
+	defer bl.mu.Unlock()
+	if !slices.Contains(bl.ids, backend) {
+		bl.ids = append(bl.ids, backend)
+	}
 }
 
 func (f *forwardedIndex) take(session int64) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b := f.m[session]
-	delete(f.m, session)
-	return b
+	v, ok := f.m.LoadAndDelete(session)
+	if !ok {
+		return nil
+	}
+	bl := v.(*backendList)
+	bl.mu.Lock()
+	defer bl.mu.Unlock()
+	return bl.ids
 }

@@ -28,7 +28,7 @@ type link struct {
 	nextID  atomic.Uint64
 	slots   chan struct{} // outgoing calls waiting for replies
 	mu      sync.Mutex
-	pending map[uint64]chan *gamesrvv1.Reply
+	pending map[uint64]pendingCall
 	serving map[uint64]context.CancelFunc
 	sem     chan struct{} // incoming calls running
 	wg      sync.WaitGroup
@@ -39,7 +39,7 @@ func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
 		n: n, conn: conn, br: br, peer: peer,
 		done:    make(chan struct{}),
 		slots:   make(chan struct{}, n.opts.MaxInflight),
-		pending: map[uint64]chan *gamesrvv1.Reply{},
+		pending: map[uint64]pendingCall{},
 		serving: map[uint64]context.CancelFunc{},
 		sem:     make(chan struct{}, n.opts.MaxConcurrent),
 	}
@@ -75,8 +75,8 @@ func (l *link) fail(err error) {
 		pending, serving := l.pending, l.serving
 		l.pending, l.serving = nil, nil
 		l.mu.Unlock()
-		for _, ch := range pending {
-			close(ch)
+		for _, p := range pending {
+			close(p.ch)
 		}
 		for _, cancel := range serving {
 			cancel()
@@ -128,11 +128,11 @@ func (l *link) dispatch(f *gamesrvv1.Frame) bool {
 
 func (l *link) deliver(r *gamesrvv1.Reply) {
 	l.mu.Lock()
-	ch, ok := l.pending[r.GetId()]
+	p, ok := l.pending[r.GetId()]
 	delete(l.pending, r.GetId())
 	l.mu.Unlock()
 	if ok {
-		ch <- r // buffered: never blocks
+		p.ch <- r // buffered: never blocks
 	}
 }
 

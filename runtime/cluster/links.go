@@ -29,8 +29,14 @@ const (
 	maxBackoff = 5 * time.Second
 )
 
-// linkTo returns a working link to m, dialing one if needed.
+// linkTo returns a working link to m, dialing one if needed. The common
+// case, a live link, takes no lock.
 func (n *Node) linkTo(ctx context.Context, m Member) (*link, error) {
+	if v, ok := n.live.Load(m.ID); ok {
+		if l := v.(*link); l.alive() && l.peer.boot == m.BootID {
+			return l, nil
+		}
+	}
 	d, l, err := n.dialFor(m)
 	if l != nil || err != nil {
 		return l, err
@@ -99,6 +105,7 @@ func (n *Node) dial(m Member, d *dialState) {
 	}
 	if err != nil {
 		d.err, d.retryAt, d.backoff = err, time.Now().Add(d.backoff), min(2*d.backoff, maxBackoff)
+		n.failed.Store(m.ID, struct{}{})
 		n.mu.Unlock()
 		n.log.Warn("cannot link to server", "peer", m.ID, "addr", m.LinkAddr, "err", err)
 		n.metrics.LinkError(m.ID)
@@ -109,7 +116,7 @@ func (n *Node) dial(m Member, d *dialState) {
 		return
 	}
 	d.link, d.backoff = l, minBackoff
-	n.links[m.ID] = l
+	n.setLink(m.ID, l)
 	n.all[l] = struct{}{}
 	n.mu.Unlock()
 	l.run()
@@ -180,7 +187,7 @@ func (n *Node) accept(conn net.Conn) {
 		return
 	}
 	if cur := n.links[peer.id]; cur == nil || !cur.alive() {
-		n.links[peer.id] = l
+		n.setLink(peer.id, l)
 	}
 	n.all[l] = struct{}{}
 	n.mu.Unlock()
@@ -193,8 +200,10 @@ func (n *Node) linkClosed(l *link, err error) {
 	n.mu.Lock()
 	if n.links[l.peer.id] == l {
 		delete(n.links, l.peer.id)
+		n.live.Delete(l.peer.id)
 		if !n.closed && !errors.Is(err, errPeerRestarted) && !errors.Is(err, errPeerDead) {
 			n.dials[l.peer.id] = brokenLink(err)
+			n.failed.Store(l.peer.id, struct{}{})
 		}
 	}
 	delete(n.all, l)
@@ -206,12 +215,23 @@ func (n *Node) linkClosed(l *link, err error) {
 	}
 }
 
+// setLink makes l the link to peer; n.mu is held.
+func (n *Node) setLink(peer string, l *link) {
+	n.links[peer] = l
+	n.live.Store(peer, l)
+	n.failed.Delete(peer)
+}
+
 // reachable returns the candidates that are not leaving and whose link is
 // not known to be broken, or all of them if none is: a server whose process
 // died gets no new work, even before gossip declares it dead. Once its
 // backoff has passed, a broken server is redialled in the background; it
-// gets work again when that succeeds.
+// gets work again when that succeeds. Without a leaving or broken
+// candidate it takes no lock.
 func (n *Node) reachable(candidates []Member) []Member {
+	if !n.troubled(candidates) {
+		return candidates
+	}
 	out := candidates[:0:0]
 	var redial []Member
 	n.mu.Lock()
@@ -233,4 +253,14 @@ func (n *Node) reachable(candidates []Member) []Member {
 		return candidates
 	}
 	return out
+}
+
+// troubled reports whether a candidate is leaving or had a failed link.
+func (n *Node) troubled(candidates []Member) bool {
+	for _, m := range candidates {
+		if _, bad := n.failed.Load(m.ID); bad || m.Leaving {
+			return true
+		}
+	}
+	return false
 }

@@ -34,6 +34,9 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
+	live   sync.Map // peer id -> *link: lock-free copy of links
+	failed sync.Map // peer id -> struct{}: peers whose last dial or link failed
+
 	mu     sync.Mutex
 	links  map[string]*link // the link used to reach each peer
 	all    map[*link]struct{}
@@ -113,8 +116,9 @@ func (n *Node) Start(context.Context) error {
 		_ = ln.Close()
 		return err
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.acceptLoop()
+	go n.sweep()
 	n.registerGauges()
 	return n.join()
 }
@@ -174,6 +178,27 @@ func (n *Node) join() error {
 	}
 	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
 	return nil
+}
+
+// sweepInterval is the precision of call deadlines enforced by the node.
+const sweepInterval = 20 * time.Millisecond
+
+// sweep answers GS-504 to the calls whose deadline passed, on every link,
+// until the node closes. Callers need no timer of their own.
+func (n *Node) sweep() {
+	defer n.wg.Done()
+	t := time.NewTicker(sweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			for _, l := range n.liveLinks() {
+				l.expire(now.UnixNano())
+			}
+		case <-n.ctx.Done():
+			return
+		}
+	}
 }
 
 // Leave implements server.Cluster: tell the others this server is going.
@@ -295,6 +320,7 @@ func (n *Node) memberGone(m Member, why error) {
 		}
 	}
 	delete(n.dials, m.ID)
+	n.failed.Delete(m.ID)
 	n.mu.Unlock()
 	for _, l := range gone {
 		l.fail(why)

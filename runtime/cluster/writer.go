@@ -25,6 +25,8 @@ type linkWriter struct {
 	limit   int
 	onError func(error)
 
+	frames sync.Pool // *[]byte: encoded frames
+
 	mu      sync.Mutex
 	buf     []byte // frames waiting for the next write
 	spare   []byte
@@ -37,18 +39,21 @@ func newLinkWriter(conn net.Conn, timeout time.Duration, limit int, onError func
 	return &linkWriter{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{})}
 }
 
-// send encodes f into the next batch and, unless another sender is
-// writing, writes the batch.
+// send encodes f (outside the lock) and adds it to the next batch; unless
+// another sender is writing, it writes the batch.
 func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
+	b, err := w.encode(f)
+	if err != nil {
+		return err
+	}
 	w.mu.Lock()
 	if err := w.waitRoom(ctx); err != nil {
 		w.mu.Unlock()
+		w.frames.Put(b)
 		return err
 	}
-	if err := w.appendFrame(f); err != nil {
-		w.mu.Unlock()
-		return err
-	}
+	w.buf = append(w.buf, (*b)...)
+	w.frames.Put(b)
 	if w.writing {
 		w.mu.Unlock()
 		return nil
@@ -57,7 +62,7 @@ func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
 	w.mu.Unlock()
 	runtime.Gosched() // let concurrent senders join this write
 	w.mu.Lock()
-	err := w.flush()
+	err = w.flush()
 	w.writing = false
 	w.mu.Unlock()
 	if err != nil {
@@ -83,16 +88,20 @@ func (w *linkWriter) waitRoom(ctx context.Context) error {
 	return w.err
 }
 
-// appendFrame marshals f, length-prefixed, at the end of the batch.
-func (w *linkWriter) appendFrame(f *gamesrvv1.Frame) error {
+// encode marshals f, length-prefixed, into a pooled buffer.
+func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
 	size := proto.Size(f)
 	if size > maxFrameSize {
-		return fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
+		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
 	}
-	w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(size))
+	b, _ := w.frames.Get().(*[]byte)
+	if b == nil {
+		b = new([]byte)
+	}
+	*b = binary.BigEndian.AppendUint32((*b)[:0], uint32(size))
 	var err error
-	w.buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(w.buf, f)
-	return err
+	*b, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(*b, f)
+	return b, err
 }
 
 // flush writes batches until none is waiting; w.mu is held on entry and

@@ -27,6 +27,9 @@ type Cluster interface {
 	// Forward sends a client request (or notify) on a route of another
 	// server type, with a snapshot of s, and returns the serialized
 	// response. Data changes the remote handler made are applied to s.
+	// ctx carries the forward's deadline but may have no timer behind it
+	// (no Done channel): Forward must enforce ctx.Deadline() itself and
+	// answer GS-504 when it passes.
 	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool) ([]byte, error)
 	// PushToSessions writes an encoded push packet to sessions held by the
 	// frontend frontendID.
@@ -121,13 +124,13 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 // forward runs a forwarded job on the session's worker: the session waits
 // for the remote answer, so its answers keep their order.
 func (srv *Server) forward(s *session, j *job) *gamesrv.Error {
-	// Not a child of srv.ctx: registering every forward with the server's
-	// context would contend on its lock; closing the links at shutdown ends
-	// the forwards still waiting.
+	// The context carries the deadline without a timer: the cluster
+	// enforces it (its sweeper answers GS-504), which saves a timer and a
+	// registration with srv.ctx per forward; closing the links at shutdown
+	// ends the forwards still waiting.
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.ForwardTimeout)
+	ctx := deadlineOnly{Context: context.Background(), deadline: start.Add(srv.opts.ForwardTimeout)}
 	resp, err := srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify)
-	cancel()
 	e := srv.forwarded(err, s, j, time.Since(start))
 	switch {
 	case j.kind == jobNotify:
@@ -138,6 +141,16 @@ func (srv *Server) forward(s *session, j *job) *gamesrv.Error {
 	}
 	return e
 }
+
+// deadlineOnly is a context with a deadline and no timer: whoever receives
+// it enforces the deadline.
+type deadlineOnly struct {
+	context.Context
+	deadline time.Time
+}
+
+// Deadline returns the deadline.
+func (c deadlineOnly) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // forwarded converts the outcome of a forward and reports it.
 func (srv *Server) forwarded(err error, s *session, j *job, d time.Duration) *gamesrv.Error {
@@ -173,11 +186,12 @@ func encodeRaw(h *wire.Header, payload []byte) ([]byte, error) {
 // nil). The payload is decoded and the response encoded with ser; the
 // middleware runs and panics are recovered, as for local requests. For a
 // notify the response is nil.
-func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) ([]byte, error) {
+func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) (out []byte, err error) {
 	r := srv.reg.byName[route]
 	if err := checkRemote(r, s, route, notify); err != nil {
 		return nil, err
 	}
+	defer srv.remoteHandled(r, notify, time.Now(), &err)
 	req := r.desc.NewRequest()
 	if err := ser.Unmarshal(payload, req); err != nil {
 		return nil, errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
@@ -187,6 +201,18 @@ func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route st
 		return nil, err
 	}
 	return ser.AppendMarshal(nil, resp)
+}
+
+// remoteHandled reports a call from another server to the metrics.
+func (srv *Server) remoteHandled(r *route, notify bool, start time.Time, err *error) {
+	kind, code := "request", "OK"
+	if notify {
+		kind = "notify"
+	}
+	if *err != nil {
+		code = string(gamesrv.CodeOf(*err))
+	}
+	srv.metrics.Handled(r.desc.Name, kind, code, time.Since(start))
 }
 
 // checkRemote validates a call from another server against the route

@@ -167,20 +167,20 @@ func (s *session) overLimit(m *wire.Message) error {
 		s.srv.log.Info("rate limit exceeded: disconnecting", "session", s.id, "uid", s.UID())
 		return protocolError("rate limit exceeded")
 	}
-	s.reject(m, errRateLimited())
+	s.reject(m, "unknown", errRateLimited())
 	return nil
 }
 
 // reject answers a message refused before it was queued (rate limit, full
 // queue): GS-429 at once for a request, ahead of the answers still queued;
-// nothing for a notify.
-func (s *session) reject(m *wire.Message, e *gamesrv.Error) {
+// nothing for a notify. It is reported with a zero duration.
+func (s *session) reject(m *wire.Message, route string, e *gamesrv.Error) {
 	kind := "notify"
 	if m.Type == wire.MessageRequest {
 		kind = "request"
 		s.respondError(m.ID, e)
 	}
-	s.srv.metrics.Handled(string(m.Route), kind, string(e.Code()), 0)
+	s.srv.metrics.Handled(route, kind, string(e.Code()), 0)
 }
 
 // submit queues j. A full queue answers GS-429 at once (ahead of the
@@ -192,7 +192,7 @@ func (s *session) submit(j job, m *wire.Message) error {
 	if j.kind == jobNotify {
 		s.srv.log.Debug("notify dropped: queue full", "session", s.id, "route", routeName(j.r, m))
 	}
-	s.reject(m, errQueueFull())
+	s.reject(m, j.routeName(), errQueueFull())
 	return nil
 }
 

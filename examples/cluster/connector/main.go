@@ -12,6 +12,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -21,7 +22,9 @@ import (
 	connectorv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/connector/v1"
 	roomv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/room/v1"
 	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
+	"github.com/gamesrv/gamesrv/runtime/admin"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
@@ -41,12 +44,14 @@ func run() error {
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	forwardTimeout := flag.Duration("forward-timeout", 5*time.Second, "bound of a request forwarded to a room server (GS-504 beyond)")
 	nf := nodecmd.RegisterFlags(flag.CommandLine)
+	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
 	flag.Parse()
 
 	logger := nf.Logger(os.Stderr)
+	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
 	srv, err := server.New(server.Options{
 		ServerID: nf.ID, ServerType: connectorv1.GateServiceServerType, Logger: logger,
-		Heartbeat: *heartbeat, ForwardTimeout: *forwardTimeout,
+		Heartbeat: *heartbeat, ForwardTimeout: *forwardTimeout, Metrics: prom,
 	})
 	if err != nil {
 		return err
@@ -56,6 +61,11 @@ func run() error {
 		return err
 	}
 	defer members.Close()
+	stopAdmin, err := startAdmin(*adminAddr, srv, node, prom)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	if _, err := gateway.Register(srv, node, logger); err != nil {
 		return err
 	}
@@ -89,4 +99,22 @@ func listeners(tcpAddr, kcpAddr string) []transport.Listener {
 		ls = append(ls, kcp.New(kcpAddr, kcp.Options{}))
 	}
 	return ls
+}
+
+// startAdmin starts the admin listener on addr, printing "ADMIN <addr>"
+// (nothing if addr is empty); the returned function stops it.
+func startAdmin(addr string, srv *server.Server, node *cluster.Node, prom *metrics.Prometheus) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	a := admin.New(admin.Options{Addr: addr, Server: srv, Node: node, Metrics: prom, Pprof: true})
+	if err := a.Start(); err != nil {
+		return nil, err
+	}
+	fmt.Printf("ADMIN %s\n", a.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Close(ctx)
+	}, nil
 }
