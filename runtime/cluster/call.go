@@ -30,6 +30,32 @@ func (l *link) call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 	return l.await(ctx, c.Id, ch)
 }
 
+// callAsync sends c and calls fn exactly once with the reply or the error,
+// on the link's reader (or the sweeper when ctx's deadline passes, or the
+// goroutine that fails the link); fn must not block. Only ctx's deadline is
+// enforced, by the node's sweeper: cancelling ctx does not end the call.
+func (l *link) callAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesrvv1.Reply, error)) {
+	if err := l.acquire(ctx); err != nil {
+		fn(nil, err)
+		return
+	}
+	release := func(r *gamesrvv1.Reply, err error) {
+		<-l.slots
+		fn(r, err)
+	}
+	c.Id = l.nextID.Add(1)
+	if err := l.registerFunc(c.Id, deadlineOf(ctx), release); err != nil {
+		release(nil, err)
+		return
+	}
+	c.TimeoutMs = timeoutMs(ctx)
+	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
+		if p, ok := l.take(c.Id); ok {
+			p.fn(nil, err)
+		}
+	}
+}
+
 // notify sends c without waiting for anything.
 func (l *link) notify(ctx context.Context, c *gamesrvv1.Call) error {
 	c.Id = 0
@@ -48,12 +74,26 @@ func (l *link) acquire(ctx context.Context) error {
 	}
 }
 
-// pendingCall is a call waiting for its reply. The node's sweeper answers
-// it GS-504 when its deadline passes, so a caller whose context carries a
-// deadline but no timer is still bounded.
+// pendingCall is a call waiting for its reply, through a channel (call)
+// or a function (callAsync). The node's sweeper answers it GS-504 when its
+// deadline passes, so a caller whose context carries a deadline but no
+// timer is still bounded.
 type pendingCall struct {
 	ch       chan *gamesrvv1.Reply
+	fn       func(*gamesrvv1.Reply, error)
 	deadline int64 // UnixNano; 0 for none
+}
+
+// answer hands a reply (or an error) to the waiting caller.
+func (p pendingCall) answer(r *gamesrvv1.Reply, err error) {
+	switch {
+	case p.fn != nil:
+		p.fn(r, err)
+	case err != nil:
+		close(p.ch)
+	default:
+		p.ch <- r // buffered: never blocks
+	}
 }
 
 func (l *link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error) {
@@ -78,25 +118,40 @@ func deadlineOf(ctx context.Context) int64 {
 // expire answers GS-504 to the calls whose deadline passed and tells the
 // callee to stop.
 func (l *link) expire(now int64) {
-	var late []uint64
+	late := map[uint64]pendingCall{}
 	l.mu.Lock()
 	for id, p := range l.pending {
 		if p.deadline != 0 && now >= p.deadline {
 			delete(l.pending, id)
-			p.ch <- &gamesrvv1.Reply{Id: id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}
-			late = append(late, id)
+			late[id] = p
 		}
 	}
 	l.mu.Unlock()
-	for _, id := range late {
+	for id, p := range late {
+		p.answer(&gamesrvv1.Reply{Id: id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}, nil)
 		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: id}}})
 	}
 }
 
-func (l *link) forget(id uint64) {
+func (l *link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply, error)) error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == nil {
+		return l.lostError()
+	}
+	l.pending[id] = pendingCall{fn: fn, deadline: deadline}
+	return nil
+}
+
+func (l *link) forget(id uint64) { l.take(id) }
+
+// take removes a pending call and returns it.
+func (l *link) take(id uint64) (pendingCall, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.pending[id]
 	delete(l.pending, id)
-	l.mu.Unlock()
+	return p, ok
 }
 
 func (l *link) await(ctx context.Context, id uint64, ch chan *gamesrvv1.Reply) (*gamesrvv1.Reply, error) {

@@ -11,31 +11,36 @@ import (
 )
 
 // Forward implements server.Cluster: it sends a client request on a route
-// of another server type to one server of that type and returns its
-// answer. The frontend's session worker waits for it, so the session's
-// answers keep their order. Data changes the backend made come back with
-// the answer and are applied to s first.
-func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool) ([]byte, error) {
+// of another server type to one server of that type, and done receives the
+// answer on the link's goroutine. The frontend's session waits for it (its
+// queue is paused), so the session's answers keep their order. Data
+// changes the backend made come back with the answer and are applied to s
+// first.
+func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
 	m, err := n.forwardTarget(s, typ)
 	if err != nil {
-		return nil, err
+		done(nil, err)
+		return
 	}
 	l, err := n.linkTo(ctx, m)
 	if err != nil {
-		return nil, unpin(s, typ, m.ID, notify, err)
+		done(nil, unpin(s, typ, m.ID, notify, err))
+		return
 	}
-	n.forwarded.add(s.ID(), m.ID)
-	r, err := l.call(ctx, &gamesrvv1.Call{
-		Route: route, Payload: payload, Session: snapshot(s), Serializer: n.srv.Serializer().Name(), Notify: notify,
+	first := n.forwarded.add(s.ID(), m.ID)
+	c := &gamesrvv1.Call{Route: route, Payload: payload, Session: snapshot(s, first), Serializer: n.serializer(), Notify: notify}
+	l.callAsync(ctx, c, func(r *gamesrvv1.Reply, err error) {
+		if err != nil {
+			done(nil, unpin(s, typ, m.ID, notify, err))
+			return
+		}
+		applyUpdate(s, r.GetUpdate())
+		if err := replyError(r.GetError()); err != nil {
+			done(nil, err)
+			return
+		}
+		done(r.GetPayload(), nil)
 	})
-	if err != nil {
-		return nil, unpin(s, typ, m.ID, notify, err)
-	}
-	applyUpdate(s, r.GetUpdate())
-	if err := replyError(r.GetError()); err != nil {
-		return nil, err
-	}
-	return r.GetPayload(), nil
 }
 
 // forwardTarget chooses the server for a session's request: the server
@@ -90,13 +95,27 @@ func stickyKey(s gamesrv.Session) string {
 	return s.FrontendID() + "/" + strconv.FormatInt(s.ID(), 10)
 }
 
-// snapshot describes s for the backend.
-func snapshot(s gamesrv.Session) *gamesrvv1.SessionSnapshot {
-	snap := &gamesrvv1.SessionSnapshot{Id: s.ID(), Uid: s.UID(), FrontendId: s.FrontendID(), RemoteAddr: s.RemoteAddr()}
+// snapshot describes s for the backend. The frontend's id is the link's
+// peer, so it is not sent; the remote address goes only with the first
+// request a backend sees from the session (the backend keeps it).
+func snapshot(s gamesrv.Session, first bool) *gamesrvv1.SessionSnapshot {
+	snap := &gamesrvv1.SessionSnapshot{Id: s.ID(), Uid: s.UID()}
+	if first {
+		snap.RemoteAddr = s.RemoteAddr()
+	}
 	if d, ok := s.(interface{ Data() map[string]string }); ok {
 		snap.Data = d.Data()
 	}
 	return snap
+}
+
+// serializer names the client payloads' serializer for the backend; empty
+// means protobuf, the default, and saves sending it each time.
+func (n *Node) serializer() string {
+	if name := n.srv.Serializer().Name(); name != gamesrv.SerializerProtobuf {
+		return name
+	}
+	return ""
 }
 
 // applyUpdate applies a backend's data changes to the frontend's session.
@@ -179,7 +198,9 @@ type backendList struct {
 
 func (f *forwardedIndex) init() {}
 
-func (f *forwardedIndex) add(session int64, backend string) {
+// add records that backend served session and reports whether it is the
+// first time.
+func (f *forwardedIndex) add(session int64, backend string) bool {
 	v, ok := f.m.Load(session)
 	if !ok {
 		v, _ = f.m.LoadOrStore(session, &backendList{})
@@ -187,9 +208,11 @@ func (f *forwardedIndex) add(session int64, backend string) {
 	bl := v.(*backendList)
 	bl.mu.Lock()
 	defer bl.mu.Unlock()
-	if !slices.Contains(bl.ids, backend) {
-		bl.ids = append(bl.ids, backend)
+	if slices.Contains(bl.ids, backend) {
+		return false
 	}
+	bl.ids = append(bl.ids, backend)
+	return true
 }
 
 func (f *forwardedIndex) take(session int64) []string {

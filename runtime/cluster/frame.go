@@ -35,13 +35,28 @@ func readFrame(r *bufio.Reader) (*gamesrvv1.Frame, error) {
 	if n > maxFrameSize {
 		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", n, maxFrameSize)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	buf, err := frameBytes(r, int(n))
+	if err != nil {
 		return nil, err
 	}
 	f := new(gamesrvv1.Frame)
-	if err := proto.Unmarshal(buf, f); err != nil {
+	err = proto.Unmarshal(buf, f) // copies what it keeps
+	if int(n) <= r.Size() {
+		_, _ = r.Discard(int(n))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cluster: bad frame: %w", err)
 	}
 	return f, nil
+}
+
+// frameBytes returns the next n bytes: in the reader's buffer when they fit
+// (the caller discards them), else in a new slice.
+func frameBytes(r *bufio.Reader, n int) ([]byte, error) {
+	if n <= r.Size() {
+		return r.Peek(n)
+	}
+	buf := make([]byte, n)
+	_, err := io.ReadFull(r, buf)
+	return buf, err
 }

@@ -76,7 +76,7 @@ func (l *link) fail(err error) {
 		l.pending, l.serving = nil, nil
 		l.mu.Unlock()
 		for _, p := range pending {
-			close(p.ch)
+			p.answer(nil, l.lostError())
 		}
 		for _, cancel := range serving {
 			cancel()
@@ -132,7 +132,7 @@ func (l *link) deliver(r *gamesrvv1.Reply) {
 	delete(l.pending, r.GetId())
 	l.mu.Unlock()
 	if ok {
-		p.ch <- r // buffered: never blocks
+		p.answer(r, nil)
 	}
 }
 

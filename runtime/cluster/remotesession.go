@@ -250,7 +250,10 @@ func (r *sessionRegistry) attach(n *Node, l *link, snap *gamesrvv1.SessionSnapsh
 	}
 	r.mu.Unlock()
 	s.mu.Lock()
-	s.uid, s.addr, s.data = snap.GetUid(), snap.GetRemoteAddr(), snap.GetData() // the snapshot is ours
+	s.uid, s.data = snap.GetUid(), snap.GetData() // the snapshot is ours
+	if a := snap.GetRemoteAddr(); a != "" {
+		s.addr = a // sent with the session's first request here
+	}
 	s.via = l
 	s.calls++
 	s.mu.Unlock()

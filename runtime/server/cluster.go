@@ -25,12 +25,14 @@ type Cluster interface {
 	// Close is called at the end of shutdown.
 	Close(ctx context.Context) error
 	// Forward sends a client request (or notify) on a route of another
-	// server type, with a snapshot of s, and returns the serialized
-	// response. Data changes the remote handler made are applied to s.
-	// ctx carries the forward's deadline but may have no timer behind it
-	// (no Done channel): Forward must enforce ctx.Deadline() itself and
-	// answer GS-504 when it passes.
-	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool) ([]byte, error)
+	// server type, with a snapshot of s, and calls done exactly once with
+	// the serialized response or the error, after applying to s the data
+	// changes the remote handler made. It returns once the request is sent
+	// (or failed): done runs later on another goroutine, or before Forward
+	// returns when sending failed, and must not block. ctx carries the
+	// forward's deadline but no timer (no Done channel): Forward enforces
+	// ctx.Deadline() itself and answers GS-504 when it passes.
+	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool, done func(resp []byte, err error))
 	// PushToSessions writes an encoded push packet to sessions held by the
 	// frontend frontendID.
 	PushToSessions(ctx context.Context, frontendID string, ids []int64, packet []byte) error
@@ -121,16 +123,24 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 	return nil
 }
 
-// forward runs a forwarded job on the session's worker: the session waits
-// for the remote answer, so its answers keep their order.
-func (srv *Server) forward(s *session, j *job) *gamesrv.Error {
+// forward sends a forwarded job to its server. The session's worker does
+// not wait: the session stays marked running, so its next jobs wait in its
+// queue, and the answer (written by forwardDone on the link's goroutine)
+// resumes it. No goroutine is held while a backend works.
+func (srv *Server) forward(s *session, j *job) {
 	// The context carries the deadline without a timer: the cluster
-	// enforces it (its sweeper answers GS-504), which saves a timer and a
-	// registration with srv.ctx per forward; closing the links at shutdown
-	// ends the forwards still waiting.
+	// enforces it (its sweeper answers GS-504), which saves a timer per
+	// forward; closing the links at shutdown ends the forwards still
+	// waiting.
 	start := time.Now()
 	ctx := deadlineOnly{Context: context.Background(), deadline: start.Add(srv.opts.ForwardTimeout)}
-	resp, err := srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify)
+	fj := *j
+	srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify,
+		func(resp []byte, err error) { srv.forwardDone(s, &fj, resp, err, start) })
+}
+
+// forwardDone answers a forwarded job, reports it and resumes the session.
+func (srv *Server) forwardDone(s *session, j *job, resp []byte, err error, start time.Time) {
 	e := srv.forwarded(err, s, j, time.Since(start))
 	switch {
 	case j.kind == jobNotify:
@@ -139,7 +149,9 @@ func (srv *Server) forward(s *session, j *job) *gamesrv.Error {
 	default:
 		srv.respondRaw(s, j.id, resp)
 	}
-	return e
+	srv.handled(s, j, e)
+	srv.jobDone()
+	s.resume()
 }
 
 // deadlineOnly is a context with a deadline and no timer: whoever receives

@@ -24,11 +24,7 @@ func (srv *Server) execute(s *session, j *job) {
 // answer runs a request or notify job and answers a request; it returns
 // the error the client got (or that a notify ended with).
 func (srv *Server) answer(s *session, j *job) *gamesrv.Error {
-	switch {
-	case j.err != nil:
-	case j.fwd != nil:
-		return srv.forward(s, j)
-	default:
+	if j.err == nil {
 		return srv.run(s, j)
 	}
 	if j.kind == jobRequest {

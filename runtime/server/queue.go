@@ -125,9 +125,26 @@ func (s *session) work() {
 		if !ok {
 			return
 		}
+		if j.fwd != nil && j.err == nil {
+			s.srv.forward(s, &j) // resumes the session when answered
+			return
+		}
 		s.srv.execute(s, &j)
 		s.srv.jobDone()
 	}
+}
+
+// resume continues a session whose forwarded job was answered: its queue
+// goes to a worker if jobs are waiting, else the session goes idle.
+func (s *session) resume() {
+	s.mu.Lock()
+	if s.queue.n == 0 {
+		s.running = false
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.srv.workers.run(s)
 }
 
 func (s *session) next() (job, bool) {

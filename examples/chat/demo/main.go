@@ -1,6 +1,6 @@
 // Command demo runs the chat example end to end: it starts the chat server
-// binary on free loopback ports, runs bots over TCP and over KCP at the same
-// time, prints what they saw, and stops the server with SIGTERM. It exits 0
+// binary on free loopback ports, runs bots over TCP, KCP and WebSocket at
+// the same time, prints what they saw, and stops the server with SIGTERM. It exits 0
 // only if every bot received every line and the server shut down cleanly.
 //
 //	go build -o .bin/chat-server ./examples/chat/server && go run ./examples/chat/demo
@@ -43,7 +43,7 @@ func run(bin string, cfg chatbot.Config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("chat server (pid %d) listening on tcp %s and kcp %s\n", srv.cmd.Process.Pid, srv.addrs["tcp"], srv.addrs["kcp"])
+	fmt.Printf("chat server (pid %d) listening on tcp %s, kcp %s and ws %s\n", srv.cmd.Process.Pid, srv.addrs["tcp"], srv.addrs["kcp"], srv.addrs["ws"])
 	fmt.Printf("running %d bots in %d rooms on each transport, %d lines each...\n", cfg.Bots, cfg.Rooms, cfg.Messages)
 	reports := runBots(cfg, srv.addrs)
 	stopErr := srv.stop()
@@ -52,12 +52,15 @@ func run(bin string, cfg chatbot.Config) error {
 
 // runBots runs the TCP and the KCP bots at the same time.
 func runBots(cfg chatbot.Config, addrs map[string]string) []*chatbot.Report {
-	networks := []string{"tcp", "kcp"}
+	networks := []string{"tcp", "kcp", "ws"}
 	reports := make([]*chatbot.Report, len(networks))
 	var wg sync.WaitGroup
 	for i, network := range networks {
 		c := cfg
 		c.Addr, c.Prefix = network+"://"+addrs[network], network+"-"
+		if network == "ws" {
+			c.Addr += "/"
+		}
 		wg.Go(func() {
 			r, err := chatbot.Run(context.Background(), c)
 			if err != nil {
@@ -102,7 +105,7 @@ type serverProcess struct {
 // startServer starts the binary on port 0 and waits for its LISTEN lines.
 func startServer(bin string) (*serverProcess, error) {
 	p := &serverProcess{addrs: map[string]string{}, exit: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0", "-heartbeat", "5s")
+	p.cmd = exec.Command(bin, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-web", "", "-heartbeat", "5s")
 	p.cmd.Stderr = &p.logs
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -130,12 +133,12 @@ func startServer(bin string) (*serverProcess, error) {
 // waits for the process.
 func (p *serverProcess) readListen(out io.Reader, ready chan<- error) {
 	sc := bufio.NewScanner(out)
-	for len(p.addrs) < 2 && sc.Scan() {
+	for len(p.addrs) < 3 && sc.Scan() {
 		if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "LISTEN" {
 			p.addrs[f[1]] = f[2]
 		}
 	}
-	if len(p.addrs) < 2 {
+	if len(p.addrs) < 3 {
 		ready <- errors.New("server exited before listening")
 	} else {
 		ready <- nil

@@ -1,9 +1,12 @@
-// Command server runs the chat example server on TCP and KCP.
+// Command server runs the chat example server on TCP, KCP and WebSocket,
+// and serves the browser client over HTTP.
 //
-//	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251
+//	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
-// It prints one "LISTEN <network> <addr>" line per listener on stdout once
-// it accepts connections, and shuts down gracefully on SIGINT or SIGTERM.
+// Then open http://127.0.0.1:8080/ in two browser tabs. It prints one
+// "LISTEN <network> <addr>" line per listener on stdout once it accepts
+// connections (tcp, kcp, ws, then http), and shuts down gracefully on
+// SIGINT or SIGTERM.
 package main
 
 import (
@@ -11,16 +14,22 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
+	"github.com/gamesrv/gamesrv/examples/chat/web"
+	"github.com/gamesrv/gamesrv/runtime/admin"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
 	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/ws"
 )
 
 func main() {
@@ -33,8 +42,11 @@ func main() {
 func run() error {
 	tcpAddr := flag.String("tcp", "127.0.0.1:3250", "TCP listen address (empty: no TCP)")
 	kcpAddr := flag.String("kcp", "127.0.0.1:3251", "KCP listen address (empty: no KCP)")
+	wsAddr := flag.String("ws", "127.0.0.1:3252", "WebSocket listen address (empty: no WebSocket)")
+	webAddr := flag.String("web", "127.0.0.1:8080", "HTTP address serving the browser client (empty: none; needs -ws)")
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	verbose := flag.Bool("v", false, "debug logging")
+	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -42,32 +54,71 @@ func run() error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat})
+	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
+	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom})
 	if err != nil {
 		return err
 	}
 	if _, err := chatserver.Register(srv); err != nil {
 		return err
 	}
-	listeners := listeners(*tcpAddr, *kcpAddr)
+	stopAdmin, err := startAdmin(*adminAddr, srv, prom, logger)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
+	if *webAddr != "" && *wsAddr == "" {
+		return fmt.Errorf("-web needs -ws: the page talks to the server over WebSocket")
+	}
+	listeners, wsl := listeners(*tcpAddr, *kcpAddr, *wsAddr)
 	if len(listeners) == 0 {
-		return fmt.Errorf("no listener: set -tcp or -kcp")
+		return fmt.Errorf("no listener: set -tcp, -kcp or -ws")
+	}
+	var page net.Listener // bound before the server starts, so a busy port fails fast
+	if *webAddr != "" {
+		if page, err = net.Listen("tcp", *webAddr); err != nil {
+			return err
+		}
 	}
 	if err := srv.Start(listeners...); err != nil {
+		if page != nil {
+			_ = page.Close()
+		}
 		return err
 	}
 	for _, l := range listeners {
 		fmt.Printf("LISTEN %s %s\n", l.Network(), l.Addr())
 	}
+	var hs *http.Server
+	served := make(chan error, 1)
+	if page != nil {
+		hs = &http.Server{
+			Handler:           web.Handler(web.Config{WSAddr: wsl.Addr().String()}),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		go func() { served <- hs.Serve(page) }()
+		fmt.Printf("LISTEN http %s\n", page.Addr())
+		logger.Info("browser client", "url", "http://"+page.Addr().String()+"/")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		logger.Error("http server stopped", "err", err)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if hs != nil {
+		_ = hs.Shutdown(sctx)
+	}
 	return srv.Shutdown(sctx)
 }
 
-func listeners(tcpAddr, kcpAddr string) []transport.Listener {
+// listeners returns the listeners to start, and the WebSocket one (nil
+// without -ws).
+func listeners(tcpAddr, kcpAddr, wsAddr string) ([]transport.Listener, *ws.Listener) {
 	var ls []transport.Listener
 	if tcpAddr != "" {
 		ls = append(ls, tcp.New(tcpAddr, tcp.Options{}))
@@ -75,5 +126,28 @@ func listeners(tcpAddr, kcpAddr string) []transport.Listener {
 	if kcpAddr != "" {
 		ls = append(ls, kcp.New(kcpAddr, kcp.Options{}))
 	}
-	return ls
+	var wsl *ws.Listener
+	if wsAddr != "" {
+		wsl = ws.New(wsAddr, ws.Options{})
+		ls = append(ls, wsl)
+	}
+	return ls, wsl
+}
+
+// startAdmin starts the admin listener on addr, printing "ADMIN <addr>"
+// (nothing if addr is empty); the returned function stops it.
+func startAdmin(addr string, srv *server.Server, prom *metrics.Prometheus, logger *slog.Logger) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	a := admin.New(admin.Options{Addr: addr, Server: srv, Metrics: prom, Logger: logger, Pprof: true})
+	if err := a.Start(); err != nil {
+		return nil, err
+	}
+	fmt.Printf("ADMIN %s\n", a.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Close(ctx)
+	}, nil
 }

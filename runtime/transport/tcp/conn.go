@@ -70,7 +70,7 @@ func (c *conn) RemoteAddr() net.Addr { return c.remote }
 func (c *conn) flush(gc gnet.Conn) gnet.Action {
 	bufs, closing := c.q.Take()
 	if len(bufs) > 0 {
-		_, err := gc.Writev(bufs)
+		err := writev(gc, bufs)
 		c.q.Recycle(bufs)
 		if err != nil {
 			return gnet.Close
@@ -84,4 +84,20 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	return gnet.None
+}
+
+// maxIovec is the most buffers one writev takes (IOV_MAX on Linux); gnet
+// passes a longer list through and the kernel refuses it.
+const maxIovec = 1024
+
+// writev writes bufs in writev calls of at most maxIovec buffers.
+func writev(gc gnet.Conn, bufs [][]byte) error {
+	for len(bufs) > 0 {
+		n := min(len(bufs), maxIovec)
+		if _, err := gc.Writev(bufs[:n]); err != nil {
+			return err
+		}
+		bufs = bufs[n:]
+	}
+	return nil
 }

@@ -1,0 +1,137 @@
+package ws
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gobwas/ws"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// conn is one client connection: an HTTP request until the upgrade, then a
+// WebSocket. Writes from any goroutine are queued and the event loop is
+// woken to flush them. Fields without a comment about it are loop-only.
+type conn struct {
+	l          *Listener
+	gc         gnet.Conn
+	remote     net.Addr
+	maxPending int
+	q          transport.Queue
+	timer      *time.Timer // the upgrade deadline; stopped at the upgrade
+	upgraded   atomic.Bool // read by the timer
+	peer       transport.Peer
+	frag       []byte // the fragments of a message being reassembled
+	fragging   bool   // frag holds the first fragments of a message
+}
+
+var _ transport.Conn = (*conn)(nil)
+
+// Write implements [transport.Conn].
+func (c *conn) Write(p []byte) error {
+	schedule, err := c.q.Push(p, c.maxPending)
+	if schedule {
+		_ = c.gc.Wake(nil)
+	}
+	return err
+}
+
+// Close implements [transport.Conn]. The connection ends with a close
+// frame (1000) after what was queued.
+func (c *conn) Close() error {
+	if c.q.Close() {
+		_ = c.gc.Wake(nil)
+	}
+	return nil
+}
+
+// RemoteAddr implements [transport.Conn]. gnet allocates the address once
+// per connection and never changes it.
+func (c *conn) RemoteAddr() net.Addr { return c.remote }
+
+// upgradeExpired closes a connection still speaking HTTP at its deadline.
+func (c *conn) upgradeExpired() {
+	if !c.upgraded.Load() {
+		_ = c.gc.Close()
+	}
+}
+
+// flush sends the queued packets, one binary message each; it runs on the
+// event loop. The connection closes after a requested close (with a close
+// frame), and when the bytes gnet could not send yet exceed the limit (the
+// peer does not read).
+func (c *conn) flush(gc gnet.Conn) gnet.Action {
+	bufs, closing := c.q.Take()
+	if len(bufs) > 0 {
+		err := writeMessages(gc, bufs)
+		c.q.Recycle(bufs)
+		if err != nil {
+			return gnet.Close
+		}
+	}
+	if closing {
+		return closeWith(gc, ws.StatusNormalClosure)
+	}
+	if c.maxPending > 0 && gc.OutboundBuffered() > c.maxPending {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// closeWith sends a close frame and closes the connection; gnet flushes
+// what it buffered before closing the socket.
+func closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
+	_, _ = gc.Write(closeFrame(code))
+	return gnet.Close
+}
+
+// batchMessages bounds the messages per writev: two iovecs each, under
+// Linux's IOV_MAX of 1024 (writev fails with EINVAL above it).
+const batchMessages = 256
+
+// frameBatch holds the headers and iovecs of one writev. Batches are
+// pooled: they are needed only during a flush, so an idle connection holds
+// none.
+type frameBatch struct {
+	hdrs []byte // never grows past its capacity: iov points into it
+	iov  [][]byte
+}
+
+var batches = sync.Pool{New: func() any {
+	return &frameBatch{hdrs: make([]byte, 0, batchMessages*maxServerHeader), iov: make([][]byte, 0, 2*batchMessages)}
+}}
+
+// writeMessages writes every packet of bufs as one binary message. gnet
+// sends or copies everything it is given, so bufs may be reused after.
+func writeMessages(gc gnet.Conn, bufs [][]byte) error {
+	b := batches.Get().(*frameBatch)
+	defer batches.Put(b)
+	for _, buf := range bufs {
+		for len(buf) > 0 {
+			if len(b.iov) == cap(b.iov) {
+				if err := b.write(gc); err != nil {
+					return err
+				}
+			}
+			n := packetLen(buf)
+			start := len(b.hdrs)
+			b.hdrs = appendHeader(b.hdrs, ws.OpBinary, n)
+			b.iov = append(b.iov, b.hdrs[start:len(b.hdrs):len(b.hdrs)], buf[:n:n])
+			buf = buf[n:]
+		}
+	}
+	return b.write(gc)
+}
+
+// write sends the batch and empties it.
+func (b *frameBatch) write(gc gnet.Conn) error {
+	var err error
+	if len(b.iov) > 0 {
+		_, err = gc.Writev(b.iov)
+	}
+	clear(b.iov)
+	b.iov, b.hdrs = b.iov[:0], b.hdrs[:0]
+	return err
+}

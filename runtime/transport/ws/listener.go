@@ -1,0 +1,163 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Defaults of [Options].
+const (
+	DefaultMaxHandshake   = 8 << 10
+	DefaultUpgradeTimeout = 10 * time.Second
+)
+
+// Options configures a WebSocket listener. The zero value is ready to use.
+type Options struct {
+	// EventLoops is the number of gnet event loops. Default: the number
+	// of CPUs.
+	EventLoops int
+	// ReadBufferCap is the size of each event loop's read buffer, the most
+	// bytes read per read event. Default 64 KiB.
+	ReadBufferCap int
+	// MaxHandshake bounds the HTTP upgrade request, request line and
+	// headers included; a connection that sends more without finishing its
+	// header is closed. Default 8 KiB.
+	MaxHandshake int
+	// UpgradeTimeout closes a connection that has not completed the HTTP
+	// upgrade in that time. (After the upgrade the server's handshake
+	// deadline and heartbeat take over.) Default 10 s.
+	UpgradeTimeout time.Duration
+	// CheckOrigin decides whether to accept an upgrade request with the
+	// given Origin header ("" when the request has none: non-browser
+	// clients such as the Go client send none). A refused request gets a
+	// 403 response. Default nil: every origin is accepted, which is right
+	// for a game server whose clients authenticate in the Pomelo handshake,
+	// not with cookies; set it when browsers carry ambient credentials.
+	CheckOrigin func(origin string) bool
+	// Path is the only request path accepted ("/ws"); the query string is
+	// ignored. Another path gets a 404 response. Default "": any path.
+	Path string
+}
+
+func (o Options) withDefaults() Options {
+	if o.EventLoops <= 0 {
+		o.EventLoops = runtime.NumCPU()
+	}
+	if o.MaxHandshake <= 0 {
+		o.MaxHandshake = DefaultMaxHandshake
+	}
+	if o.UpgradeTimeout <= 0 {
+		o.UpgradeTimeout = DefaultUpgradeTimeout
+	}
+	return o
+}
+
+// Listener accepts game clients over WebSocket. Create it with [New] and
+// hand it to the server, which starts and stops it.
+type Listener struct {
+	addr   string
+	opts   Options
+	cfg    transport.Config
+	eng    gnet.Engine
+	bound  net.Addr
+	booted chan struct{}
+	ran    chan error
+
+	// onPartialHeader, set by tests, is called on the loop with the bytes
+	// buffered when an upgrade request is still incomplete.
+	onPartialHeader func(buffered int)
+}
+
+var _ transport.Listener = (*Listener)(nil)
+
+// New returns a listener for addr ("127.0.0.1:3252", ":0"...). Nothing is
+// bound until the server starts it.
+func New(addr string, opts Options) *Listener {
+	return &Listener{addr: addr, opts: opts.withDefaults(), booted: make(chan struct{}), ran: make(chan error, 1)}
+}
+
+// Network returns "ws".
+func (l *Listener) Network() string { return "ws" }
+
+// Addr returns the bound address, or nil before Start.
+func (l *Listener) Addr() net.Addr { return l.bound }
+
+// Start binds the address and starts the event loops.
+func (l *Listener) Start(cfg transport.Config) error {
+	l.cfg = cfg
+	go func() { l.ran <- gnet.Run(&engine{l: l}, "tcp://"+l.addr, l.gnetOptions()...) }()
+	select {
+	case <-l.booted:
+	case err := <-l.ran:
+		return fmt.Errorf("ws: listen %s: %w", l.addr, err)
+	}
+	addr, err := boundAddr(l.eng)
+	if err != nil {
+		_ = l.Close(context.Background())
+		return fmt.Errorf("ws: listen %s: %w", l.addr, err)
+	}
+	l.bound = addr
+	return nil
+}
+
+func (l *Listener) gnetOptions() []gnet.Option {
+	opts := []gnet.Option{
+		gnet.WithNumEventLoop(l.opts.EventLoops),
+		gnet.WithReusePort(false), // with port 0, each loop would bind its own port
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogger(slogLogger{l.cfg.Logger}),
+	}
+	if l.opts.ReadBufferCap > 0 {
+		opts = append(opts, gnet.WithReadBufferCap(l.opts.ReadBufferCap))
+	}
+	return opts
+}
+
+// Close stops the event loops, closing every connection, and waits for
+// them to end or for ctx.
+func (l *Listener) Close(ctx context.Context) error {
+	select {
+	case <-l.booted:
+	default:
+		return nil // never started
+	}
+	if err := l.eng.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	select {
+	case err := <-l.ran:
+		l.ran <- err // keep it for a second Close
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// boundAddr learns the real address of a listener bound to port 0: gnet
+// keeps only the requested one.
+func boundAddr(eng gnet.Engine) (net.Addr, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil, err
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	}
+	return nil, errors.New("unexpected socket address type")
+}
