@@ -7,7 +7,7 @@ GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 
-.PHONY: demo cluster-demo run test test-browser generate check-generated lint-proto fuzz bench bench-micro build clean
+.PHONY: demo cluster-demo run test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro build clean
 
 ## demo: build the chat example, run bots over TCP and KCP against it, print a summary
 demo: $(BIN)/chat-server
@@ -21,19 +21,26 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet and every test with the race detector
+## test: gofmt, vet, every test with the race detector, then the browser test when Chromium is there or can be installed (as root, with apt-get)
 test:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
+	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
+		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
+	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
 
 ## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
-test-browser:
+test-browser: chromium
+	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
+
+# chromium installs Debian's chromium and chromium-driver when missing (as
+# root, or with sudo).
+chromium:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
 		echo "installing chromium and chromium-driver with apt-get"; \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
-	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
 
 ## build: compile everything, including the example binaries
 build: $(BIN)/chat-server $(BIN)/chat-bot
