@@ -7,7 +7,6 @@ import (
 	"io"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 // maxFrameSize bounds one link frame; a larger announced length closes the
@@ -16,17 +15,26 @@ const maxFrameSize = 32 << 20
 
 // encodeFrame returns f with its 4-byte big-endian length prefix.
 func encodeFrame(f *gamesrvv1.Frame) ([]byte, error) {
-	size := proto.Size(f)
-	if size > maxFrameSize {
-		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
-	}
-	buf := make([]byte, 4, 4+size)
-	binary.BigEndian.PutUint32(buf, uint32(size))
-	return proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, f)
+	return appendPrefixedFrame(make([]byte, 0, 4+sizeFrame(f)), f)
 }
 
-// readFrame reads one length-prefixed frame.
-func readFrame(r *bufio.Reader) (*gamesrvv1.Frame, error) {
+// appendPrefixedFrame appends f with its length prefix to b.
+func appendPrefixedFrame(b []byte, f *gamesrvv1.Frame) ([]byte, error) {
+	start := len(b)
+	b, err := appendFrame(append(b, 0, 0, 0, 0), f)
+	if err != nil {
+		return b[:start], err
+	}
+	size := len(b) - start - 4
+	if size > maxFrameSize {
+		return b[:start], fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
+	}
+	binary.BigEndian.PutUint32(b[start:], uint32(size))
+	return b, nil
+}
+
+// readFrame reads one length-prefixed frame; in may be nil.
+func readFrame(r *bufio.Reader, in interner) (*gamesrvv1.Frame, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
@@ -39,8 +47,7 @@ func readFrame(r *bufio.Reader) (*gamesrvv1.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := new(gamesrvv1.Frame)
-	err = proto.Unmarshal(buf, f) // copies what it keeps
+	f, err := decodeFrame(buf, in) // copies what it keeps
 	if int(n) <= r.Size() {
 		_, _ = r.Discard(int(n))
 	}

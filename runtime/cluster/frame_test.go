@@ -28,9 +28,9 @@ func TestFrameRoundTrip(t *testing.T) {
 		}
 		stream = append(stream, b...)
 	}
-	r := bufio.NewReader(bytes.NewReader(stream))
+	r, in := bufio.NewReader(bytes.NewReader(stream)), interner{}
 	for i, want := range sampleFrames() {
-		got, err := readFrame(r)
+		got, err := readFrame(r, in)
 		if err != nil || !proto.Equal(got, want) {
 			t.Fatalf("frame %d: got %v, %v", i, got, err)
 		}
@@ -39,7 +39,7 @@ func TestFrameRoundTrip(t *testing.T) {
 
 func TestReadFrameRefusesOversizedLength(t *testing.T) {
 	r := bufio.NewReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}))
-	if _, err := readFrame(r); err == nil {
+	if _, err := readFrame(r, nil); err == nil {
 		t.Fatal("a 4 GiB frame was accepted")
 	}
 }
@@ -53,7 +53,7 @@ func FuzzReadFrame(f *testing.F) {
 	}
 	f.Add([]byte{0, 0, 0, 2, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fr, err := readFrame(bufio.NewReader(bytes.NewReader(b)))
+		fr, err := readFrame(bufio.NewReader(bytes.NewReader(b)), interner{})
 		if err != nil {
 			return
 		}
@@ -61,7 +61,7 @@ func FuzzReadFrame(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decoded frame does not encode: %v", err)
 		}
-		back, err := readFrame(bufio.NewReader(bytes.NewReader(again)))
+		back, err := readFrame(bufio.NewReader(bytes.NewReader(again)), nil)
 		if err != nil || !proto.Equal(back, fr) {
 			t.Fatalf("round trip changed the frame: %v %v", back, err)
 		}

@@ -106,7 +106,7 @@ func (n *Node) sendHello(conn net.Conn, h *gamesrvv1.Hello) error {
 }
 
 func recvHello(br *bufio.Reader) (*gamesrvv1.Hello, error) {
-	f, err := readFrame(br)
+	f, err := readFrame(br, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: link handshake: %w", err)
 	}

@@ -20,10 +20,13 @@ type link struct {
 	conn net.Conn
 	br   *bufio.Reader
 	peer peerHello
-	w    *linkWriter
-	done chan struct{}
-	once sync.Once
-	err  atomic.Pointer[error]
+	// strings interns the recurring strings of received frames; only the
+	// reader uses it.
+	strings interner
+	w       *linkWriter
+	done    chan struct{}
+	once    sync.Once
+	err     atomic.Pointer[error]
 
 	nextID  atomic.Uint64
 	slots   chan struct{} // outgoing calls waiting for replies
@@ -36,7 +39,7 @@ type link struct {
 
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
 	l := &link{
-		n: n, conn: conn, br: br, peer: peer,
+		n: n, conn: conn, br: br, peer: peer, strings: interner{},
 		done:    make(chan struct{}),
 		slots:   make(chan struct{}, n.opts.MaxInflight),
 		pending: map[uint64]pendingCall{},
@@ -99,7 +102,7 @@ func (l *link) lostError() error {
 func (l *link) readLoop() {
 	defer l.wg.Done()
 	for {
-		f, err := readFrame(l.br)
+		f, err := readFrame(l.br, l.strings)
 		if err != nil {
 			l.fail(err)
 			return

@@ -2,15 +2,12 @@ package cluster
 
 import (
 	"context"
-	"encoding/binary"
-	"fmt"
 	"net"
 	"runtime"
 	"sync"
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 // linkWriter writes a link's frames without a writer goroutine: the first
@@ -90,18 +87,16 @@ func (w *linkWriter) waitRoom(ctx context.Context) error {
 
 // encode marshals f, length-prefixed, into a pooled buffer.
 func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
-	size := proto.Size(f)
-	if size > maxFrameSize {
-		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", size, maxFrameSize)
-	}
 	b, _ := w.frames.Get().(*[]byte)
 	if b == nil {
 		b = new([]byte)
 	}
-	*b = binary.BigEndian.AppendUint32((*b)[:0], uint32(size))
 	var err error
-	*b, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(*b, f)
-	return b, err
+	if *b, err = appendPrefixedFrame((*b)[:0], f); err != nil {
+		w.frames.Put(b)
+		return nil, err
+	}
+	return b, nil
 }
 
 // flush writes batches until none is waiting; w.mu is held on entry and
