@@ -11,8 +11,8 @@ import (
 // codecFrames covers every field the hand-written codec knows.
 func codecFrames() map[string]*gamesrvv1.Frame {
 	return map[string]*gamesrvv1.Frame{
-		"empty": {},
-		"hello": {Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{ServerId: "gate-1", BootId: "boot", Nonce: []byte{1}, Proof: []byte{2, 3}}}},
+		"empty":      {},
+		"hello":      {Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{ServerId: "gate-1", BootId: "boot", Nonce: []byte{1}, Proof: []byte{2, 3}}}},
 		"empty call": {Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{}}},
 		"forwarded request": {Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{
 			Id: 1 << 40, Route: "room.room.join", Payload: []byte("payload"), TimeoutMs: 4999, Serializer: "json",

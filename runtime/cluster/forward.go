@@ -49,7 +49,7 @@ func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string
 // is gone answers GS-503 and is cleared, so the next request finds a live
 // server.
 func (n *Node) forwardTarget(s gamesrv.Session, typ string) (Member, error) {
-	pin := gamesrv.ServerKey(typ)
+	pin := n.pinKey(typ)
 	if id, ok := pin.Get(s); ok {
 		if m, alive := n.ms.Member(id); alive && m.Type == typ {
 			return m, nil
@@ -66,7 +66,19 @@ func (n *Node) forwardTarget(s gamesrv.Session, typ string) (Member, error) {
 	if !ok || p == gamesrv.PolicyDefault {
 		p = gamesrv.PolicySticky
 	}
+	if len(candidates) == 1 {
+		return candidates[0], nil
+	}
 	return n.choose(p, typ, stickyKey(s), candidates), nil
+}
+
+// pinKey returns gamesrv.ServerKey(typ), built once per server type.
+func (n *Node) pinKey(typ string) gamesrv.Key[string] {
+	if k, ok := n.pins.Load(typ); ok {
+		return k.(gamesrv.Key[string])
+	}
+	k, _ := n.pins.LoadOrStore(typ, gamesrv.ServerKey(typ))
+	return k.(gamesrv.Key[string])
 }
 
 // unpin clears the session's pin to a server that could not be reached

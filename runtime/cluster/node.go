@@ -49,6 +49,7 @@ type Node struct {
 	sessions  sessionRegistry
 	forwarded forwardedIndex
 	rr        sync.Map // server type -> *atomic.Uint64 (round robin)
+	pins      sync.Map // server type -> gamesrv.Key[string] (forward pins)
 	wg        sync.WaitGroup
 }
 
