@@ -9,7 +9,7 @@ BENCHFLAGS  ?=
 
 .PHONY: demo cluster-demo run test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro build clean
 
-## demo: build the chat example, run bots over TCP and KCP against it, print a summary
+## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
 demo: $(BIN)/chat-server
 	go run ./examples/chat/demo -server $(BIN)/chat-server
 
@@ -17,7 +17,7 @@ demo: $(BIN)/chat-server
 cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 	go run ./examples/cluster/demo -connector $(BIN)/cluster-connector -room $(BIN)/cluster-room
 
-## run: the chat server in the foreground (TCP 127.0.0.1:3250, KCP 127.0.0.1:3251)
+## run: the chat server in the foreground (TCP 127.0.0.1:3250, KCP :3251, WebSocket :3252, browser page on http://127.0.0.1:8080/)
 run:
 	go run ./examples/chat/server
 
