@@ -85,7 +85,8 @@ lint-proto: $(BUF)
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
 	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
-		cluster:FuzzReadFrame cluster:FuzzMetaDecode; do \
+		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
+		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done

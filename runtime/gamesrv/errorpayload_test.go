@@ -3,6 +3,7 @@ package gamesrv_test
 import (
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
 	"testing"
 
@@ -83,4 +84,37 @@ func TestDecodeErrorPayloadRejectsGarbage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzDecodeErrorPayload checks the client's decoder of error payloads in
+// both serializations: no panic, and a decoded error encodes back to a
+// payload that decodes to the same error.
+func FuzzDecodeErrorPayload(f *testing.F) {
+	for _, s := range []gamesrv.Serializer{gamesrv.ProtobufSerializer{}, gamesrv.JSONSerializer{}} {
+		b, _ := gamesrv.AppendErrorPayload(nil, s, gamesrv.NewError("ROOM-FULL", "full").With("room", "7"))
+		f.Add(b, s.Name() == gamesrv.SerializerJSON)
+	}
+	f.Add([]byte(`{"code":"","msg":"x"}`), true)
+	f.Add([]byte{0x0a, 0x01, 0xff}, false)
+	f.Fuzz(func(t *testing.T, data []byte, useJSON bool) {
+		var s gamesrv.Serializer = gamesrv.ProtobufSerializer{}
+		if useJSON {
+			s = gamesrv.JSONSerializer{}
+		}
+		e, err := gamesrv.DecodeErrorPayload(s, data)
+		if err != nil {
+			return
+		}
+		if e.Code() == "" {
+			t.Fatalf("decoded an error without a code from %q", data)
+		}
+		b, err := gamesrv.AppendErrorPayload(nil, s, e)
+		if err != nil {
+			t.Fatalf("AppendErrorPayload(%v): %v", e, err)
+		}
+		e2, err := gamesrv.DecodeErrorPayload(s, b)
+		if err != nil || e2.Code() != e.Code() || e2.Message() != e.Message() || !maps.Equal(e2.Metadata(), e.Metadata()) {
+			t.Fatalf("round trip of %q: %v then %v, %v", data, e, e2, err)
+		}
+	})
 }

@@ -159,3 +159,39 @@ func checkHandshakeRoundTrip(t *testing.T, data []byte, r *HandshakeRequest, bod
 		t.Fatalf("unstable round trip of %q: %s then %s (%v)", data, enc, enc2, err)
 	}
 }
+
+// FuzzDecodeHandshakeResponse checks the client's decoder of the server's
+// handshake answer: errors wrap ErrInvalidHandshake, and what decodes
+// re-encodes to a body that decodes to the same answer.
+func FuzzDecodeHandshakeResponse(f *testing.F) {
+	seeds := []string{
+		`{"code":200,"sys":{"dict":{"chat.room.join":1},"heartbeat":30,"serializer":"protobuf"}}`,
+		`{"code":200,"sys":{"heartbeat":1,"serializer":"json"}}`,
+		`{"code":400}`, `{"code":500,"sys":{}}`, `{"code":200}`, `{"code":200,"sys":{"heartbeat":0}}`,
+		`{"code":200,"sys":{"heartbeat":1.5}}`, `{"code":200,"sys":{"dict":{"a":70000},"heartbeat":3}}`,
+		``, `null`, `[]`, `{"code":"200"}`, `{}x`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeHandshakeResponse(data)
+		if err != nil {
+			if r != nil || !errors.Is(err, ErrInvalidHandshake) {
+				t.Fatalf("DecodeHandshakeResponse(%q) = %+v, %v", data, r, err)
+			}
+			return
+		}
+		enc, err := EncodeHandshakeResponse(r)
+		if err != nil {
+			t.Fatalf("EncodeHandshakeResponse of %q: %v", data, err)
+		}
+		r2, err := DecodeHandshakeResponse(enc)
+		if err != nil {
+			t.Fatalf("DecodeHandshakeResponse(%s), re-encoded from %q: %v", enc, data, err)
+		}
+		if enc2, err := EncodeHandshakeResponse(r2); err != nil || !bytes.Equal(enc2, enc) {
+			t.Fatalf("unstable round trip of %q: %s then %s (%v)", data, enc, enc2, err)
+		}
+	})
+}
