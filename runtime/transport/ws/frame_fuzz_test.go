@@ -12,7 +12,7 @@ import (
 func FuzzParseHeader(f *testing.F) {
 	f.Add([]byte{0x82, 0x85, 1, 2, 3, 4}, uint32(5))
 	f.Add([]byte{0x82, 0xfe, 0x01, 0x00, 1, 2, 3, 4}, uint32(256))
-	f.Add([]byte{0x82, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4}, uint32(1 << 20))
+	f.Add([]byte{0x82, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4}, uint32(1<<20))
 	f.Add([]byte{0x88, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0}, uint32(0))
 	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
 		if len(b) >= 2 && len(b) >= headerLen(b[1]) {
