@@ -19,8 +19,7 @@ type engine struct {
 }
 
 func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
-	e.l.eng = eng
-	close(e.l.booted)
+	e.l.engine.Booted(eng)
 	return gnet.None
 }
 

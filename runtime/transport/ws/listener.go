@@ -2,15 +2,14 @@ package ws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"runtime"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 )
 
 // Defaults of [Options].
@@ -66,10 +65,8 @@ type Listener struct {
 	addr   string
 	opts   Options
 	cfg    transport.Config
-	eng    gnet.Engine
+	engine *gnetrun.Engine
 	bound  net.Addr
-	booted chan struct{}
-	ran    chan error
 
 	// onPartialHeader, set by tests, is called on the loop with the bytes
 	// buffered when an upgrade request is still incomplete.
@@ -81,7 +78,7 @@ var _ transport.Listener = (*Listener)(nil)
 // New returns a listener for addr ("127.0.0.1:3252", ":0"...). Nothing is
 // bound until the server starts it.
 func New(addr string, opts Options) *Listener {
-	return &Listener{addr: addr, opts: opts.withDefaults(), booted: make(chan struct{}), ran: make(chan error, 1)}
+	return &Listener{addr: addr, opts: opts.withDefaults(), engine: gnetrun.New()}
 }
 
 // Network returns "ws".
@@ -93,15 +90,8 @@ func (l *Listener) Addr() net.Addr { return l.bound }
 // Start binds the address and starts the event loops.
 func (l *Listener) Start(cfg transport.Config) error {
 	l.cfg = cfg
-	go func() { l.ran <- gnet.Run(&engine{l: l}, "tcp://"+l.addr, l.gnetOptions()...) }()
-	select {
-	case <-l.booted:
-	case err := <-l.ran:
-		return fmt.Errorf("ws: listen %s: %w", l.addr, err)
-	}
-	addr, err := boundAddr(l.eng)
+	addr, err := l.engine.Run(&engine{l: l}, l.addr, l.gnetOptions()...)
 	if err != nil {
-		_ = l.Close(context.Background())
 		return fmt.Errorf("ws: listen %s: %w", l.addr, err)
 	}
 	l.bound = addr
@@ -109,55 +99,9 @@ func (l *Listener) Start(cfg transport.Config) error {
 }
 
 func (l *Listener) gnetOptions() []gnet.Option {
-	opts := []gnet.Option{
-		gnet.WithNumEventLoop(l.opts.EventLoops),
-		gnet.WithReusePort(false), // with port 0, each loop would bind its own port
-		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithLogger(slogLogger{l.cfg.Logger}),
-	}
-	if l.opts.ReadBufferCap > 0 {
-		opts = append(opts, gnet.WithReadBufferCap(l.opts.ReadBufferCap))
-	}
-	return opts
+	return gnetrun.Options(l.opts.EventLoops, l.opts.ReadBufferCap, l.cfg.Logger)
 }
 
 // Close stops the event loops, closing every connection, and waits for
 // them to end or for ctx.
-func (l *Listener) Close(ctx context.Context) error {
-	select {
-	case <-l.booted:
-	default:
-		return nil // never started
-	}
-	if err := l.eng.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	select {
-	case err := <-l.ran:
-		l.ran <- err // keep it for a second Close
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// boundAddr learns the real address of a listener bound to port 0: gnet
-// keeps only the requested one.
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	}
-	return nil, errors.New("unexpected socket address type")
-}
+func (l *Listener) Close(ctx context.Context) error { return l.engine.Stop(ctx) }

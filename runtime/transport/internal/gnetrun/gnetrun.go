@@ -1,0 +1,111 @@
+// Package gnetrun runs the gnet engine of a listener: start it, learn the
+// address it bound (gnet keeps only the requested one, so port 0 needs
+// this), stop it. The TCP and WebSocket transports share it.
+package gnetrun
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Engine is one gnet engine's lifecycle. Create it with [New]; the event
+// handler calls [Engine.Booted] from OnBoot.
+type Engine struct {
+	eng    gnet.Engine
+	booted chan struct{}
+	ran    chan error
+	stop   sync.Once
+}
+
+// New returns an engine that has not started.
+func New() *Engine {
+	return &Engine{booted: make(chan struct{}), ran: make(chan error, 1)}
+}
+
+// Booted records the running engine; call it from the handler's OnBoot.
+func (e *Engine) Booted(eng gnet.Engine) {
+	e.eng = eng
+	close(e.booted)
+}
+
+// Run starts gnet with h on the TCP address addr and returns once it
+// listens, with the address it bound.
+func (e *Engine) Run(h gnet.EventHandler, addr string, opts ...gnet.Option) (net.Addr, error) {
+	go func() { e.ran <- gnet.Run(h, "tcp://"+addr, opts...) }()
+	select {
+	case <-e.booted:
+	case err := <-e.ran:
+		return nil, err
+	}
+	bound, err := boundAddr(e.eng)
+	if err != nil {
+		_ = e.Stop(context.Background())
+		return nil, err
+	}
+	return bound, nil
+}
+
+// Stop stops the event loops, closing every connection, and waits for
+// them to end or for ctx. Stopping an engine that never started does
+// nothing; a second Stop returns what the first did.
+func (e *Engine) Stop(ctx context.Context) error {
+	select {
+	case <-e.booted:
+	default:
+		return nil
+	}
+	var err error
+	e.stop.Do(func() { err = e.eng.Stop(ctx) })
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	select {
+	case err := <-e.ran:
+		e.ran <- err // keep it for a second Stop
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Options returns the options every gamesrv listener uses: loops event
+// loops, no SO_REUSEPORT (with port 0 each loop would bind its own port),
+// TCP_NODELAY, gnet's logs to log, and readBufferCap when positive.
+func Options(loops, readBufferCap int, log *slog.Logger) []gnet.Option {
+	opts := []gnet.Option{
+		gnet.WithNumEventLoop(loops),
+		gnet.WithReusePort(false),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogger(slogLogger{log}),
+	}
+	if readBufferCap > 0 {
+		opts = append(opts, gnet.WithReadBufferCap(readBufferCap))
+	}
+	return opts
+}
+
+// boundAddr reads the address of the engine's listening socket.
+func boundAddr(eng gnet.Engine) (net.Addr, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil, err
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	}
+	return nil, errors.New("unexpected socket address type")
+}
