@@ -2,12 +2,11 @@ package kcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"sync"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/accept"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
 
@@ -31,15 +30,10 @@ type Options struct {
 // Listener accepts game clients over KCP. Create it with [New] and hand it
 // to the server, which starts and stops it.
 type Listener struct {
-	addr string
-	opts Options
-	cfg  transport.Config
-	ln   *kcpgo.Listener
-	wg   sync.WaitGroup
-
-	mu       sync.Mutex
-	sessions map[*kcpgo.UDPSession]struct{}
-	closed   bool
+	addr     string
+	opts     Options
+	ln       *kcpgo.Listener
+	sessions *accept.Loop
 }
 
 var _ transport.Listener = (*Listener)(nil)
@@ -47,7 +41,7 @@ var _ transport.Listener = (*Listener)(nil)
 // New returns a listener for addr. Nothing is bound until the server starts
 // it.
 func New(addr string, opts Options) *Listener {
-	return &Listener{addr: addr, opts: opts, sessions: make(map[*kcpgo.UDPSession]struct{})}
+	return &Listener{addr: addr, opts: opts}
 }
 
 // Network returns "kcp".
@@ -77,70 +71,26 @@ func (l *Listener) Start(cfg transport.Config) error {
 	}
 	_ = ln.SetReadBuffer(buf)
 	_ = ln.SetWriteBuffer(buf)
-	l.cfg, l.ln = cfg, ln
-	l.wg.Add(1)
-	go l.acceptLoop()
+	l.ln = ln // before the loop starts: accept reads it
+	l.sessions = accept.Start(ln, l.accept, cfg)
 	return nil
 }
 
-func (l *Listener) acceptLoop() {
-	defer l.wg.Done()
-	for {
-		s, err := l.ln.AcceptKCP()
-		if err != nil {
-			return // the listener was closed
-		}
-		if !l.track(s) {
-			_ = s.Close()
-			return
-		}
-		l.opts.Tuning.apply(s)
-		l.wg.Add(1)
-		go l.serve(s)
+// accept returns the next session, tuned.
+func (l *Listener) accept() (net.Conn, error) {
+	s, err := l.ln.AcceptKCP()
+	if err != nil {
+		return nil, err
 	}
-}
-
-func (l *Listener) serve(s *kcpgo.UDPSession) {
-	defer l.wg.Done()
-	transport.ServeConn(s, &l.cfg)
-	l.mu.Lock()
-	delete(l.sessions, s)
-	l.mu.Unlock()
-}
-
-// track records a session so that Close can end it; false once closed.
-func (l *Listener) track(s *kcpgo.UDPSession) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return false
-	}
-	l.sessions[s] = struct{}{}
-	return true
+	l.opts.Tuning.apply(s)
+	return s, nil
 }
 
 // Close closes the socket and every session, then waits for their
 // goroutines or ctx.
 func (l *Listener) Close(ctx context.Context) error {
-	if l.ln == nil {
+	if l.sessions == nil {
 		return nil
 	}
-	l.mu.Lock()
-	l.closed = true
-	for s := range l.sessions {
-		_ = s.Close()
-	}
-	l.mu.Unlock()
-	err := l.ln.Close()
-	done := make(chan struct{})
-	go func() { l.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return err
-	}
-	return nil
+	return l.sessions.Close(ctx)
 }

@@ -7,12 +7,11 @@ package stdnet
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
-	"sync"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/accept"
 )
 
 // Options configures a listener. The zero value is plain TCP.
@@ -24,15 +23,10 @@ type Options struct {
 // Listener accepts game clients on a standard-library listener. Create it
 // with [New] and hand it to the server, which starts and stops it.
 type Listener struct {
-	addr string
-	opts Options
-	cfg  transport.Config
-	ln   net.Listener
-	wg   sync.WaitGroup
-
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
+	addr  string
+	opts  Options
+	ln    net.Listener
+	conns *accept.Loop
 }
 
 var _ transport.Listener = (*Listener)(nil)
@@ -40,7 +34,7 @@ var _ transport.Listener = (*Listener)(nil)
 // New returns a listener for addr ("127.0.0.1:3253", ":0"...). Nothing is
 // bound until the server starts it.
 func New(addr string, opts Options) *Listener {
-	return &Listener{addr: addr, opts: opts, conns: map[net.Conn]struct{}{}}
+	return &Listener{addr: addr, opts: opts}
 }
 
 // Network returns "tls", or "tcp-std" without TLS.
@@ -68,70 +62,17 @@ func (l *Listener) Start(cfg transport.Config) error {
 	if l.opts.TLS != nil {
 		ln = tls.NewListener(ln, l.opts.TLS)
 	}
-	l.cfg, l.ln = cfg, ln
-	l.wg.Add(1)
-	go l.acceptLoop()
+	// The TLS handshake, if any, happens on a connection's first read,
+	// under the idle deadline.
+	l.ln, l.conns = ln, accept.Start(ln, ln.Accept, cfg)
 	return nil
-}
-
-func (l *Listener) acceptLoop() {
-	defer l.wg.Done()
-	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			return // the listener was closed
-		}
-		if !l.track(c) {
-			_ = c.Close()
-			return
-		}
-		l.wg.Add(1)
-		go l.serve(c)
-	}
-}
-
-// serve runs one connection; the TLS handshake, if any, happens on its
-// first read, under the idle deadline.
-func (l *Listener) serve(c net.Conn) {
-	defer l.wg.Done()
-	transport.ServeConn(c, &l.cfg)
-	l.mu.Lock()
-	delete(l.conns, c)
-	l.mu.Unlock()
-}
-
-func (l *Listener) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return false
-	}
-	l.conns[c] = struct{}{}
-	return true
 }
 
 // Close stops accepting, closes every connection and waits for their
 // goroutines or ctx.
 func (l *Listener) Close(ctx context.Context) error {
-	if l.ln == nil {
+	if l.conns == nil {
 		return nil
 	}
-	l.mu.Lock()
-	l.closed = true
-	for c := range l.conns {
-		_ = c.Close()
-	}
-	l.mu.Unlock()
-	err := l.ln.Close()
-	done := make(chan struct{})
-	go func() { l.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return err
-	}
-	return nil
+	return l.conns.Close(ctx)
 }
