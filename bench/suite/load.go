@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"log/slog"
 	"maps"
 	"slices"
@@ -25,16 +26,16 @@ type target struct {
 
 // startTarget starts bin with args and waits for its TCP address. With
 // -cpuprofile the server writes a CPU profile named after the row and name.
-func startTarget(e *env, name, bin string, args ...string) (target, *process, error) {
-	p, err := e.kids.start(name, bin, append(args, e.profileArgs(name)...)...)
+func startTarget(e *env, name, bin string, args ...string) (target, *childproc.Process, error) {
+	p, err := e.kids.Start(name, bin, append(args, e.profileArgs(name)...)...)
 	if err != nil {
 		return target{}, nil, err
 	}
-	addr, err := p.awaitWord(10*time.Second, "LISTEN", "tcp")
+	addr, err := p.AwaitWord(10*time.Second, "LISTEN", "tcp")
 	if err != nil {
 		return target{}, p, err
 	}
-	return target{name: name, addr: "tcp://" + addr, pid: p.pid()}, p, nil
+	return target{name: name, addr: "tcp://" + addr, pid: p.PID()}, p, nil
 }
 
 // loadConfig is the load of rows 1, 2 and 7: conns connections, each

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"log/slog"
 	"time"
 
@@ -22,7 +23,7 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	backCPU0, err := cpuTime(back.pid())
+	backCPU0, err := cpuTime(back.PID())
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +31,7 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	backCPU1, err := cpuTime(back.pid())
+	backCPU1, err := cpuTime(back.PID())
 	if err != nil {
 		return nil, err
 	}
@@ -39,20 +40,20 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 
 // startCluster starts a frontend and a backend that joins it, and waits
 // until a request through the frontend reaches the backend.
-func startCluster(ctx context.Context, e *env) (target, *process, error) {
+func startCluster(ctx context.Context, e *env) (target, *childproc.Process, error) {
 	front, fp, err := startTarget(e, "forwarded", e.cfg.server, "-role", "front", "-tcp", "127.0.0.1:0")
 	if err != nil {
 		return target{}, nil, err
 	}
-	seed, err := fp.awaitWord(10*time.Second, "GOSSIP")
+	seed, err := fp.AwaitWord(10*time.Second, "GOSSIP")
 	if err != nil {
 		return target{}, nil, err
 	}
-	back, err := e.kids.start("back", e.cfg.server, append([]string{"-role", "back", "-seeds", seed}, e.profileArgs("back")...)...)
+	back, err := e.kids.Start("back", e.cfg.server, append([]string{"-role", "back", "-seeds", seed}, e.profileArgs("back")...)...)
 	if err != nil {
 		return target{}, nil, err
 	}
-	if _, err := back.awaitWord(10*time.Second, "GOSSIP"); err != nil {
+	if _, err := back.AwaitWord(10*time.Second, "GOSSIP"); err != nil {
 		return target{}, nil, err
 	}
 	start := time.Now()

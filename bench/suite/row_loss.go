@@ -30,15 +30,15 @@ func (l latencies) percentile(p float64) time.Duration {
 // runLossRow measures row 6: sequential echo round trips through a lossy
 // path, KCP against TCP, against the gamesrv echo server.
 func runLossRow(ctx context.Context, e *env) ([]Row, error) {
-	p, err := e.kids.start("echoserver", e.cfg.server, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0")
+	p, err := e.kids.Start("echoserver", e.cfg.server, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	tcpAddr, err := p.awaitWord(10*time.Second, "LISTEN", "tcp")
+	tcpAddr, err := p.AwaitWord(10*time.Second, "LISTEN", "tcp")
 	if err != nil {
 		return nil, err
 	}
-	kcpAddr, err := p.awaitWord(10*time.Second, "LISTEN", "kcp")
+	kcpAddr, err := p.AwaitWord(10*time.Second, "LISTEN", "kcp")
 	if err != nil {
 		return nil, err
 	}

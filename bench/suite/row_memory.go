@@ -76,16 +76,16 @@ func idleTarget(n int) (int, string, error) {
 // connections that complete the handshake, reads the settled RSS again,
 // checks a sample of connections is still open, then closes everything.
 func idleMemory(ctx context.Context, e *env, name, bin string, n int, args ...string) (idleResult, error) {
-	p, err := e.kids.start(name, bin, args...)
+	p, err := e.kids.Start(name, bin, args...)
 	if err != nil {
 		return idleResult{}, err
 	}
-	addr, err := p.awaitWord(10*time.Second, "LISTEN", "tcp")
+	addr, err := p.AwaitWord(10*time.Second, "LISTEN", "tcp")
 	if err != nil {
 		return idleResult{}, err
 	}
 	r := idleResult{n: n}
-	if r.before, err = settledRSS(p.pid(), 100*time.Millisecond, 5, 16<<10, 5*time.Second); err != nil {
+	if r.before, err = settledRSS(p.PID(), 100*time.Millisecond, 5, 16<<10, 5*time.Second); err != nil {
 		return r, err
 	}
 	start := time.Now()
@@ -95,7 +95,7 @@ func idleMemory(ctx context.Context, e *env, name, bin string, n int, args ...st
 		return r, fmt.Errorf("%s: %w", name, err)
 	}
 	r.open = time.Since(start)
-	if r.after, err = settledRSS(p.pid(), 200*time.Millisecond, 6, 64<<10, 20*time.Second); err != nil {
+	if r.after, err = settledRSS(p.PID(), 200*time.Millisecond, 6, 64<<10, 20*time.Second); err != nil {
 		return r, err
 	}
 	r.alive, r.probed = probeAlive(conns, 100)
@@ -104,7 +104,7 @@ func idleMemory(ctx context.Context, e *env, name, bin string, n int, args ...st
 		r.after.Waited.Round(time.Millisecond), r.perConn(), r.alive, r.probed)
 	closeAll(conns)
 	conns = nil
-	return r, p.stop()
+	return r, p.Stop()
 }
 
 // openIdle opens n connections to addr from rotating loopback source

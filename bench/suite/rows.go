@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"io"
 	"path/filepath"
 	"slices"
@@ -15,7 +16,7 @@ import (
 type env struct {
 	cfg  *config
 	row  string // the spec's row ids, "1+2"
-	kids *children
+	kids *childproc.Group
 	log  io.Writer
 }
 
@@ -94,11 +95,11 @@ func runRows(ctx context.Context, cfg *config, log io.Writer) (*Results, int) {
 func runRow(ctx context.Context, cfg *config, log io.Writer, spec rowSpec) ([]Row, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.rowTimeout)
 	defer cancel()
-	kids := &children{}
-	defer kids.killAll()
+	kids := &childproc.Group{}
+	defer kids.KillAll()
 	e := &env{cfg: cfg, row: strings.Join(spec.ids, "+"), kids: kids, log: log}
 	rows, err := spec.run(ctx, e)
-	if stopErr := kids.stopAll(); err == nil && stopErr != nil {
+	if stopErr := kids.StopAll(); err == nil && stopErr != nil {
 		err = stopErr
 	}
 	return rows, err

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"os"
 	"slices"
 	"strings"
@@ -76,8 +77,8 @@ func run(c config) error {
 
 // cluster is the connector and the room servers.
 type cluster struct {
-	connector *process
-	rooms     []*process
+	connector *childproc.Process
+	rooms     []*childproc.Process
 	tcp, kcp  string // client addresses of the connector
 	started   time.Time
 }
@@ -86,7 +87,7 @@ type cluster struct {
 // and waits until the connector sees both.
 func startCluster(c config) (*cluster, error) {
 	cl := &cluster{started: time.Now()}
-	p, err := startProcess("connector-1", c.connector,
+	p, err := childproc.Start("connector-1", c.connector,
 		"-id", "connector-1", "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0",
 		"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
 	if err != nil {
@@ -98,7 +99,7 @@ func startCluster(c config) (*cluster, error) {
 		return cl, err
 	}
 	for _, id := range []string{"room-1", "room-2"} {
-		r, err := startProcess(id, c.room, "-id", id, "-seeds", seed,
+		r, err := childproc.Start(id, c.room, "-id", id, "-seeds", seed,
 			"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
 		if err != nil {
 			return cl, err
@@ -112,17 +113,17 @@ func startCluster(c config) (*cluster, error) {
 // address.
 func (cl *cluster) awaitConnector() (string, error) {
 	var err error
-	if cl.tcp, err = cl.connector.awaitWord(10*time.Second, "LISTEN", "tcp"); err != nil {
+	if cl.tcp, err = cl.connector.AwaitWord(10*time.Second, "LISTEN", "tcp"); err != nil {
 		return "", err
 	}
-	if cl.kcp, err = cl.connector.awaitWord(10*time.Second, "LISTEN", "kcp"); err != nil {
+	if cl.kcp, err = cl.connector.AwaitWord(10*time.Second, "LISTEN", "kcp"); err != nil {
 		return "", err
 	}
-	seed, err := cl.connector.awaitWord(10*time.Second, "GOSSIP")
+	seed, err := cl.connector.AwaitWord(10*time.Second, "GOSSIP")
 	if err != nil {
 		return "", err
 	}
-	fmt.Printf("connector-1 (pid %d)  tcp %s  kcp %s  gossip %s\n", cl.connector.cmd.Process.Pid, cl.tcp, cl.kcp, seed)
+	fmt.Printf("connector-1 (pid %d)  tcp %s  kcp %s  gossip %s\n", cl.connector.PID(), cl.tcp, cl.kcp, seed)
 	return seed, nil
 }
 
@@ -130,26 +131,26 @@ func (cl *cluster) awaitConnector() (string, error) {
 // connector to see three members.
 func (cl *cluster) awaitMembers() error {
 	for _, r := range cl.rooms {
-		addr, err := r.awaitWord(10*time.Second, "GOSSIP")
+		addr, err := r.AwaitWord(10*time.Second, "GOSSIP")
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-11s (pid %d)  gossip %s\n", r.name, r.cmd.Process.Pid, addr)
+		fmt.Printf("%-11s (pid %d)  gossip %s\n", r.Name, r.PID(), addr)
 	}
-	l, err := cl.connector.await("MEMBERS 3", 10*time.Second, func(l line) bool {
-		return len(l.fields) >= 2 && l.fields[0] == "MEMBERS" && l.fields[1] == "3"
+	l, err := cl.connector.Await("MEMBERS 3", 10*time.Second, func(l childproc.Line) bool {
+		return len(l.Fields) >= 2 && l.Fields[0] == "MEMBERS" && l.Fields[1] == "3"
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("the connector sees %s, %v after start\n", l.fields[2], l.at.Sub(cl.started).Round(time.Millisecond))
+	fmt.Printf("the connector sees %s, %v after start\n", l.Fields[2], l.At.Sub(cl.started).Round(time.Millisecond))
 	return nil
 }
 
 // room returns the room server process called id.
-func (cl *cluster) room(id string) *process {
+func (cl *cluster) room(id string) *childproc.Process {
 	for _, r := range cl.rooms {
-		if r.name == id {
+		if r.Name == id {
 			return r
 		}
 	}
@@ -161,15 +162,15 @@ func (cl *cluster) room(id string) *process {
 func (cl *cluster) stopSurvivors(victim string) []error {
 	var errs []error
 	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
-		if p.name == victim || p.exited() {
+		if p.Name == victim || p.Exited() {
 			continue
 		}
 		start := time.Now()
-		if err := p.stop(); err != nil {
+		if err := p.Stop(); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Printf("%s stopped cleanly on SIGTERM in %v\n", p.name, time.Since(start).Round(time.Millisecond))
+		fmt.Printf("%s stopped cleanly on SIGTERM in %v\n", p.Name, time.Since(start).Round(time.Millisecond))
 	}
 	return errs
 }
@@ -177,8 +178,8 @@ func (cl *cluster) stopSurvivors(victim string) []error {
 // killAll kills whatever still runs (after a failure).
 func (cl *cluster) killAll() {
 	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
-		if p != nil && !p.exited() {
-			_ = p.kill()
+		if p != nil && !p.Exited() {
+			_ = p.Kill()
 		}
 	}
 }
@@ -187,7 +188,7 @@ func (cl *cluster) killAll() {
 func (cl *cluster) dumpLogs() {
 	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
 		if p != nil {
-			fmt.Printf("\n--- %s log (last lines) ---\n%s\n", p.name, p.tail(30))
+			fmt.Printf("\n--- %s log (last lines) ---\n%s\n", p.Name, p.Tail(30))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"maps"
 	"slices"
 	"strings"
@@ -41,13 +42,13 @@ func (cl *cluster) play(c config) (*result, error) {
 	res.victim, res.survivor = chooseVictim(servers)
 
 	res.kill = fleet.Mark()
-	if err := cl.room(res.victim).kill(); err != nil {
+	if err := cl.room(res.victim).Kill(); err != nil {
 		fleet.Stop()
 		return nil, err
 	}
 	fmt.Printf("SIGKILL %s at +%v with %d bots on it\n", res.victim, c.warmup, servers[res.victim])
 	res.gossipGone = cl.awaitGone(res.victim, res.kill, c.after)
-	res.leftHow, _ = cl.connector.awaitWord(100*time.Millisecond, "LEFT", res.victim)
+	res.leftHow, _ = cl.connector.AwaitWord(100*time.Millisecond, "LEFT", res.victim)
 	time.Sleep(time.Until(res.kill.Add(c.after)))
 	fmt.Printf("room servers report: %s\n", cl.roomStats())
 	res.report = fleet.Stop()
@@ -66,14 +67,14 @@ func chooseVictim(servers map[string]int) (victim, survivor string) {
 // victim, and returns how long after the kill it came (0 if it did not
 // within timeout).
 func (cl *cluster) awaitGone(victim string, kill time.Time, timeout time.Duration) time.Duration {
-	l, err := cl.connector.await("MEMBERS without "+victim, timeout, func(l line) bool {
-		return len(l.fields) == 3 && l.fields[0] == "MEMBERS" && l.at.After(kill) &&
-			!slices.Contains(strings.Split(l.fields[2], ","), victim)
+	l, err := cl.connector.Await("MEMBERS without "+victim, timeout, func(l childproc.Line) bool {
+		return len(l.Fields) == 3 && l.Fields[0] == "MEMBERS" && l.At.After(kill) &&
+			!slices.Contains(strings.Split(l.Fields[2], ","), victim)
 	})
 	if err != nil {
 		return 0
 	}
-	return l.at.Sub(kill)
+	return l.At.Sub(kill)
 }
 
 // roomStats asks the connector for the room servers' counts, which it
