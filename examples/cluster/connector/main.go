@@ -12,7 +12,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -22,7 +21,6 @@ import (
 	connectorv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/connector/v1"
 	roomv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/room/v1"
 	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
-	"github.com/gamesrv/gamesrv/runtime/admin"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
@@ -61,7 +59,7 @@ func run() error {
 		return err
 	}
 	defer members.Close()
-	stopAdmin, err := startAdmin(*adminAddr, srv, node, prom)
+	stopAdmin, err := nodecmd.StartAdmin(*adminAddr, srv, node, prom)
 	if err != nil {
 		return err
 	}
@@ -99,22 +97,4 @@ func listeners(tcpAddr, kcpAddr string) []transport.Listener {
 		ls = append(ls, kcp.New(kcpAddr, kcp.Options{}))
 	}
 	return ls
-}
-
-// startAdmin starts the admin listener on addr, printing "ADMIN <addr>"
-// (nothing if addr is empty); the returned function stops it.
-func startAdmin(addr string, srv *server.Server, node *cluster.Node, prom *metrics.Prometheus) (stop func(), err error) {
-	if addr == "" {
-		return func() {}, nil
-	}
-	a := admin.New(admin.Options{Addr: addr, Server: srv, Node: node, Metrics: prom, Pprof: true})
-	if err := a.Start(); err != nil {
-		return nil, err
-	}
-	fmt.Printf("ADMIN %s\n", a.Addr())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.Close(ctx)
-	}, nil
 }

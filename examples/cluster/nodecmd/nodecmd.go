@@ -1,6 +1,6 @@
 // Package nodecmd holds what the cluster example's two commands share:
 // their cluster flags, the "GOSSIP" and "MEMBERS" lines they print for the
-// demo, and running a server until SIGINT or SIGTERM.
+// demo, the admin listener, and running a server until SIGINT or SIGTERM.
 package nodecmd
 
 import (
@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/admin"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -119,4 +121,22 @@ func Node(srv *server.Server, f *Flags, w io.Writer) (*cluster.Node, *Members, e
 		return nil, nil, err
 	}
 	return node, members, nil
+}
+
+// StartAdmin starts the admin listener on addr, printing "ADMIN <addr>"
+// (nothing if addr is empty); the returned function stops it.
+func StartAdmin(addr string, srv *server.Server, node *cluster.Node, prom *metrics.Prometheus) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	a := admin.New(admin.Options{Addr: addr, Server: srv, Node: node, Metrics: prom, Pprof: true})
+	if err := a.Start(); err != nil {
+		return nil, err
+	}
+	fmt.Printf("ADMIN %s\n", a.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Close(ctx)
+	}, nil
 }
