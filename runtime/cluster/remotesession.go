@@ -109,11 +109,7 @@ func (s *remoteSession) change(record func(*gamesrvv1.SessionUpdate), apply func
 // Bind implements gamesrv.Session: the frontend binds (applying its
 // duplicate-login policy) and answers.
 func (s *remoteSession) Bind(ctx context.Context, uid string) error {
-	m, ok := s.n.ms.Member(s.frontend)
-	if !ok {
-		return gamesrv.Errorf(gamesrv.CodeUnavailable, "frontend %s is gone", s.frontend)
-	}
-	l, err := s.link(ctx, m)
+	l, err := s.link(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,11 +133,7 @@ func (s *remoteSession) Push(ctx context.Context, route string, msg proto.Messag
 	if err != nil {
 		return err
 	}
-	m, ok := s.n.ms.Member(s.frontend)
-	if !ok {
-		return gamesrv.Errorf(gamesrv.CodeUnavailable, "frontend %s is gone", s.frontend)
-	}
-	l, err := s.link(ctx, m)
+	l, err := s.link(ctx)
 	if err != nil {
 		return err
 	}
@@ -173,11 +165,7 @@ func (s *remoteSession) OnClose(f func(gamesrv.Session)) {
 
 // send notifies the frontend of a session operation.
 func (s *remoteSession) send(ctx context.Context, route string, r *gamesrvv1.SessionRequest) error {
-	m, ok := s.n.ms.Member(s.frontend)
-	if !ok {
-		return gamesrv.Errorf(gamesrv.CodeUnavailable, "frontend %s is gone", s.frontend)
-	}
-	l, err := s.link(ctx, m)
+	l, err := s.link(ctx)
 	if err != nil {
 		return err
 	}
@@ -185,8 +173,13 @@ func (s *remoteSession) send(ctx context.Context, route string, r *gamesrvv1.Ses
 }
 
 // link returns the link of the request in progress if it still works (so
-// pushes precede its answer), else a link to the frontend.
-func (s *remoteSession) link(ctx context.Context, m Member) (*link, error) {
+// pushes precede its answer), else a link to the frontend; GS-503 once the
+// frontend left the cluster.
+func (s *remoteSession) link(ctx context.Context) (*link, error) {
+	m, ok := s.n.ms.Member(s.frontend)
+	if !ok {
+		return nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "frontend %s is gone", s.frontend)
+	}
 	s.mu.Lock()
 	l := s.via
 	s.mu.Unlock()
