@@ -205,6 +205,17 @@ func (s *session) OnDisconnect(err error) {
 	if s.srv.cluster != nil {
 		s.srv.cluster.SessionClosed(s)
 	}
+	s.logClosed(uid, err)
+}
+
+// logClosed logs the end of a connection: at Info with the reason when the
+// client broke the protocol, at Debug otherwise.
+func (s *session) logClosed(uid string, err error) {
+	var pe *transport.ProtocolError
+	if errors.As(err, &pe) {
+		s.srv.log.Info("protocol violation: connection closed", "session", s.id, "uid", uid, "remote", s.conn.RemoteAddr(), "reason", pe.Err)
+		return
+	}
 	s.srv.log.Debug("session closed", "session", s.id, "uid", uid, "reason", err)
 }
 

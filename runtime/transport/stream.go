@@ -149,13 +149,13 @@ func (c *streamConn) drain(peer Peer, buf []byte) ([]byte, error) {
 	for {
 		t, body, n, err := wire.SplitPacket(buf[off:], c.cfg.MaxBody)
 		if err != nil {
-			return buf, err
+			return buf, &ProtocolError{Err: err}
 		}
 		if n == 0 {
 			break
 		}
 		if err := peer.OnPacket(t, body); err != nil {
-			return buf, err
+			return buf, &ProtocolError{Err: err}
 		}
 		off += n
 	}

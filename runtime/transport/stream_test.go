@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -64,8 +65,9 @@ func TestServeConnOversizedCloses(t *testing.T) {
 	go func() { _, _ = peer.Write([]byte{byte(wire.PacketData), 0, 1, 0}) }() // 256 bytes declared
 	select {
 	case err := <-rec.closed:
-		if err == nil {
-			t.Error("closed without an error")
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || !errors.Is(err, wire.ErrBodyTooLarge) {
+			t.Errorf("closed with %v, want a *ProtocolError wrapping wire.ErrBodyTooLarge", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("not closed")

@@ -44,9 +44,22 @@ type Peer interface {
 	// call. A non-nil error closes the connection.
 	OnPacket(t wire.PacketType, body []byte) error
 	// OnDisconnect is called exactly once, after the connection closed. err is
-	// the reason, or nil for a Close.
+	// the reason: nil for a Close, a *ProtocolError when the client broke
+	// the protocol, otherwise what the network reported.
 	OnDisconnect(err error)
 }
+
+// ProtocolError is the reason a transport closed a connection whose client
+// broke the protocol: an invalid packet header, a declared length over the
+// limit, a WebSocket frame that is not one whole packet, or the error the
+// Peer's OnPacket returned.
+type ProtocolError struct{ Err error }
+
+// Error returns the violation.
+func (e *ProtocolError) Error() string { return "protocol violation: " + e.Err.Error() }
+
+// Unwrap returns the violation.
+func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // Handler accepts connections on behalf of the server.
 type Handler interface {

@@ -17,6 +17,7 @@ type conn struct {
 	remote     net.Addr
 	maxPending int
 	q          transport.Queue
+	violation  error // why the loop closed the connection, if the client broke the protocol
 }
 
 var _ transport.Conn = (*conn)(nil)

@@ -2,7 +2,10 @@ package tcp
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 
+	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"github.com/panjf2000/gnet/v2"
 )
@@ -34,7 +37,7 @@ func (e *engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 func (e *engine) OnClose(c gnet.Conn, err error) gnet.Action {
 	if tc, ok := c.Context().(*conn); ok {
 		tc.q.Close()
-		tc.peer.OnDisconnect(err)
+		tc.peer.OnDisconnect(cmp.Or(tc.violation, err))
 	}
 	return gnet.None
 }
@@ -54,8 +57,11 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.None // wait for a whole header
 		}
 		t, n, err := wire.ParseHeader(hdr)
-		if err != nil || n > e.l.cfg.MaxBody {
-			return gnet.Close // never buffer an oversized body
+		if err != nil {
+			return tc.breach(err)
+		}
+		if n > e.l.cfg.MaxBody {
+			return tc.breach(fmt.Errorf("%w: declared %d bytes, limit %d", wire.ErrBodyTooLarge, n, e.l.cfg.MaxBody))
 		}
 		if c.InboundBuffered() < wire.HeaderLen+n {
 			return gnet.None // partial packet: gnet keeps it
@@ -65,10 +71,17 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.Close
 		}
 		if err := tc.peer.OnPacket(t, frame[wire.HeaderLen:]); err != nil {
-			return gnet.Close
+			return tc.breach(err)
 		}
 		if _, err := c.Discard(wire.HeaderLen + n); err != nil {
 			return gnet.Close
 		}
 	}
+}
+
+// breach closes a connection whose client broke the protocol; OnClose
+// reports err to the peer.
+func (c *conn) breach(err error) gnet.Action {
+	c.violation = &transport.ProtocolError{Err: err}
+	return gnet.Close
 }

@@ -25,6 +25,7 @@ type conn struct {
 	peer       transport.Peer
 	frag       []byte // the fragments of a message being reassembled
 	fragging   bool   // frag holds the first fragments of a message
+	violation  error  // why the connection was closed, if the client broke the protocol
 }
 
 var _ transport.Conn = (*conn)(nil)
@@ -85,6 +86,13 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 func closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
 	_, _ = gc.Write(closeFrame(code))
 	return gnet.Close
+}
+
+// breach closes, with a close frame, a connection whose client broke the
+// protocol; OnClose reports err to the peer.
+func (c *conn) breach(gc gnet.Conn, code ws.StatusCode, err error) gnet.Action {
+	c.violation = &transport.ProtocolError{Err: err}
+	return closeWith(gc, code)
 }
 
 // batchMessages bounds the messages per writev: two iovecs each, under

@@ -2,6 +2,9 @@ package ws
 
 import (
 	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -38,7 +41,7 @@ func (e *engine) OnClose(gc gnet.Conn, err error) gnet.Action {
 		c.q.Close()
 		c.frag = nil
 		if c.peer != nil {
-			c.peer.OnDisconnect(err)
+			c.peer.OnDisconnect(cmp.Or(c.violation, err))
 		}
 	}
 	return gnet.None
@@ -60,7 +63,12 @@ func (e *engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	return c.readFrames(gc)
 }
 
-var endOfHeader = []byte("\r\n\r\n")
+const endOfHeader = "\r\n\r\n"
+
+var (
+	errUnmasked     = errors.New("ws: client frame is not masked")
+	errNotOnePacket = errors.New("ws: binary message is not one whole packet")
+)
 
 // upgrade answers the HTTP upgrade request once all of its header has
 // arrived, however many reads it took. gobwas's Upgrader reads exactly the
@@ -71,7 +79,7 @@ func (c *conn) upgrade(gc gnet.Conn) gnet.Action {
 	}
 	buf, _ := gc.Peek(-1)
 	limit := c.l.opts.MaxHandshake
-	end := bytes.Index(buf, endOfHeader)
+	end := bytes.Index(buf, []byte(endOfHeader))
 	if end < 0 {
 		if len(buf) >= limit {
 			return gnet.Close
@@ -161,7 +169,7 @@ func (c *conn) readFrames(gc gnet.Conn) gnet.Action {
 			return gnet.None // wait for a header
 		}
 		if b[1]&0x80 == 0 {
-			return closeWith(gc, ws.StatusProtocolError) // client frames must be masked
+			return c.breach(gc, ws.StatusProtocolError, errUnmasked)
 		}
 		hl := headerLen(b[1])
 		if b, err = gc.Peek(hl); err != nil {
@@ -169,10 +177,10 @@ func (c *conn) readFrames(gc gnet.Conn) gnet.Action {
 		}
 		h, err := parseHeader(b)
 		if err != nil {
-			return closeWith(gc, ws.StatusProtocolError)
+			return c.breach(gc, ws.StatusProtocolError, err)
 		}
-		if code := c.check(&h); code != 0 {
-			return closeWith(gc, code) // before waiting for the payload
+		if code := c.check(&h); code != 0 { // before waiting for the payload
+			return c.breach(gc, code, fmt.Errorf("ws: frame with opcode %d refused with status %d", h.op, code))
 		}
 		total := hl + int(h.length)
 		if gc.InboundBuffered() < total {
@@ -260,11 +268,14 @@ func (c *conn) onFrame(gc gnet.Conn, h *frameHeader, payload []byte) gnet.Action
 // The message must hold exactly one whole packet.
 func (c *conn) onMessage(gc gnet.Conn, msg []byte) gnet.Action {
 	t, body, n, err := wire.SplitPacket(msg, c.l.cfg.MaxBody)
-	if err != nil || n == 0 || n != len(msg) { // n == 0: no whole packet
-		return closeWith(gc, ws.StatusProtocolError)
+	if err != nil {
+		return c.breach(gc, ws.StatusProtocolError, err)
+	}
+	if n == 0 || n != len(msg) { // n == 0: no whole packet
+		return c.breach(gc, ws.StatusProtocolError, fmt.Errorf("%w (%d bytes)", errNotOnePacket, len(msg)))
 	}
 	if err := c.peer.OnPacket(t, body); err != nil {
-		return closeWith(gc, ws.StatusPolicyViolation)
+		return c.breach(gc, ws.StatusPolicyViolation, err)
 	}
 	return gnet.None
 }

@@ -104,13 +104,15 @@ func (p *peer) packet(t *testing.T) []byte {
 	}
 }
 
-// disconnected waits for OnDisconnect.
-func (p *peer) disconnected(t *testing.T) {
+// disconnected waits for OnDisconnect and returns its reason.
+func (p *peer) disconnected(t *testing.T) error {
 	t.Helper()
 	select {
-	case <-p.done:
+	case err := <-p.done:
+		return err
 	case <-time.After(5 * time.Second):
 		t.Fatal("OnDisconnect not called within 5s")
+		return nil
 	}
 }
 

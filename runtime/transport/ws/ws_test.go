@@ -192,7 +192,10 @@ func TestProtocolViolationsClose(t *testing.T) {
 			p := h.next(t)
 			c.write(tc.send)
 			c.expectClose(tc.code)
-			p.disconnected(t)
+			var pe *transport.ProtocolError
+			if err := p.disconnected(t); !errors.As(err, &pe) {
+				t.Errorf("OnDisconnect(%v), want a *transport.ProtocolError", err)
+			}
 			select {
 			case b := <-p.packets:
 				t.Errorf("the peer got packet %q", b)
@@ -269,7 +272,10 @@ func TestCloseHandshake(t *testing.T) {
 		p := h.next(t)
 		c.write(frame(true, ws.OpClose, ws.NewCloseFrameBody(ws.StatusGoingAway, "bye"), true))
 		c.expectClose(ws.StatusGoingAway)
-		p.disconnected(t)
+		var pe *transport.ProtocolError
+		if err := p.disconnected(t); errors.As(err, &pe) {
+			t.Errorf("a clean close reported %v", err)
+		}
 	})
 
 	t.Run("server closes after its last packet", func(t *testing.T) {
