@@ -13,8 +13,7 @@ type Queue struct {
 	scheduled bool // a flush is pending: writers need not wake the flusher
 	closing   bool // close after the next flush
 	closed    bool // no more writes
-	writing   bool // a direct write is in progress (see PushDirect)
-	backlog   bool // the socket holds bytes the flusher could not send yet
+	backlog   bool // the flusher is writing, or the socket holds bytes it could not send yet
 }
 
 // Push queues p. schedule is true when the caller must wake the flusher.
@@ -24,6 +23,10 @@ type Queue struct {
 func (q *Queue) Push(p []byte, limit int) (schedule bool, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.push(p, limit)
+}
+
+func (q *Queue) push(p []byte, limit int) (schedule bool, err error) {
 	if q.closed {
 		return false, ErrClosed
 	}
@@ -33,48 +36,40 @@ func (q *Queue) Push(p []byte, limit int) (schedule bool, err error) {
 	}
 	q.bufs = append(q.bufs, p)
 	q.bytes += len(p)
-	if q.writing {
-		return false, nil // the direct writer schedules the flush when done
-	}
 	return q.schedule(), nil
 }
 
 // PushDirect is Push for transports that may write to the socket from any
-// goroutine: when the connection is idle (nothing queued, no flush
-// pending, no backlog, no other direct write) the caller writes p itself
-// with write, without a hop to the flusher, and only what write could not
-// send is queued. write must not block (a non-blocking socket write that
-// returns 0 on EAGAIN). While a direct write runs, other writes queue and
-// the flush waits for it, so bytes never interleave.
+// goroutine: when the connection is idle (nothing queued, no flush pending
+// or under way, no backlog) the caller writes p itself with write, without
+// a hop to the flusher, and only what write could not send is queued.
+// write must not block (a non-blocking socket write that returns 0 on
+// EAGAIN). It runs under the queue's lock: bytes never interleave with the
+// flusher's, and Close, which the transport calls before it closes the
+// socket, waits for it, so a write never reaches a file descriptor the
+// kernel has already handed to another connection.
 func (q *Queue) PushDirect(p []byte, limit int, write func([]byte) (int, error)) (schedule bool, err error) {
 	q.mu.Lock()
-	if q.closed || q.writing || q.backlog || q.scheduled || len(q.bufs) > 0 {
-		q.mu.Unlock()
-		return q.Push(p, limit)
-	}
-	q.writing = true
-	q.mu.Unlock()
-	n, err := write(p)
-	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.writing = false
+	if q.closed || q.backlog || q.scheduled || len(q.bufs) > 0 {
+		return q.push(p, limit)
+	}
+	n, err := write(p)
 	if err != nil {
 		q.closed, q.closing = true, true
 		return q.schedule(), ErrClosed
 	}
-	if n < len(p) { // the rest goes first, before what queued meanwhile
-		q.bufs = append([][]byte{p[n:]}, q.bufs...)
-		q.bytes += len(p) - n
-		q.backlog = true
+	if n == len(p) {
+		return false, nil
 	}
-	if len(q.bufs) > 0 || q.closing {
-		return q.schedule(), nil
-	}
-	return false, nil
+	q.bufs = append(q.bufs, p[n:]) // the socket is full: the flusher sends the rest
+	q.bytes += len(p) - n
+	q.backlog = true
+	return q.schedule(), nil
 }
 
-// SetBacklog records whether the socket still holds bytes after a flush;
-// while it does, writes go through the flusher.
+// SetBacklog records, after a flush, whether the socket still holds bytes
+// the flusher could not send; while it does, writes go through the flusher.
 func (q *Queue) SetBacklog(b bool) {
 	q.mu.Lock()
 	q.backlog = b
@@ -100,23 +95,18 @@ func (q *Queue) Close() (schedule bool) {
 		return false
 	}
 	q.closed, q.closing = true, true
-	if q.writing {
-		return false // the direct writer schedules the flush when done
-	}
 	return q.schedule()
 }
 
 // Take returns the queued packets (nil if none) and whether the connection
 // must be closed once they are sent. The caller hands the slice back with
-// Recycle when done with it.
+// Recycle when done with it. Until a SetBacklog after Take returned
+// packets, PushDirect queues: the flusher is writing.
 func (q *Queue) Take() (bufs [][]byte, closing bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.writing { // a direct write runs: it schedules the flush when done
-		q.scheduled = false
-		return nil, false
-	}
 	bufs, q.bufs = q.bufs, nil
+	q.backlog = q.backlog || len(bufs) > 0
 	q.bytes = 0
 	q.scheduled = false
 	return bufs, q.closing

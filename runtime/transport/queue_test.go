@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 )
@@ -54,5 +55,57 @@ func TestQueueCloseAfterFlush(t *testing.T) {
 	bufs, closing := q.Take()
 	if len(bufs) != 1 || !closing {
 		t.Errorf("take: %q %v", bufs, closing)
+	}
+}
+
+func TestQueuePushDirect(t *testing.T) {
+	var q Queue
+	var wrote [][]byte
+	write := func(n int) func([]byte) (int, error) {
+		return func(p []byte) (int, error) {
+			if q.mu.TryLock() { // Close must wait for a write under way
+				q.mu.Unlock()
+				t.Error("a direct write runs without the queue's lock")
+			}
+			wrote = append(wrote, p)
+			return min(n, len(p)), nil
+		}
+	}
+	if s, err := q.PushDirect([]byte("a"), 0, write(1)); s || err != nil || len(wrote) != 1 {
+		t.Fatalf("idle queue: schedule %v err %v, %d writes; want one direct write", s, err, len(wrote))
+	}
+	if s, _ := q.PushDirect([]byte("bcd"), 0, write(1)); !s || q.Len() != 2 {
+		t.Fatalf("partial write: schedule %v, %d bytes queued; want the 2 unsent bytes queued", s, q.Len())
+	}
+	if _, _ = q.PushDirect([]byte("e"), 0, write(1)); len(wrote) != 2 {
+		t.Fatal("wrote directly while the socket holds a backlog")
+	}
+	bufs, _ := q.Take()
+	if got := string(bytes.Join(bufs, nil)); got != "cde" {
+		t.Fatalf("took %q, want cde", got)
+	}
+	if _, _ = q.PushDirect([]byte("f"), 0, write(1)); len(wrote) != 2 {
+		t.Fatal("wrote directly while the flusher writes what it took")
+	}
+	q.SetBacklog(false)
+	q.Take()
+	q.SetBacklog(false)
+	if _, _ = q.PushDirect([]byte("g"), 0, write(1)); len(wrote) != 3 {
+		t.Fatal("no direct write once the flusher is done")
+	}
+	q.Close()
+	if _, err := q.PushDirect([]byte("h"), 0, write(1)); !errors.Is(err, ErrClosed) || len(wrote) != 3 {
+		t.Fatalf("after Close: %v, %d writes", err, len(wrote))
+	}
+}
+
+func TestQueuePushDirectError(t *testing.T) {
+	var q Queue
+	s, err := q.PushDirect([]byte("a"), 0, func([]byte) (int, error) { return 0, errors.New("broken pipe") })
+	if !errors.Is(err, ErrClosed) || !s {
+		t.Fatalf("failed write: schedule %v err %v; want ErrClosed and a flush to close", s, err)
+	}
+	if _, closing := q.Take(); !closing {
+		t.Error("a failed write must close the connection")
 	}
 }

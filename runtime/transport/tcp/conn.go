@@ -35,9 +35,9 @@ func (c *conn) Write(p []byte) error {
 }
 
 // writeSocket writes to the non-blocking socket; a full socket buffer
-// writes nothing (the rest is queued). The file descriptor stays valid
-// while the queue is open: gnet closes it after OnClose, which closes the
-// queue first, and a write already under way holds the kernel's file.
+// writes nothing (the rest is queued). It runs under the queue's lock, and
+// gnet closes the descriptor only after OnClose, which closes the queue:
+// the descriptor cannot have been reused by another connection.
 func (c *conn) writeSocket(p []byte) (int, error) {
 	for {
 		n, err := unix.Write(c.fd, p)
