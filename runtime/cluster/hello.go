@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -19,18 +20,45 @@ var errBadSecret = errors.New("cluster: link refused: peer does not know the lin
 // peerHello is what the link handshake learned about the peer.
 type peerHello struct {
 	id, boot string
+	// maxConcurrent is how many requests the peer runs at once for the
+	// link (0: not announced).
+	maxConcurrent int
 }
 
-// proof is HMAC-SHA256(secret, "gamesrv-link-v1" || nonce || id).
-func proof(secret, nonce []byte, id string) []byte {
+// Proof roles: a proof made by one end never verifies as the other's.
+const (
+	roleListener = "gamesrv-link-v2/listener"
+	roleDialer   = "gamesrv-link-v2/dialer"
+)
+
+// transcript is what both proofs of a handshake cover: both nonces and
+// both ids, each length-prefixed.
+type transcript struct {
+	dialerNonce, listenerNonce []byte
+	dialerID, listenerID       string
+}
+
+// proof is HMAC-SHA256(secret, role || transcript); nil without a secret.
+func proof(secret []byte, role string, t transcript) []byte {
 	if len(secret) == 0 {
 		return nil
 	}
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("gamesrv-link-v1"))
-	m.Write(nonce)
-	m.Write([]byte(id))
+	m.Write([]byte(role))
+	for _, f := range [][]byte{t.dialerNonce, t.listenerNonce, []byte(t.dialerID), []byte(t.listenerID)} {
+		m.Write(binary.BigEndian.AppendUint16(nil, uint16(len(f))))
+		m.Write(f)
+	}
 	return m.Sum(nil)
+}
+
+// checkProof verifies the peer's proof; without a secret every peer is
+// accepted.
+func (n *Node) checkProof(role string, t transcript, got []byte) bool {
+	if len(n.opts.LinkSecret) == 0 {
+		return true
+	}
+	return hmac.Equal(proof(n.opts.LinkSecret, role, t), got)
 }
 
 func newNonce() []byte {
@@ -45,21 +73,21 @@ func (n *Node) helloDialer(conn net.Conn, br *bufio.Reader) (peerHello, error) {
 	_ = conn.SetDeadline(time.Now().Add(n.opts.DialTimeout))
 	defer conn.SetDeadline(time.Time{})
 	nonce := newNonce()
-	if err := n.sendHello(conn, &gamesrvv1.Hello{ServerId: n.id, BootId: n.boot, Nonce: nonce}); err != nil {
+	if err := n.sendHello(conn, n.hello(nonce, nil)); err != nil {
 		return peerHello{}, err
 	}
 	h, err := recvHello(br)
 	if err != nil {
 		return peerHello{}, err
 	}
-	if !n.checkProof(nonce, h) {
+	t := transcript{dialerNonce: nonce, listenerNonce: h.GetNonce(), dialerID: n.id, listenerID: h.GetServerId()}
+	if !n.checkProof(roleListener, t, h.GetProof()) {
 		return peerHello{}, errBadSecret
 	}
-	mine := proof(n.opts.LinkSecret, h.GetNonce(), n.id)
-	if err := n.sendHello(conn, &gamesrvv1.Hello{ServerId: n.id, Proof: mine}); err != nil {
+	if err := n.sendHello(conn, &gamesrvv1.Hello{Proof: proof(n.opts.LinkSecret, roleDialer, t)}); err != nil {
 		return peerHello{}, err
 	}
-	return peerHello{id: h.GetServerId(), boot: h.GetBootId()}, nil
+	return helloOf(h), nil
 }
 
 // helloListener runs the listener's side of the handshake.
@@ -71,29 +99,27 @@ func (n *Node) helloListener(conn net.Conn, br *bufio.Reader) (peerHello, error)
 		return peerHello{}, err
 	}
 	nonce := newNonce()
-	mine := proof(n.opts.LinkSecret, first.GetNonce(), n.id)
-	if err := n.sendHello(conn, &gamesrvv1.Hello{ServerId: n.id, BootId: n.boot, Nonce: nonce, Proof: mine}); err != nil {
+	t := transcript{dialerNonce: first.GetNonce(), listenerNonce: nonce, dialerID: first.GetServerId(), listenerID: n.id}
+	if err := n.sendHello(conn, n.hello(nonce, proof(n.opts.LinkSecret, roleListener, t))); err != nil {
 		return peerHello{}, err
 	}
 	last, err := recvHello(br)
 	if err != nil {
 		return peerHello{}, err
 	}
-	last.ServerId = first.GetServerId()
-	if !n.checkProof(nonce, last) {
+	if !n.checkProof(roleDialer, t, last.GetProof()) {
 		return peerHello{}, errBadSecret
 	}
-	return peerHello{id: first.GetServerId(), boot: first.GetBootId()}, nil
+	return helloOf(first), nil
 }
 
-// checkProof verifies the peer's proof for our nonce; without a secret
-// every peer is accepted.
-func (n *Node) checkProof(nonce []byte, h *gamesrvv1.Hello) bool {
-	if len(n.opts.LinkSecret) == 0 {
-		return true
-	}
-	want := proof(n.opts.LinkSecret, nonce, h.GetServerId())
-	return hmac.Equal(want, h.GetProof())
+// hello is this server's opening hello.
+func (n *Node) hello(nonce, proof []byte) *gamesrvv1.Hello {
+	return &gamesrvv1.Hello{ServerId: n.id, BootId: n.boot, Nonce: nonce, Proof: proof, MaxConcurrent: uint32(n.opts.MaxConcurrent)}
+}
+
+func helloOf(h *gamesrvv1.Hello) peerHello {
+	return peerHello{id: h.GetServerId(), boot: h.GetBootId(), maxConcurrent: int(h.GetMaxConcurrent())}
 }
 
 func (n *Node) sendHello(conn net.Conn, h *gamesrvv1.Hello) error {

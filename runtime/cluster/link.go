@@ -28,26 +28,38 @@ type link struct {
 	once    sync.Once
 	err     atomic.Pointer[error]
 
-	nextID  atomic.Uint64
-	slots   chan struct{} // outgoing calls waiting for replies
-	mu      sync.Mutex
-	pending map[uint64]pendingCall
-	serving map[uint64]context.CancelFunc
-	sem     chan struct{} // incoming calls running
-	wg      sync.WaitGroup
+	nextID    atomic.Uint64
+	slots     chan struct{} // outgoing calls waiting for replies
+	mu        sync.Mutex
+	pending   map[uint64]pendingCall
+	serving   map[uint64]servingCall
+	notifySeq uint64        // keys of running notifies in serving
+	requests  chan struct{} // incoming requests running
+	notifies  chan struct{} // incoming notifies running
+	wg        sync.WaitGroup
 }
 
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
 	l := &link{
 		n: n, conn: conn, br: br, peer: peer, strings: interner{},
 		done:    make(chan struct{}),
-		slots:   make(chan struct{}, n.opts.MaxInflight),
-		pending: map[uint64]pendingCall{},
-		serving: map[uint64]context.CancelFunc{},
-		sem:     make(chan struct{}, n.opts.MaxConcurrent),
+		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
+		pending:  map[uint64]pendingCall{},
+		serving:  map[uint64]servingCall{},
+		requests: make(chan struct{}, n.opts.MaxConcurrent),
+		notifies: make(chan struct{}, n.opts.MaxConcurrent),
 	}
-	l.w = newLinkWriter(conn, n.opts.CallTimeout, n.opts.WriteQueue<<10, l.fail)
+	l.w = newLinkWriter(conn, n.opts.CallTimeout, n.opts.WriteBuffer, l.fail)
 	return l
+}
+
+// inflight is how many calls a link keeps waiting for replies: ours
+// (MaxInflight), or fewer when the peer runs fewer at once.
+func inflight(mine, peers int) int {
+	if peers > 0 {
+		return min(mine, peers)
+	}
+	return mine
 }
 
 // run starts the reader.
@@ -81,8 +93,8 @@ func (l *link) fail(err error) {
 		for _, p := range pending {
 			p.answer(nil, l.lostError())
 		}
-		for _, cancel := range serving {
-			cancel()
+		for _, s := range serving {
+			s.cancel(err)
 		}
 		l.n.linkClosed(l, err)
 	})

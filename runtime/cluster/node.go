@@ -184,8 +184,9 @@ func (n *Node) join() error {
 // sweepInterval is the precision of call deadlines enforced by the node.
 const sweepInterval = 20 * time.Millisecond
 
-// sweep answers GS-504 to the calls whose deadline passed, on every link,
-// until the node closes. Callers need no timer of their own.
+// sweep answers GS-504 to the calls whose deadline passed and ends the
+// contexts of the incoming calls whose deadline passed, on every link,
+// until the node closes: no call needs a timer of its own.
 func (n *Node) sweep() {
 	defer n.wg.Done()
 	t := time.NewTicker(sweepInterval)
@@ -195,6 +196,7 @@ func (n *Node) sweep() {
 		case now := <-t.C:
 			for _, l := range n.liveLinks() {
 				l.expire(now.UnixNano())
+				l.expireServing(now.UnixNano())
 			}
 		case <-n.ctx.Done():
 			return

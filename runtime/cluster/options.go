@@ -53,15 +53,20 @@ type Options struct {
 	CallTimeout time.Duration
 	// DialTimeout bounds dialing a peer and the link handshake. Default 2 s.
 	DialTimeout time.Duration
-	// MaxInflight bounds the calls a link has waiting for replies; callers
-	// beyond it wait (under their context). Default 4096.
+	// MaxInflight bounds the calls a link has waiting for replies, or the
+	// peer's MaxConcurrent when that is lower; callers beyond it wait
+	// (under their context). Default 4096.
 	MaxInflight int
-	// MaxConcurrent bounds the incoming calls of a link that run at once;
-	// beyond it the link stops reading. Default 1024.
+	// MaxConcurrent bounds the incoming requests of a link that run at
+	// once, and separately its incoming notifies. Servers announce it to
+	// their peers, which keep no more requests in flight; a request beyond
+	// it (its caller gave up on earlier ones that still run) is answered
+	// GS-429 at once, a notify beyond it is dropped and logged. The link
+	// never stops reading. Default 1024.
 	MaxConcurrent int
-	// WriteQueue is the number of frames waiting for a link's writer.
-	// Default 1024.
-	WriteQueue int
+	// WriteBuffer bounds the bytes of frames waiting for a link's writer;
+	// senders beyond it wait (under their context). Default 1 MiB.
+	WriteBuffer int
 	// Policies sets the default selection policy per server type for
 	// remote calls. Default: round robin.
 	Policies map[string]gamesrv.Policy
@@ -89,7 +94,7 @@ func (o Options) withDefaults() Options {
 	o.DialTimeout = orDefault(o.DialTimeout, 2*time.Second)
 	o.MaxInflight = orDefault(o.MaxInflight, 4096)
 	o.MaxConcurrent = orDefault(o.MaxConcurrent, 1024)
-	o.WriteQueue = orDefault(o.WriteQueue, 1024)
+	o.WriteBuffer = orDefault(o.WriteBuffer, 1<<20)
 	o.Weight = orDefault(o.Weight, 1)
 	if o.LinkAddr == "" {
 		o.LinkAddr = ":0"

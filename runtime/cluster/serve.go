@@ -5,35 +5,44 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
-// serve runs an incoming call in its own goroutine. When MaxConcurrent
-// calls already run, the reader waits here: the peer's writes back up
-// instead of this server piling up goroutines. Pushes and session updates
-// run inline, in arrival order: a push a backend handler sent before its
-// answer must reach the client first.
+// serve runs an incoming call on a pool goroutine. The reader never waits
+// here: it also delivers the replies to this server's own calls, which the
+// running handlers may be waiting for. A caller keeps no more requests in
+// flight than this server announced (MaxConcurrent), so a request finds a
+// free slot unless the caller gave up on earlier ones that still run; it
+// is then answered GS-429 at once. A notify beyond MaxConcurrent is
+// dropped and logged. Pushes and session updates run inline, in arrival
+// order: a push a backend handler sent before its answer must reach the
+// client first.
 func (l *link) serve(c *gamesrvv1.Call) bool {
 	if c.GetId() == 0 && inline(c.GetRoute()) {
 		_ = l.n.handleSystem(l.n.ctx, l, c)
 		return true
 	}
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.done:
-		return false
+	sem := l.requests
+	if c.GetId() == 0 {
+		sem = l.notifies
 	}
-	ctx, cancel := l.callContext(c)
-	if c.GetId() != 0 && !l.trackServing(c.GetId(), cancel) {
-		cancel()
-		<-l.sem
+	select {
+	case sem <- struct{}{}:
+	default:
+		l.refuse(c)
+		return true
+	}
+	ctx, key, ok := l.track(c)
+	if !ok {
+		<-sem
 		return false
 	}
 	l.wg.Add(1)
 	l.n.pool.run(func() {
 		defer l.wg.Done()
-		defer func() { <-l.sem }()
-		defer l.untrackServing(c.GetId(), cancel)
 		r := l.n.handleCall(ctx, l, c)
+		l.untrack(key)
+		<-sem // before the reply: the caller may send its next call once it has it
 		if c.GetId() != 0 {
 			r.Id = c.GetId()
 			_ = l.send(context.Background(), &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}})
@@ -42,21 +51,87 @@ func (l *link) serve(c *gamesrvv1.Call) bool {
 	return true
 }
 
-// callContext gives the handler the caller's deadline. The context ends
-// when the caller cancels the call (it sends a Cancel when its own deadline
-// passes or it gives up) or the link closes: the deadline is enforced by the
-// caller, one message away, so no timer is armed per call. Deadline()
-// reports it, so nested calls carry the remaining time on. The context does
-// not derive from the node's: a cancel chain per call would contend on it.
-func (l *link) callContext(c *gamesrvv1.Call) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	if ms := c.GetTimeoutMs(); ms > 0 {
-		return deadlineCtx{Context: ctx, deadline: time.Now().Add(time.Duration(ms) * time.Millisecond)}, cancel
+// refuse answers a call that found every slot taken, without waiting for
+// room in the writer (the reader must not block).
+func (l *link) refuse(c *gamesrvv1.Call) {
+	if c.GetId() == 0 {
+		l.n.log.Warn("cluster: notify dropped: too many calls running for the link", "peer", l.peer.id, "route", c.GetRoute(), "max", cap(l.notifies))
+		l.n.metrics.LinkError(l.peer.id)
+		return
 	}
-	return ctx, cancel
+	busy := gamesrv.Errorf(gamesrv.CodeRateLimited, "server %s is busy: %d calls running for this link", l.n.id, cap(l.requests))
+	l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: c.GetId(), Error: wireError(busy)}}})
 }
 
-// deadlineCtx reports a deadline that its caller enforces.
+// servingCall is an incoming call that runs: how to end it, and when.
+type servingCall struct {
+	cancel   context.CancelCauseFunc
+	deadline int64 // UnixNano; 0 for none
+}
+
+// track registers a call about to run and returns its context and its key
+// in l.serving: the call's id, or for a notify a local key with the top
+// bit set (ids of calls never reach it). false: the link is closed.
+func (l *link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	var deadline int64
+	if ms := c.GetTimeoutMs(); ms > 0 {
+		d := time.Now().Add(time.Duration(ms) * time.Millisecond)
+		deadline = d.UnixNano()
+		ctx = deadlineCtx{Context: ctx, deadline: d}
+	}
+	key := c.GetId()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.serving == nil {
+		cancel(nil)
+		return nil, 0, false
+	}
+	if key == 0 {
+		l.notifySeq++
+		key = 1<<63 | l.notifySeq
+	}
+	l.serving[key] = servingCall{cancel: cancel, deadline: deadline}
+	return ctx, key, true
+}
+
+// untrack forgets a call that ended.
+func (l *link) untrack(key uint64) {
+	l.mu.Lock()
+	s, ok := l.serving[key]
+	delete(l.serving, key)
+	l.mu.Unlock()
+	if ok {
+		s.cancel(nil)
+	}
+}
+
+// cancelServing cancels a running call whose caller gave up.
+func (l *link) cancelServing(id uint64) {
+	l.mu.Lock()
+	s, ok := l.serving[id]
+	l.mu.Unlock()
+	if ok {
+		s.cancel(context.Canceled)
+	}
+}
+
+// expireServing ends the contexts of the running calls whose deadline
+// passed: the deadline holds even when the caller's Cancel never comes.
+func (l *link) expireServing(now int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.serving {
+		if s.deadline != 0 && now >= s.deadline {
+			s.cancel(context.DeadlineExceeded)
+		}
+	}
+}
+
+// deadlineCtx carries the caller's deadline without a timer per call: the
+// node's sweeper cancels it (Done) within sweepInterval of the deadline,
+// and Err reports context.DeadlineExceeded from the deadline on. Deadline
+// reports it, so nested calls carry the remaining time on.
 type deadlineCtx struct {
 	context.Context
 	deadline time.Time
@@ -65,34 +140,13 @@ type deadlineCtx struct {
 // Deadline returns the caller's deadline.
 func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
-func (l *link) trackServing(id uint64, cancel context.CancelFunc) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.serving == nil {
-		return false
+// Err returns context.DeadlineExceeded once the deadline passed, else the
+// cancellation's error.
+func (c deadlineCtx) Err() error {
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
 	}
-	l.serving[id] = cancel
-	return true
-}
-
-func (l *link) untrackServing(id uint64, cancel context.CancelFunc) {
-	cancel()
-	if id == 0 {
-		return
-	}
-	l.mu.Lock()
-	delete(l.serving, id)
-	l.mu.Unlock()
-}
-
-// cancelServing cancels a running call whose caller gave up.
-func (l *link) cancelServing(id uint64) {
-	l.mu.Lock()
-	cancel := l.serving[id]
-	l.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
+	return c.Context.Err()
 }
 
 // inline reports whether a notify runs on the link's reader: system

@@ -156,8 +156,16 @@ type Hello struct {
 	BootId string `protobuf:"bytes,2,opt,name=boot_id,json=bootId,proto3" json:"boot_id,omitempty"`
 	// A random challenge for the peer.
 	Nonce []byte `protobuf:"bytes,3,opt,name=nonce,proto3" json:"nonce,omitempty"`
-	// HMAC-SHA256(secret, "gamesrv-link-v1" || peer's nonce || server_id).
-	Proof         []byte `protobuf:"bytes,4,opt,name=proof,proto3" json:"proof,omitempty"`
+	// HMAC-SHA256(secret, role || transcript), where role is
+	// "gamesrv-link-v2/listener" or "gamesrv-link-v2/dialer" and transcript
+	// is the dialer's nonce, the listener's nonce, the dialer's id and the
+	// listener's id, each preceded by its length as a 2-byte big-endian
+	// integer. Binding the role and both nonces keeps a proof from being
+	// replayed or reflected onto another handshake.
+	Proof []byte `protobuf:"bytes,4,opt,name=proof,proto3" json:"proof,omitempty"`
+	// How many requests the sender runs at once for one link; the peer keeps
+	// no more than this many in flight on the link. 0: no limit announced.
+	MaxConcurrent uint32 `protobuf:"varint,5,opt,name=max_concurrent,json=maxConcurrent,proto3" json:"max_concurrent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -218,6 +226,13 @@ func (x *Hello) GetProof() []byte {
 		return x.Proof
 	}
 	return nil
+}
+
+func (x *Hello) GetMaxConcurrent() uint32 {
+	if x != nil {
+		return x.MaxConcurrent
+	}
+	return 0
 }
 
 // Call is a request (id > 0, answered by a Reply) or a notify (id 0).
@@ -727,12 +742,13 @@ const file_gamesrv_v1_cluster_proto_rawDesc = "" +
 	"\x04call\x18\x02 \x01(\v2\x10.gamesrv.v1.CallH\x00R\x04call\x12)\n" +
 	"\x05reply\x18\x03 \x01(\v2\x11.gamesrv.v1.ReplyH\x00R\x05reply\x12,\n" +
 	"\x06cancel\x18\x04 \x01(\v2\x12.gamesrv.v1.CancelH\x00R\x06cancelB\x06\n" +
-	"\x04body\"i\n" +
+	"\x04body\"\x90\x01\n" +
 	"\x05Hello\x12\x1b\n" +
 	"\tserver_id\x18\x01 \x01(\tR\bserverId\x12\x17\n" +
 	"\aboot_id\x18\x02 \x01(\tR\x06bootId\x12\x14\n" +
 	"\x05nonce\x18\x03 \x01(\fR\x05nonce\x12\x14\n" +
-	"\x05proof\x18\x04 \x01(\fR\x05proof\"\xd4\x01\n" +
+	"\x05proof\x18\x04 \x01(\fR\x05proof\x12%\n" +
+	"\x0emax_concurrent\x18\x05 \x01(\rR\rmaxConcurrent\"\xd4\x01\n" +
 	"\x04Call\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05route\x18\x02 \x01(\tR\x05route\x12\x18\n" +
