@@ -62,6 +62,45 @@ func TestStatsThroughTheRemoteStub(t *testing.T) {
 	}
 }
 
+// TestRemoteStubTargets: the generated Remote stub by server id,
+// asynchronously, round robin by type and sticky by key.
+func TestRemoteStubTargets(t *testing.T) {
+	checkGoroutines(t)
+	gate, _, _ := cluster3(t)
+	rooms := roomv1.NewRoomServiceRemote(gate.node)
+	ctx := context.Background()
+	for _, id := range []string{"room-1", "room-2"} {
+		if r, err := rooms.Stats(ctx, &roomv1.StatsRequest{}, gamesrv.ToServer(id)); err != nil || r.GetServerId() != id {
+			t.Errorf("Stats to %s answered by %v: %v", id, r, err)
+		}
+	}
+	future := rooms.StatsAsync(ctx, &roomv1.StatsRequest{}, gamesrv.ToServer("room-2"))
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if r, err := future.Wait(wctx); err != nil || r.GetServerId() != "room-2" {
+		t.Errorf("StatsAsync to room-2: %v %v", r, err)
+	}
+	seen := map[string]int{}
+	for range 4 {
+		r, err := rooms.Stats(ctx, &roomv1.StatsRequest{}, gamesrv.WithPolicy(gamesrv.PolicyRoundRobin))
+		mustOK(t, err)
+		seen[r.GetServerId()]++
+	}
+	if seen["room-1"] != 2 || seen["room-2"] != 2 {
+		t.Errorf("round robin over two servers answered %v, want 2 each", seen)
+	}
+	first, err := rooms.Stats(ctx, &roomv1.StatsRequest{}, gamesrv.WithKey("player-7"))
+	mustOK(t, err)
+	for range 5 {
+		if r, err := rooms.Stats(ctx, &roomv1.StatsRequest{}, gamesrv.WithKey("player-7")); err != nil || r.GetServerId() != first.GetServerId() {
+			t.Fatalf("key player-7 went to %v (%v), first to %s", r.GetServerId(), err, first.GetServerId())
+		}
+	}
+	if _, err := rooms.Stats(ctx, &roomv1.StatsRequest{}, gamesrv.ToServer("room-9")); gamesrv.CodeOf(err) != gamesrv.CodeUnavailable {
+		t.Errorf("Stats to a server that does not exist: %v, want GS-503", err)
+	}
+}
+
 func TestStatsIsNotForClients(t *testing.T) {
 	checkGoroutines(t)
 	gate, _, _ := cluster3(t)

@@ -1,0 +1,100 @@
+package cluster_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gamesrv/gamesrv/internal/testkit"
+	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// cutProxy forwards TCP connections to a target set after it started, and
+// cuts all of them on demand: a network failure between two live servers.
+type cutProxy struct {
+	ln       net.Listener
+	target   atomic.Pointer[string]
+	accepted atomic.Int32
+	mu       sync.Mutex
+	conns    []net.Conn
+	wg       sync.WaitGroup
+}
+
+func newCutProxy(t *testing.T) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	mustOK(t, err)
+	p := &cutProxy{ln: ln}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(func() { _ = ln.Close(); p.cut(); p.wg.Wait() })
+	return p
+}
+
+func (p *cutProxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.accepted.Add(1)
+		up, err := net.Dial("tcp", *p.target.Load())
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		p.wg.Add(2)
+		go p.pipe(c, up)
+		go p.pipe(up, c)
+	}
+}
+
+func (p *cutProxy) pipe(dst, src net.Conn) {
+	defer p.wg.Done()
+	_, _ = io.Copy(dst, src)
+	_ = dst.Close()
+}
+
+// cut closes every forwarded connection.
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+// TestLinkReconnectsAfterBreak: a link between two live servers breaks;
+// calls fail fast while it is down and succeed again once it is redialled.
+func TestLinkReconnectsAfterBreak(t *testing.T) {
+	checkGoroutines(t)
+	proxy := newCutProxy(t)
+	gate := startNode(t, nodeConfig{id: "gate", typ: "connector"})
+	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate.seed(),
+		opts: cluster.Options{LinkAdvertise: proxy.ln.Addr().String()}})
+	target := room.node.LinkAddr()
+	proxy.target.Store(&target)
+	converge(t, 2, gate, room)
+	whoami := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return gate.node.Call(ctx, whoamiRoute, &emptypb.Empty{}, new(wrapperspb.StringValue), gamesrv.ToServer("room"))
+	}
+	mustOK(t, whoami())
+	proxy.cut()
+	testkit.Eventually(t, 5*time.Second, func() bool { return whoami() == nil }, "a call to succeed over a new link")
+	if n := proxy.accepted.Load(); n < 2 {
+		t.Errorf("%d link connections, want a redial after the cut", n)
+	}
+}
