@@ -43,7 +43,9 @@ func (l *rawLink) send(f *gamesrvv1.Frame) {
 	mustOK(l.t, err)
 }
 
-func (l *rawLink) hello(h *gamesrvv1.Hello) { l.send(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}}) }
+func (l *rawLink) hello(h *gamesrvv1.Hello) {
+	l.send(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
+}
 
 // recv reads a frame, or returns the read error.
 func (l *rawLink) recv() (*gamesrvv1.Frame, error) {

@@ -42,7 +42,7 @@ type link struct {
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
 	l := &link{
 		n: n, conn: conn, br: br, peer: peer, strings: interner{},
-		done:    make(chan struct{}),
+		done:     make(chan struct{}),
 		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
 		pending:  map[uint64]pendingCall{},
 		serving:  map[uint64]servingCall{},
