@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"slices"
 	"errors"
 	"fmt"
 	"sync"
@@ -300,11 +301,18 @@ func TestPushToUIDOnAnotherFrontend(t *testing.T) {
 	}
 }
 
+// TestGroupAcrossFrontends: a backend's broadcast to members on two
+// frontends is encoded once and sent as one message per frontend, carrying
+// that frontend's session ids (the room's link traffic goes through a proxy
+// that reads it).
 func TestGroupAcrossFrontends(t *testing.T) {
 	checkGoroutines(t)
+	proxy := newCutProxy(t)
 	gate1 := startNode(t, nodeConfig{id: "gate-1", typ: "connector"})
 	gate2 := startNode(t, nodeConfig{id: "gate-2", typ: "connector", seeds: gate1.seed()})
-	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate1.seed()})
+	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate1.seed(), opts: cluster.Options{LinkAdvertise: proxy.ln.Addr().String()}})
+	target := room.node.LinkAddr()
+	proxy.target.Store(&target)
 	converge(t, 3, gate1, gate2, room)
 	var clients []*client.Client
 	var got []chan string
@@ -317,11 +325,18 @@ func TestGroupAcrossFrontends(t *testing.T) {
 	if g.Len() != 3 {
 		t.Fatalf("group has %d members", g.Len())
 	}
+	encodes := room.srv.Stats().PushEncodes
 	mustOK(t, g.Broadcast(context.Background(), pushRoute, wrapperspb.String("all")))
 	for i := range clients {
 		if p := recv(t, got[i]); p != pushRoute+":all" {
 			t.Errorf("client %d got %q", i, p)
 		}
+	}
+	if n := room.srv.Stats().PushEncodes - encodes; n != 1 {
+		t.Errorf("the broadcast encoded %d packets, want 1", n)
+	}
+	if frames := proxy.pushFrames(); !slices.Equal(slices.Sorted(slices.Values(frames)), []int{1, 2}) {
+		t.Errorf("push messages to the frontends carried %v session ids, want one message with 2 (gate-1) and one with 1 (gate-2)", frames)
 	}
 	_ = clients[2].Close()
 	testkit.Eventually(t, 5*time.Second, func() bool { return g.Len() == 2 }, "the closed session to leave the backend's group")

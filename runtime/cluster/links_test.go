@@ -1,17 +1,22 @@
 package cluster_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gamesrv/gamesrv/internal/testkit"
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -24,6 +29,7 @@ type cutProxy struct {
 	accepted atomic.Int32
 	mu       sync.Mutex
 	conns    []net.Conn
+	pushes   []int // per "@push" frame from the target, its number of session ids
 	wg       sync.WaitGroup
 }
 
@@ -54,8 +60,8 @@ func (p *cutProxy) accept() {
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, up)
 		go p.pipe(up, c)
+		go p.inspect(c, up)
 	}
 }
 
@@ -63,6 +69,41 @@ func (p *cutProxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
 	_, _ = io.Copy(dst, src)
 	_ = dst.Close()
+}
+
+// inspect copies frames from the target and records its "@push" calls.
+func (p *cutProxy) inspect(dst, src net.Conn) {
+	defer p.wg.Done()
+	defer dst.Close()
+	br := bufio.NewReader(src)
+	for {
+		var n [4]byte
+		if _, err := io.ReadFull(br, n[:]); err != nil {
+			return
+		}
+		b := make([]byte, binary.BigEndian.Uint32(n[:]))
+		if _, err := io.ReadFull(br, b); err != nil {
+			return
+		}
+		if _, err := dst.Write(append(n[:], b...)); err != nil {
+			return
+		}
+		var f gamesrvv1.Frame
+		if proto.Unmarshal(b, &f) == nil && f.GetCall().GetRoute() == "@push" {
+			var push gamesrvv1.PushRequest
+			_ = proto.Unmarshal(f.GetCall().GetPayload(), &push)
+			p.mu.Lock()
+			p.pushes = append(p.pushes, len(push.GetSessionIds()))
+			p.mu.Unlock()
+		}
+	}
+}
+
+// pushFrames returns the session-id counts of the "@push" frames seen.
+func (p *cutProxy) pushFrames() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.pushes)
 }
 
 // cut closes every forwarded connection.
