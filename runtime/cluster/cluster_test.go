@@ -2,9 +2,9 @@ package cluster_test
 
 import (
 	"context"
-	"slices"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
