@@ -21,11 +21,12 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet, every test with the race detector, then the browser test when Chromium is there or can be installed (as root, with apt-get)
+## test: gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
 test:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
+	go test -count=1 -run '^$$' -bench . -benchtime 1x ./runtime/... ./internal/...
 	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
@@ -91,9 +92,9 @@ fuzz:
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset)
+## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
 bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
-	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho -out bench/results $(BENCHFLAGS)
+	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho $(BENCHFLAGS)
 
 ## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
 bench-micro:

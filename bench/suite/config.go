@@ -3,16 +3,21 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
 )
 
+// defaultOut is where a full run writes its results, from the
+// repository's root.
+const defaultOut = "bench/results"
+
 // config is the suite's command line and the sizes of each row.
 type config struct {
 	quick   bool
 	strict  bool
-	out     string
+	out     string   // -out; empty: see outDir
 	rows    []string // row numbers to run, "1".."7"
 	server  string   // echoserver binary
 	gnet    string   // gnetecho binary
@@ -55,8 +60,8 @@ func parseConfig(args []string) (*config, error) {
 	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
-	fs.StringVar(&c.out, "out", "bench/results", "directory for latest.json, latest.svg and dated copies")
-	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of DESIGN.md §7 to run (1-7)")
+	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
+	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of DESIGN.md §7 to run (1-7; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
 	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")
@@ -112,6 +117,19 @@ func (c *config) setRows(list string) error {
 		return fmt.Errorf("no row selected")
 	}
 	return nil
+}
+
+// outDir returns the directory the results go to: -out when given, else
+// defaultOut for a full run and a new temporary directory for a quick
+// one.
+func (c *config) outDir() (string, error) {
+	switch {
+	case c.out != "":
+		return c.out, nil
+	case c.quick:
+		return os.MkdirTemp("", "gamesrv-bench-quick-")
+	}
+	return defaultOut, nil
 }
 
 // wants reports whether row r is selected.

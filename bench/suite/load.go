@@ -19,9 +19,10 @@ import (
 
 // target is a server the load generator drives.
 type target struct {
-	name string
-	addr string // tcp://host:port
-	pid  int    // measured with loadgen's ServerPID
+	name  string
+	addr  string // tcp://host:port
+	pid   int    // measured with loadgen's ServerPID
+	extra []int  // more processes measured over the same window (ExtraPIDs)
 }
 
 // startTarget starts bin with args and waits for its TCP address. With
@@ -47,7 +48,7 @@ func loadConfig(cfg *config, t target, conns int) (loadgen.Config, error) {
 	}
 	return loadgen.Config{
 		Addr: t.addr, Conns: conns, Duration: cfg.duration, Warmup: cfg.warmup, Pipeline: 1,
-		Route: benchv1.EchoServiceEchoRoute, Payload: payload, ServerPID: t.pid,
+		Route: benchv1.EchoServiceEchoRoute, Payload: payload, ServerPID: t.pid, ExtraPIDs: t.extra,
 		Client: client.Options{Logger: slog.New(slog.DiscardHandler)},
 	}, nil
 }
@@ -81,12 +82,59 @@ func (s series) median() *loadgen.Report {
 
 // medianCPU returns the median server CPU per request.
 func (s series) medianCPU() time.Duration {
+	return medianDuration(s.cpuPerRequest())
+}
+
+// cpuPerRequest lists the rounds' server CPU per request.
+func (s series) cpuPerRequest() []time.Duration {
 	v := make([]time.Duration, len(s))
 	for i, r := range s {
 		v[i] = r.CPUPerRequest
 	}
+	return v
+}
+
+// extraCPUPerRequest lists the rounds' CPU per request of the first extra
+// process (the target's extra), over the same window as the server's.
+func (s series) extraCPUPerRequest() []time.Duration {
+	v := make([]time.Duration, len(s))
+	for i, r := range s {
+		if len(r.ExtraCPU) > 0 && r.OK > 0 {
+			v[i] = r.ExtraCPU[0] / time.Duration(r.OK)
+		}
+	}
+	return v
+}
+
+// medianDuration returns the median of v (which it sorts).
+func medianDuration(v []time.Duration) time.Duration {
 	slices.Sort(v)
 	return v[len(v)/2]
+}
+
+// answered counts the rounds' requests answered and failed.
+func (s series) answered() (ok, failed int) {
+	for _, r := range s {
+		ok += r.OK
+		for _, n := range r.Errors {
+			failed += n
+		}
+	}
+	return ok, failed
+}
+
+// answeredCheck checks that no request of any series failed; names name
+// the series in the detail.
+func answeredCheck(names []string, ss ...series) Check {
+	c := Check{Name: checkAnswered, OK: true}
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		ok, failed := s.answered()
+		c.OK = c.OK && failed == 0
+		parts[i] = fmt.Sprintf("%s %d OK, %d failed", names[i], ok, failed)
+	}
+	c.Detail = strings.Join(parts, "; ")
+	return c
 }
 
 // pairedRatio returns the median over rounds of s's throughput divided by
@@ -135,9 +183,14 @@ func compare(ctx context.Context, e *env, conns, rounds int, ts ...target) ([]se
 
 // cpus lists the rounds' server CPU per request in µs, for the details.
 func (s series) cpus() string {
-	parts := make([]string, len(s))
-	for i, r := range s {
-		parts[i] = fmt.Sprintf("%.2f", us(r.CPUPerRequest))
+	return microseconds(s.cpuPerRequest())
+}
+
+// microseconds lists durations in µs, for the details.
+func microseconds(v []time.Duration) string {
+	parts := make([]string, len(v))
+	for i, d := range v {
+		parts[i] = fmt.Sprintf("%.2f", us(d))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -5,7 +5,7 @@
 //	make bench                      # builds the servers, then runs:
 //	go run ./bench/suite -server .bin/bench-echoserver -gnet .bin/bench-gnetecho
 //	go run ./bench/suite -rows 4,5  # a subset (rows 4 and 5 need no binary)
-//	go run ./bench/suite -quick     # tiny sizes, a few seconds per row
+//	go run ./bench/suite -quick     # tiny sizes, a few seconds per row, results in a temporary directory
 //
 // Rows 1-3, 6 and 7 run the servers as child processes (port 0, LISTEN
 // lines on stdout) and stop them with SIGTERM; rows 4 and 5 run in process.
@@ -44,11 +44,19 @@ func main() {
 // run runs the selected rows, prints the table on out and progress on
 // log, writes the results, and returns the exit code.
 func run(ctx context.Context, cfg *config, out, log io.Writer) int {
+	dir, err := cfg.outDir()
+	if err != nil {
+		fmt.Fprintln(log, "suite: results directory:", err)
+		return 1
+	}
+	if cfg.quick && cfg.out == "" {
+		fmt.Fprintf(log, "quick run: results go to %s, not %s (give -out to choose)\n", dir, defaultOut)
+	}
 	start := time.Now()
 	res, failed := runRows(ctx, cfg, log)
 	res.Elapsed = time.Since(start).Round(100 * time.Millisecond).String()
 	fmt.Fprint(out, "\n"+res.table())
-	files, err := res.write(cfg.out, start)
+	files, err := res.write(dir, start)
 	if err != nil {
 		fmt.Fprintln(log, "suite: writing results:", err)
 		return 1

@@ -35,12 +35,64 @@ type Row struct {
 	RatioText string `json:"ratio_text"`
 	// Budget is the budget of DESIGN.md §7.
 	Budget string `json:"budget"`
-	// Pass reports whether the budget is met.
+	// Pass reports whether the budget is met and every check held.
 	Pass bool `json:"pass"`
 	// Better is "lower" or "higher": which way Measured improves.
 	Better string `json:"better"`
 	// Details says exactly what was measured, with the secondary figures.
 	Details string `json:"details"`
+	// Checks are the row's correctness checks: that it measured what it
+	// claims. A failed check fails the row.
+	Checks []Check `json:"checks,omitempty"`
+}
+
+// Check is a correctness check a row makes besides its budget: every
+// request answered, every idle connection still open, the broadcast
+// encoded once...
+type Check struct {
+	// Name says what is checked (one of the check* constants).
+	Name string `json:"name"`
+	// OK reports whether it held.
+	OK bool `json:"ok"`
+	// Detail gives the figures behind it.
+	Detail string `json:"detail,omitempty"`
+}
+
+// The checks rows make.
+const (
+	checkAnswered    = "every request answered"
+	checkProbedOpen  = "probed connections open"
+	checkRSSSettled  = "RSS settled"
+	checkNoAllocs    = "no allocation besides the request"
+	checkSessions    = "every session open"
+	checkDelivered   = "every member got every broadcast"
+	checkEncodedOnce = "encoded once"
+	checkLossApplied = "loss applied"
+)
+
+// withChecks attaches checks to row: a failed check fails the row, and the
+// details end with every check.
+func (row Row) withChecks(checks ...Check) Row {
+	row.Checks = checks
+	parts := make([]string, len(checks))
+	for i, c := range checks {
+		row.Pass = row.Pass && c.OK
+		parts[i] = c.String()
+	}
+	row.Details += "; checks: " + strings.Join(parts, "; ")
+	return row
+}
+
+// String is the check as the details print it.
+func (c Check) String() string {
+	verdict := "ok"
+	if !c.OK {
+		verdict = "FAILED"
+	}
+	if c.Detail == "" {
+		return c.Name + ": " + verdict
+	}
+	return fmt.Sprintf("%s: %s (%s)", c.Name, verdict, c.Detail)
 }
 
 // Results is what a run writes as JSON.

@@ -23,19 +23,13 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	backCPU0, err := cpuTime(back.PID())
-	if err != nil {
-		return nil, err
-	}
+	front.extra = []int{back.PID()} // the backend's CPU, over each measured phase
 	s, err := compare(ctx, e, e.cfg.fwdConns, e.cfg.fwdRounds, front, single)
 	if err != nil {
 		return nil, err
 	}
-	backCPU1, err := cpuTime(back.PID())
-	if err != nil {
-		return nil, err
-	}
-	return []Row{forwardRow(e.cfg, s[0], s[1], backCPU1-backCPU0)}, nil
+	answered := answeredCheck([]string{"forwarded", "single process"}, s[0], s[1])
+	return []Row{forwardRow(e.cfg, s[0], s[1]).withChecks(answered)}, nil
 }
 
 // startCluster starts a frontend and a backend that joins it, and waits
@@ -88,13 +82,13 @@ func awaitForwarding(ctx context.Context, addr string, limit time.Duration) erro
 	}
 }
 
-func forwardRow(cfg *config, fwd, single series, backCPU time.Duration) Row {
+// forwardRow builds row 7. The frontend's and the backend's CPU per
+// request are medians over the rounds, each read over the same measured
+// phases (the backend with loadgen's ExtraPIDs).
+func forwardRow(cfg *config, fwd, single series) Row {
 	fm, sm := fwd.median(), single.median()
 	ratio, ratios := fwd.pairedRatio(single)
-	var ok int
-	for _, r := range fwd {
-		ok += r.OK
-	}
+	back := fwd.extraCPUPerRequest()
 	return Row{
 		ID: "7", Name: fmt.Sprintf("forwarded throughput, frontend → backend (%d connections)", cfg.fwdConns),
 		Measured: fm.Throughput, Baseline: sm.Throughput, Unit: "req/s", MeasuredName: "forwarded", BaselineName: "single process",
@@ -102,8 +96,10 @@ func forwardRow(cfg *config, fwd, single series, backCPU time.Duration) Row {
 		Details: fmt.Sprintf("%d connections, sequential %d-byte echo requests for %v after a %v warm-up, %d rounds alternating; "+
 			"figures: median throughput of each; ratio: median of the per-round ratios (%s); "+
 			"forwarded = echoserver -role front (TCP listener, RegisterRoutes of EchoService, cluster node) + echoserver -role back (EchoService, no listener), cluster.ProfileFast, one link; "+
-			"forwarded rounds: %s req/s (p50 %v, p99 %v; frontend CPU %.2f µs/req, backend CPU %.2f µs/req); single-process rounds: %s req/s (p50 %v, p99 %v, %.2f µs CPU/req)%s",
+			"forwarded rounds: %s req/s (p50 %v, p99 %v); CPU per request over each measured phase, median of the rounds: frontend %.2f µs (rounds: %s), backend %.2f µs (rounds: %s), single process %.2f µs (rounds: %s); "+
+			"single-process rounds: %s req/s (p50 %v, p99 %v)%s",
 			cfg.fwdConns, cfg.payload+2, cfg.duration, cfg.warmup, len(fwd), ratios, fwd.throughputs(), short(fm.P50), short(fm.P99),
-			us(fm.CPUPerRequest), us(backCPU)/float64(max(ok, 1)), single.throughputs(), short(sm.P50), short(sm.P99), us(sm.CPUPerRequest), errorsText(fm.Errors)),
+			us(fwd.medianCPU()), fwd.cpus(), us(medianDuration(back)), microseconds(fwd.extraCPUPerRequest()), us(single.medianCPU()), single.cpus(),
+			single.throughputs(), short(sm.P50), short(sm.P99), errorsText(fm.Errors)),
 	}
 }

@@ -63,7 +63,16 @@ func runLossRow(ctx context.Context, e *env) ([]Row, error) {
 		return nil, fmt.Errorf("tcp: %w", err)
 	}
 	e.logf("tcp through the RTO-model relay: p50 %v p99 %v (%d chunks lost of %d)", short(t.percentile(.5)), short(t.percentile(.99)), tr.lost.Load(), tr.lost.Load()+tr.forwarded.Load())
-	return []Row{lossRow(e.cfg, k, t, ur, tr)}, nil
+	return []Row{lossRow(e.cfg, k, t, ur, tr).withChecks(lossCheck(ur, tr))}, nil
+}
+
+// lossCheck checks that both relays did lose traffic: without loss the
+// row compares two clean paths.
+func lossCheck(ur *udpRelay, tr *tcpRelay) Check {
+	dropped, lost := ur.dropped.Load(), tr.lost.Load()
+	return Check{Name: checkLossApplied, OK: dropped > 0 && lost > 0,
+		Detail: fmt.Sprintf("KCP: %d of %d datagrams dropped; TCP: %d of %d chunks lost",
+			dropped, dropped+ur.forwarded.Load(), lost, lost+tr.forwarded.Load())}
 }
 
 // pingSeries sends n sequential echo requests (after 5 unmeasured ones)

@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gamesrv/gamesrv/internal/loadgen"
 )
 
 // TestSmoke runs every row of the suite with tiny sizes, so that the
@@ -68,16 +71,33 @@ func readResults(t *testing.T, path string) *Results {
 	return &res
 }
 
-// checkRows checks that every row of DESIGN.md §7 was measured and printed.
+// wantChecks are the rows of DESIGN.md §7 in order, each with the
+// correctness checks it must carry.
+var wantChecks = []struct {
+	id     string
+	checks []string
+}{
+	{"1", []string{checkAnswered}},
+	{"1b", []string{checkAnswered}},
+	{"2a", []string{checkAnswered}},
+	{"2b", []string{checkAnswered}},
+	{"3", []string{checkProbedOpen, checkRSSSettled}},
+	{"4", []string{checkNoAllocs}},
+	{"5", []string{checkSessions, checkDelivered, checkEncodedOnce}},
+	{"6", []string{checkLossApplied}},
+	{"7", []string{checkAnswered}},
+}
+
+// checkRows checks that every row of DESIGN.md §7 was measured and
+// printed, and that each carries its correctness checks and they held.
 func checkRows(t *testing.T, res *Results, table string) {
 	t.Helper()
-	want := []string{"1", "2a", "2b", "3", "4", "5", "6", "7"}
-	if len(res.Rows) != len(want) {
-		t.Fatalf("got %d rows, want %d: %+v", len(res.Rows), len(want), res.Rows)
+	if len(res.Rows) != len(wantChecks) {
+		t.Fatalf("got %d rows, want %d: %+v", len(res.Rows), len(wantChecks), res.Rows)
 	}
 	for i, row := range res.Rows {
-		if row.ID != want[i] {
-			t.Errorf("row %d is %q, want %q", i, row.ID, want[i])
+		if row.ID != wantChecks[i].id {
+			t.Errorf("row %d is %q, want %q", i, row.ID, wantChecks[i].id)
 		}
 		if row.Measured <= 0 || row.Baseline <= 0 || row.Ratio <= 0 {
 			t.Errorf("row %s not measured: %+v", row.ID, row)
@@ -88,6 +108,83 @@ func checkRows(t *testing.T, res *Results, table string) {
 		if !strings.Contains(table, "| "+row.ID+" | "+row.Name+" |") {
 			t.Errorf("row %s missing from the table:\n%s", row.ID, table)
 		}
+		checkChecks(t, row, wantChecks[i].checks)
+	}
+}
+
+// checkChecks checks that row carries exactly the checks named, that each
+// held, and that the details print them.
+func checkChecks(t *testing.T, row Row, names []string) {
+	t.Helper()
+	got := make([]string, len(row.Checks))
+	for i, c := range row.Checks {
+		got[i] = c.Name
+		if !c.OK {
+			t.Errorf("row %s: check failed: %s", row.ID, c)
+		}
+		if !strings.Contains(row.Details, c.String()) {
+			t.Errorf("row %s: check %q not in the details: %s", row.ID, c.Name, row.Details)
+		}
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("row %s carries the checks %q, want %q", row.ID, got, names)
+	}
+}
+
+// TestWithChecks checks that a failed check fails the row and shows in its
+// details.
+func TestWithChecks(t *testing.T) {
+	tests := []struct {
+		name     string
+		pass     bool
+		checks   []Check
+		wantPass bool
+		want     string
+	}{
+		{"all held", true, []Check{{Name: "a", OK: true}, {Name: "b", OK: true, Detail: "2/2"}}, true, "checks: a: ok; b: ok (2/2)"},
+		{"one failed", true, []Check{{Name: "a", OK: true}, {Name: "b", Detail: "1/2"}}, false, "checks: a: ok; b: FAILED (1/2)"},
+		{"budget missed", false, []Check{{Name: "a", OK: true}}, false, "checks: a: ok"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			row := Row{Pass: tt.pass, Details: "measured"}.withChecks(tt.checks...)
+			if row.Pass != tt.wantPass || row.Details != "measured; "+tt.want || len(row.Checks) != len(tt.checks) {
+				t.Errorf("got pass %v, details %q; want %v, %q", row.Pass, row.Details, tt.wantPass, tt.want)
+			}
+		})
+	}
+}
+
+// TestSettledCheck checks that an RSS reading that never settled fails
+// row 3's check and says so in the details.
+func TestSettledCheck(t *testing.T) {
+	settled := settle{RSS: 1 << 20, Waited: time.Second, Settled: true}
+	unsettled := settle{RSS: 1 << 20, Waited: 20 * time.Second} // within the budget: only the check fails
+	ok := idleResult{n: 10, before: settled, after: settled, alive: 5, probed: 5}
+	late := ok
+	late.after = unsettled
+	tests := []struct {
+		name   string
+		g, b   idleResult
+		wantOK bool
+		want   string
+	}{
+		{"settled", ok, ok, true, "after settled after 1s"},
+		{"gamesrv after never settled", late, ok, false, "after NOT settled within 20s (last reading kept)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			row := memoryRow(tt.g, tt.b, 10, "")
+			var c Check
+			for _, c = range row.Checks {
+				if c.Name == checkRSSSettled {
+					break
+				}
+			}
+			if c.Name != checkRSSSettled || c.OK != tt.wantOK || row.Pass != tt.wantOK || !strings.Contains(row.Details, tt.want) {
+				t.Errorf("check %+v, pass %v, details:\n%s\nwant ok %v and %q", c, row.Pass, row.Details, tt.wantOK, tt.want)
+			}
+		})
 	}
 }
 
@@ -122,6 +219,36 @@ func checkSVG(t *testing.T, path string, rows int) {
 	}
 }
 
+// TestForwardRowCPU checks that row 7's CPU figures are medians over the
+// rounds of CPU read within each measured phase, the backend's included.
+func TestForwardRowCPU(t *testing.T) {
+	round := func(front, back time.Duration) *loadgen.Report {
+		return &loadgen.Report{OK: 1000, Throughput: 1000, CPUPerRequest: front / 1000, ServerCPU: front, ExtraCPU: []time.Duration{back}}
+	}
+	fwd := series{round(30*time.Millisecond, 10*time.Millisecond), round(10*time.Millisecond, 30*time.Millisecond), round(20*time.Millisecond, 20*time.Millisecond)}
+	single := series{round(5*time.Millisecond, 0), round(5*time.Millisecond, 0), round(5*time.Millisecond, 0)}
+	row := forwardRow(&config{fwdConns: 4}, fwd, single)
+	for _, want := range []string{
+		"frontend 20.00 µs (rounds: 30.00, 10.00, 20.00)",
+		"backend 20.00 µs (rounds: 10.00, 30.00, 20.00)",
+		"single process 5.00 µs",
+	} {
+		if !strings.Contains(row.Details, want) {
+			t.Errorf("no %q in the details: %s", want, row.Details)
+		}
+	}
+}
+
+// TestCPURowIDs checks the ids of the CPU rows: the design's row 1, then
+// 1b for the second connection count.
+func TestCPURowIDs(t *testing.T) {
+	for i, want := range []string{"1", "1b", "1c"} {
+		if got := cpuRowID(i); got != want {
+			t.Errorf("cpuRowID(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
+
 // TestParseConfig checks the row selection.
 func TestParseConfig(t *testing.T) {
 	c, err := parseConfig([]string{"-rows", "5, 1,5"})
@@ -136,6 +263,46 @@ func TestParseConfig(t *testing.T) {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}
 	}
+}
+
+// TestOutDir checks where the results go: a quick run never writes the
+// committed results unless told to.
+func TestOutDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	tests := []struct {
+		name      string
+		args      []string
+		want      string
+		temporary bool
+	}{
+		{"full run", nil, defaultOut, false},
+		{"full run, -out", []string{"-out", "x"}, "x", false},
+		{"quick run", []string{"-quick"}, "", true},
+		{"quick run, -out", []string{"-quick", "-out", defaultOut}, defaultOut, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, err := c.outDir()
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case tt.temporary && (filepath.Dir(dir) != tmp || !isDir(dir)):
+				t.Errorf("quick run writes to %q, want a new directory in %s", dir, tmp)
+			case !tt.temporary && dir != tt.want:
+				t.Errorf("results go to %q, want %q", dir, tt.want)
+			}
+		})
+	}
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // TestPercentile checks the nearest-rank percentile.

@@ -36,7 +36,8 @@ func (b *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.payloadHex, "payload-hex", "", "payload of each request, in hexadecimal")
 	fs.StringVar(&b.payload, "payload-file", "", "file holding the serialized payload of each request")
 	fs.StringVar(&b.json, "json", "", "payload of each request as JSON, converted with the server's schema")
-	fs.BoolVar(&b.cfg.Notify, "notify", false, "send notifies instead of requests (throughput = notifies sent)")
+	fs.BoolVar(&b.cfg.Notify, "notify", false, "send notifies instead of requests; each connection ends with a barrier request, answered once the server has handled its notifies, so throughput and CPU are the server's, not the writer's (notifies the server drops on a full queue still count: see its metrics)")
+	fs.StringVar(&b.cfg.BarrierRoute, "barrier-route", "", "with -notify, the route of the barrier request sent at the end by each connection; any answer, an error too, ends the wait (default: -route itself)")
 	fs.DurationVar(&b.cfg.Warmup, "warmup", 0, "per connection, traffic sent and not counted before measuring")
 	fs.Func("init", "`route=payload` sent once per connection before measuring, repeatable; payload is JSON or hex:..., %d in it becomes the connection index", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -55,8 +56,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bench", "", `Opens -c connections, sends the -init steps on each, warms up, then sends
 -route requests (-n per connection, or for -d) and reports throughput,
 latency percentiles and errors by code. Exits 1 if any request failed or
-none succeeded. Raw payloads (-payload-hex, -payload-file, hex: init steps)
-work with any Pomelo/Pitaya server; JSON needs the describe route.
+none succeeded. With -notify, each connection ends with one barrier request
+(-barrier-route) and the clock stops when the server has answered them all,
+i.e. handled every notify sent. Raw payloads (-payload-hex, -payload-file,
+hex: init steps) work with any Pomelo/Pitaya server; JSON needs the
+describe route.
 
 Example (the chat example server):
   gamesrv bench -addr tcp://127.0.0.1:3250 -c 50 -d 10s -route chat.room.members \
@@ -120,6 +124,8 @@ func (b *benchFlags) check() error {
 		return usagef("-o must be text or json")
 	case b.cfg.Conns < 1 || b.cfg.Pipeline < 1 || b.cfg.Requests < 0:
 		return usagef("-c and -pipeline must be at least 1, -n at least 0")
+	case b.cfg.BarrierRoute != "" && !b.cfg.Notify:
+		return usagef("-barrier-route needs -notify")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +29,10 @@ func TestBenchJSON(t *testing.T) {
 		{"members over kcp, pipelined", []string{"-addr", protoAddrs["kcp"], "-route", "chat.room.members", "-pipeline", "2"}, 60},
 		{"json server", []string{"-addr", jsonAddrs["tcp"], "-route", "chat.room.members", "-json", "{}"}, 60},
 		{"notify with -json", []string{"-addr", protoAddrs["tcp"], "-route", "chat.room.say", "-json", `{"text":"hi"}`, "-notify"}, 60},
+		{"members over ws", []string{"-addr", protoAddrs["ws"], "-route", "chat.room.members"}, 60},
+		{"members over ws, json server, pipelined", []string{"-addr", jsonAddrs["ws"], "-route", "chat.room.members", "-json", "{}", "-pipeline", "2"}, 60},
+		{"notify over ws, unknown barrier route", []string{"-addr", protoAddrs["ws"], "-route", "chat.room.say", "-json", `{"text":"hi"}`,
+			"-notify", "-barrier-route", "nope.nope.nope"}, 60},
 		{"join as measured route", []string{"-addr", protoAddrs["tcp"], "-route", "chat.room.join", "-json", `{"room":"x","name":"bot-0"}`, "-n", "1", "-c", "1"}, 1},
 	}
 	for _, tt := range tests {
@@ -44,6 +49,9 @@ func TestBenchJSON(t *testing.T) {
 			}
 			if rep.OK != tt.ok || rep.Sent != tt.ok || len(rep.Errors) != 0 || rep.Throughput <= 0 {
 				t.Errorf("report: %+v", rep)
+			}
+			if notify := slices.Contains(tt.args, "-notify"); notify != (rep.Drain > 0) {
+				t.Errorf("notify %v, barrier wait %v", notify, rep.Drain)
 			}
 		})
 	}
@@ -86,6 +94,7 @@ func TestBenchFailures(t *testing.T) {
 		{"two payloads", []string{"-route", "a.b", "-json", "{}", "-payload-hex", "00"}, exitUsage, "give one of"},
 		{"bad output", []string{"-route", "a.b", "-o", "xml"}, exitUsage, "-o must be"},
 		{"bad init", []string{"-route", "a.b", "-init", "nothing"}, exitUsage, "want route=payload"},
+		{"barrier without notify", []string{"-route", "a.b", "-barrier-route", "c.d"}, exitUsage, "-barrier-route needs -notify"},
 		{"bad json", []string{"-route", "chat.room.members", "-init", `chat.room.join={"rom":"r"}`}, exitFailure, `unknown field "rom"`},
 		{"bad hex", []string{"-route", "chat.room.members", "-payload-hex", "zz"}, exitFailure, "invalid byte"},
 	}

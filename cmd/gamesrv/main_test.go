@@ -12,10 +12,14 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/ws"
 )
 
-// startChat runs the chat server on loopback and returns its TCP and KCP
-// addresses.
+// startChat runs the chat server on loopback TCP, KCP and WebSocket
+// listeners, shuts it down when the test ends, and returns the addresses
+// by network: "tcp", "kcp" and "ws".
 func startChat(t *testing.T, opts server.Options) map[string]string {
 	t.Helper()
 	opts.Logger, opts.Heartbeat = testkit.Logger(t), time.Second
@@ -26,8 +30,22 @@ func startChat(t *testing.T, opts server.Options) map[string]string {
 	if _, err := chatserver.Register(srv); err != nil {
 		t.Fatal(err)
 	}
-	tcpAddr, kcpAddr := testkit.Serve(t, srv)
-	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}
+	tl := tcp.New("127.0.0.1:0", tcp.Options{EventLoops: 2})
+	kl := kcp.New("127.0.0.1:0", kcp.Options{})
+	wl := ws.New("127.0.0.1:0", ws.Options{EventLoops: 2})
+	if err := srv.Start(tl, kl, wl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return map[string]string{
+		"tcp": "tcp://" + tl.Addr().String(),
+		"kcp": "kcp://" + kl.Addr().String(),
+		"ws":  "ws://" + wl.Addr().String() + "/",
+	}
 }
 
 // syncBuffer is an output the test reads while a command writes it.

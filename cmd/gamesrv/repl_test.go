@@ -109,7 +109,16 @@ func members(names ...string) func(string) bool {
 }
 
 func TestReplChatSession(t *testing.T) {
-	addr := startChat(t, server.Options{})["tcp"]
+	for _, network := range []string{"tcp", "ws"} {
+		t.Run(network, func(t *testing.T) {
+			replChatSession(t, startChat(t, server.Options{})[network])
+		})
+	}
+}
+
+// replChatSession runs a chat session in the repl against addr: routes, a
+// join, lines from another player and its own, errors, describe, quit.
+func replChatSession(t *testing.T, addr string) {
 	ann := startRepl(t, addr)
 
 	ann.send("routes")

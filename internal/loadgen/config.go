@@ -31,9 +31,24 @@ type Config struct {
 	// Payload is the serialized payload of every measured request, sent
 	// as is (no "%d" expansion) and shared by all connections.
 	Payload []byte
-	// Notify sends notifies instead of requests; throughput is then the
-	// number of notifies written per second, and latencies stay zero.
+	// Notify sends notifies instead of requests. A notify has no answer,
+	// so each connection ends its measured phase with one barrier request
+	// (see BarrierRoute) and the phase lasts until every barrier is
+	// answered: throughput and server CPU then cover the notifies the
+	// server took off its queues, not merely those written to sockets.
+	// A notify the server drops (full queue, rate limit) still counts as
+	// OK: the client cannot see it; the server's metrics can. Latencies
+	// stay zero.
 	Notify bool
+	// BarrierRoute is the route of the barrier request that ends each
+	// connection's measured phase with Notify. Any route works: the
+	// server answers a connection's messages in order, and an error
+	// answer (GS-404 for an unknown route, GS-400 for a request to a
+	// notify route) is as good as a response. Default: Route itself, with
+	// Payload; another route gets an empty payload. A gamesrv server
+	// answers a request to a notify route GS-400 without running the
+	// handler, so the default has no side effect there.
+	BarrierRoute string
 	// Warmup is how long each connection sends measured-route traffic,
 	// not counted, before the measured phase. Default 0.
 	Warmup time.Duration
@@ -49,6 +64,10 @@ type Config struct {
 	// memory before and after. CPU ticks are converted assuming
 	// CLK_TCK = 100, the value of every Linux platform Go supports.
 	ServerPID int
+	// ExtraPIDs are more processes whose CPU time is read over the same
+	// window as ServerPID's (Linux /proc): the backends behind a
+	// frontend, say. See [Report.ExtraCPU].
+	ExtraPIDs []int
 	// DialRate is the maximum number of dials per second. 0: unlimited.
 	DialRate int
 	// Client is passed to client.Dial: handshake user data, KCP tuning,
@@ -116,5 +135,17 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = defaultTimeout
 	}
+	if c.BarrierRoute == "" {
+		c.BarrierRoute = c.Route
+	}
 	return c, nil
+}
+
+// barrierPayload is the payload of the barrier request: the measured
+// payload when the barrier goes to the measured route, else none.
+func (c *Config) barrierPayload() []byte {
+	if c.BarrierRoute == c.Route {
+		return c.Payload
+	}
+	return nil
 }

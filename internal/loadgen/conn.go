@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/client"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
 // conn is one connection of a run and the goroutines that send on it.
@@ -19,10 +20,11 @@ type conn struct {
 	c       *client.Client
 	ready   bool  // set up: takes part in the measured phase
 	err     error // why the set-up failed
-	setup   tally // dial and Init failures
+	setup   tally // dial, Init and barrier failures
 	senders []tally
 	pushes  atomic.Int64
-	left    atomic.Int64 // measured requests left, when Config.Requests > 0
+	left    atomic.Int64  // measured requests left, when Config.Requests > 0
+	drain   time.Duration // with notifies: the wait for the barrier's answer
 }
 
 // run sets the connection up, waits for the measured phase and measures.
@@ -40,6 +42,55 @@ func (k *conn) run(ctx context.Context, r *run, dialAt time.Time) {
 	k.left.Store(int64(r.cfg.Requests))
 	k.senders = make([]tally, r.cfg.Pipeline)
 	k.drive(ctx, &r.cfg, k.senders, func() bool { return k.next(r) })
+	if r.cfg.Notify {
+		k.barrier(ctx, &r.cfg)
+	}
+}
+
+// barrierRetry is the pause before a barrier answered GS-429 is sent again.
+const barrierRetry = time.Millisecond
+
+// barrier ends the measured phase of a connection that sent notifies: a
+// notify has no answer, so when the last one is written most of them may
+// still wait in socket buffers and queues. The connection sends one
+// request and waits for its answer; the server answers a connection's
+// messages in arrival order, so the answer comes after every notify
+// before it was handled. An error answer (an unknown route, a request to
+// a notify route) is as good a barrier, except GS-429: a full queue or a
+// rate limit may answer it at once, ahead of the queue, so it is sent
+// again. A barrier that gets no answer is counted as a FailBarrier
+// failure.
+func (k *conn) barrier(ctx context.Context, cfg *Config) {
+	if k.c.Err() != nil {
+		return // the connection ended: the failure is counted already
+	}
+	start := time.Now()
+	err := k.awaitBarrier(ctx, cfg)
+	k.drain = time.Since(start)
+	if err != nil && ctx.Err() == nil {
+		k.setup.fail(FailBarrier)
+		k.err = fmt.Errorf("barrier %s: %w", cfg.BarrierRoute, err)
+	}
+}
+
+// awaitBarrier sends the barrier request until it is answered with
+// anything but GS-429, within Config.Timeout.
+func (k *conn) awaitBarrier(ctx context.Context, cfg *Config) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	for {
+		_, err := k.c.RequestRaw(ctx, cfg.BarrierRoute, cfg.barrierPayload())
+		e, answered := errors.AsType[*gamesrv.Error](err)
+		switch {
+		case err == nil || answered && e.Code() != gamesrv.CodeRateLimited:
+			return nil
+		case !answered:
+			return err
+		}
+		if !waitUntil(ctx, time.Now().Add(barrierRetry)) {
+			return ctx.Err()
+		}
+	}
 }
 
 // next says whether a sender may send one more measured request.

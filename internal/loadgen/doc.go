@@ -23,4 +23,10 @@
 // Latencies go into log-bucket histograms (see [Report]), one per sending
 // goroutine, merged at the end: recording allocates nothing and takes no
 // lock.
+//
+// With notifies, which have no answer, each connection ends its measured
+// phase with one barrier request (see [Config.BarrierRoute]) and the clock
+// stops, and the server's CPU time is read, only when every barrier is
+// answered: the server answers a connection's messages in order, so by
+// then it has handled every notify sent.
 package loadgen

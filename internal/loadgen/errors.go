@@ -18,6 +18,11 @@ const (
 	FailDial = "dial"
 	// FailCanceled: the run's context ended while the request waited.
 	FailCanceled = "canceled"
+	// FailBarrier: with notifies, the barrier request that ends a
+	// connection's measured phase got no answer (see
+	// [Config.BarrierRoute]): the server may not have handled that
+	// connection's notifies.
+	FailBarrier = "barrier"
 	// FailOther: anything else (an undecodable error response...).
 	FailOther = "other"
 )

@@ -157,7 +157,7 @@ func TestRunMeasuresTheServerProcess(t *testing.T) {
 	}
 	addr := startChat(t, nil)["tcp"]
 	r, err := loadgen.Run(context.Background(), loadgen.Config{
-		Addr: addr, Conns: 4, Duration: 300 * time.Millisecond, ServerPID: os.Getpid(),
+		Addr: addr, Conns: 4, Duration: 300 * time.Millisecond, ServerPID: os.Getpid(), ExtraPIDs: []int{os.Getpid()},
 		Route: chatv1.RoomServiceMembersRoute, Init: []loadgen.Step{joinStep("pid")},
 	})
 	if err != nil {
@@ -165,6 +165,9 @@ func TestRunMeasuresTheServerProcess(t *testing.T) {
 	}
 	if r.ServerCPU <= 0 || r.CPUPerRequest <= 0 || r.ServerRSSBefore <= 0 || r.ServerRSSAfter <= 0 {
 		t.Errorf("cpu %v (%v per request), rss %d -> %d", r.ServerCPU, r.CPUPerRequest, r.ServerRSSBefore, r.ServerRSSAfter)
+	}
+	if len(r.ExtraCPU) != 1 || r.ExtraCPU[0] <= 0 { // the same process, over the same window
+		t.Errorf("extra cpu %v (server %v)", r.ExtraCPU, r.ServerCPU)
 	}
 	if !strings.Contains(r.String(), "server cpu") {
 		t.Errorf("summary without the server:\n%s", r)
@@ -183,6 +186,7 @@ func TestRunFailsWhenNothingRuns(t *testing.T) {
 		{"bad scheme", loadgen.Config{Addr: "udp://127.0.0.1:1"}, "scheme"},
 		{"no route", loadgen.Config{Addr: addr, Route: "-"}, "no route"},
 		{"no process", loadgen.Config{Addr: addr, ServerPID: 1 << 30}, "server cpu"},
+		{"no extra process", loadgen.Config{Addr: addr, ExtraPIDs: []int{1 << 30}}, "extra process"},
 		{"init fails", loadgen.Config{Addr: addr, Init: []loadgen.Step{{Route: "chat.room.nope"}}}, "GS-404"},
 	}
 	for _, tt := range tests {

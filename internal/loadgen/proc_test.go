@@ -17,3 +17,24 @@ func TestSampleProc(t *testing.T) {
 		t.Error("a process that does not exist was sampled")
 	}
 }
+
+func TestSampleCPUs(t *testing.T) {
+	tests := []struct {
+		name    string
+		pids    []int
+		want    int
+		wantErr bool
+	}{
+		{"none", nil, 0, false},
+		{"this process twice", []int{os.Getpid(), os.Getpid()}, 2, false},
+		{"a missing process", []int{os.Getpid(), 1 << 30}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := sampleCPUs(tt.pids)
+			if (err != nil) != tt.wantErr || len(got) != tt.want {
+				t.Errorf("sampleCPUs(%v) = %v, %v", tt.pids, got, err)
+			}
+		})
+	}
+}

@@ -37,8 +37,13 @@ type Report struct {
 	// Elapsed is the length of the measured phase.
 	Elapsed time.Duration
 	// Throughput is OK per second of the measured phase (Sent per second
-	// for notifies).
+	// for notifies, the phase ending when the server has answered every
+	// connection's barrier request; see [Config.Notify]).
 	Throughput float64
+	// Drain is, for notifies, the longest time a connection waited for
+	// the answer to its barrier request after its last notify: how far
+	// behind the client the server was. Zero for requests.
+	Drain time.Duration
 	// P50, P99, P999 and Max are latencies of the OK requests; zero for
 	// notifies.
 	P50, P99, P999, Max time.Duration
@@ -47,6 +52,9 @@ type Report struct {
 	ServerCPU time.Duration
 	// CPUPerRequest is ServerCPU divided by OK (by Sent for notifies).
 	CPUPerRequest time.Duration
+	// ExtraCPU is the CPU time of each process of Config.ExtraPIDs, in
+	// order, over the same window as ServerCPU.
+	ExtraCPU []time.Duration `json:",omitempty"`
 	// ServerRSSBefore is the server's resident memory before the first
 	// dial, ServerRSSAfter at the end of the measured phase, before the
 	// connections close, in bytes: their difference includes what the
@@ -67,6 +75,7 @@ func (r *run) report(ph phase) *Report {
 			rep.Conns++
 		}
 		rep.Pushes += k.pushes.Load()
+		rep.Drain = max(rep.Drain, k.drain)
 	}
 	rep.Sent, rep.OK, rep.Errors = total.sent, total.ok, total.errors
 	rep.P50, rep.P99, rep.P999 = total.lat.quantile(0.5), total.lat.quantile(0.99), total.lat.quantile(0.999)
@@ -79,11 +88,14 @@ func (r *run) report(ph phase) *Report {
 		rep.Throughput = float64(done) / ph.elapsed.Seconds()
 	}
 	if r.cfg.ServerPID > 0 {
-		rep.ServerCPU = ph.after.cpu - ph.before.cpu
-		rep.ServerRSSBefore, rep.ServerRSSAfter = r.before.rss, ph.after.rss
+		rep.ServerCPU = ph.after.server.cpu - ph.before.server.cpu
+		rep.ServerRSSBefore, rep.ServerRSSAfter = r.before.server.rss, ph.after.server.rss
 		if done > 0 {
 			rep.CPUPerRequest = rep.ServerCPU / time.Duration(done)
 		}
+	}
+	for i := range ph.after.extra {
+		rep.ExtraCPU = append(rep.ExtraCPU, ph.after.extra[i]-ph.before.extra[i])
 	}
 	return rep
 }
@@ -91,20 +103,22 @@ func (r *run) report(ph phase) *Report {
 // String returns a short human summary, a few lines.
 func (r *Report) String() string {
 	var b strings.Builder
-	kind := "requests"
+	kind, unit := "requests", "request"
 	if r.Config.Notify {
-		kind = "notifies"
+		kind, unit = "notifies", "notify"
 	}
 	fmt.Fprintf(&b, "%s on %s: %d conns, pipeline %d, %s for %s\n",
 		r.Config.Route, r.Config.Addr, r.Conns, r.Config.Pipeline, kind, round(r.Elapsed))
 	fmt.Fprintf(&b, "sent %d  ok %d  errors %d  throughput %.0f/s  pushes %d\n",
 		r.Sent, r.OK, r.failures(), r.Throughput, r.Pushes)
-	if !r.Config.Notify {
+	if r.Config.Notify {
+		fmt.Fprintf(&b, "barrier %s: the server handled the last notify %s after it was written\n", r.Config.BarrierRoute, round(r.Drain))
+	} else {
 		fmt.Fprintf(&b, "latency p50 %s  p99 %s  p99.9 %s  max %s\n", round(r.P50), round(r.P99), round(r.P999), round(r.Max))
 	}
 	if r.Config.ServerPID > 0 {
 		fmt.Fprintf(&b, "server cpu %s (%s per %s)  rss %s -> %s\n", round(r.ServerCPU),
-			round(r.CPUPerRequest), strings.TrimSuffix(kind, "s"), mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
+			round(r.CPUPerRequest), unit, mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
 	}
 	if len(r.Errors) > 0 {
 		b.WriteString("errors:")

@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 type run struct {
 	cfg    Config
 	conns  []*conn
-	before procSample     // the server before the first dial
+	before sample         // the servers before the first dial
 	ready  sync.WaitGroup // connections set up, or failed to
 	start  chan struct{}  // closed when the measured phase begins
 	stop   atomic.Bool    // set when the measured phase must end
@@ -54,15 +54,26 @@ type run struct {
 // phase is what the measured phase took.
 type phase struct {
 	elapsed       time.Duration
-	before, after procSample
+	before, after sample
 }
 
-// sample reads the server process, if there is one to measure.
-func (r *run) sample() (procSample, error) {
-	if r.cfg.ServerPID <= 0 {
-		return procSample{}, nil
+// sample is a reading of the measured processes.
+type sample struct {
+	server procSample      // Config.ServerPID
+	extra  []time.Duration // CPU time of Config.ExtraPIDs
+}
+
+// sample reads the processes to measure, if any.
+func (r *run) sample() (sample, error) {
+	var s sample
+	var err error
+	if r.cfg.ServerPID > 0 {
+		if s.server, err = sampleProc(r.cfg.ServerPID); err != nil {
+			return s, err
+		}
 	}
-	return sampleProc(r.cfg.ServerPID)
+	s.extra, err = sampleCPUs(r.cfg.ExtraPIDs)
+	return s, err
 }
 
 // launch starts one goroutine per connection, dials spaced by DialRate.
@@ -81,7 +92,8 @@ func (r *run) launch(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // measure runs the measured phase: it starts every ready connection at
-// once and waits for all of them.
+// once and waits for all of them (with notifies, until their barriers are
+// answered).
 func (r *run) measure(ctx context.Context, wg *sync.WaitGroup) (phase, error) {
 	before, err := r.sample()
 	if err != nil || ctx.Err() != nil {

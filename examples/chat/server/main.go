@@ -3,7 +3,8 @@
 //
 //	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
-// Then open http://127.0.0.1:8080/ in two browser tabs. It prints one
+// Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
+// turns off the gamesrv.describe schema route. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -47,6 +48,8 @@ func run() error {
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	verbose := flag.Bool("v", false, "debug logging")
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
+	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
+		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -55,7 +58,7 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom})
+	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe})
 	if err != nil {
 		return err
 	}
