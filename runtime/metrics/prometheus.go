@@ -220,7 +220,7 @@ func (p *Prometheus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // appendText returns the exposition of every family.
 func (p *Prometheus) appendText() []byte {
-	cs := append(slices.Clip(p.fixed), p.gauges.collectors()...)
+	cs := slices.Concat(p.fixed, p.gauges.collectors()) // a copy: p.fixed is shared
 	slices.SortFunc(cs, func(a, b collector) int { return strings.Compare(a.name, b.name) })
 	e := &expo{b: make([]byte, 0, p.lastLen.Load()+p.lastLen.Load()/8), konst: p.konst}
 	for _, c := range cs {
