@@ -2,9 +2,13 @@ package admin
 
 import "html/template"
 
-// The pages are parsed once; a template is safe for concurrent use and is
-// never modified after parsing. html/template escapes every value (a uid
-// or a group name is whatever a handler chose).
+// The pages are parsed once, at package initialization, from constant
+// text: template.Must can fail only if that text is broken, which every
+// test of the package would show, never at run time. They are not mutable
+// state: nothing adds to or changes them after parsing, and a template is
+// safe for concurrent execution, so all Admin values share them. Parsing
+// them per Admin would make New return an error for no gain. html/template
+// escapes every value (a uid or a group name is whatever a handler chose).
 var (
 	debugPage = template.Must(template.New("debug").Funcs(template.FuncMap{"duration": duration}).Parse(debugHTML))
 	indexPage = template.Must(template.New("index").Parse(indexHTML))

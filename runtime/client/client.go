@@ -31,6 +31,8 @@ type KickError struct {
 	Reason string
 }
 
+// Error implements error: "client: kicked by the server", followed by the
+// reason when the server gave one.
 func (e *KickError) Error() string {
 	if e.Reason == "" {
 		return "client: kicked by the server"

@@ -19,6 +19,12 @@ import (
 //   - Shutdown runs at the end, after the last session is gone and the
 //     listeners are closed.
 //
+// Init and AfterInit get a context without a deadline. BeforeShutdown and
+// Shutdown get Shutdown's context; when Start fails (a hook, the cluster
+// or a listener), the components already initialized are shut down with a
+// deadline of Options.ShutdownTimeout. A hook that overruns its deadline
+// is abandoned and the next one runs.
+//
 // Embed [BaseComponent] to implement only the hooks you need.
 type Component interface {
 	Init(ctx context.Context) error
@@ -60,23 +66,33 @@ func (srv *Server) RegisterComponent(name string, c Component) error {
 	return nil
 }
 
-// initComponents runs Init then AfterInit of every component in order. On
-// a failure, the components already initialized are shut down in reverse
-// order and the error names the component.
+// initComponents runs Init then AfterInit of every component in order,
+// with ctx (no deadline: a slow start is the component's business). On a
+// failure, the components already initialized are shut down in reverse
+// order within Options.ShutdownTimeout, and the error names the component.
 func (srv *Server) initComponents(ctx context.Context) error {
 	for i, nc := range srv.components {
 		if err := srv.runHook(ctx, nc, "Init", nc.c.Init); err != nil {
-			srv.shutdownComponents(ctx, srv.components[:i])
+			srv.undoInit(srv.components[:i])
 			return err
 		}
 	}
 	for _, nc := range srv.components {
 		if err := srv.runHook(ctx, nc, "AfterInit", nc.c.AfterInit); err != nil {
-			srv.shutdownComponents(ctx, srv.components)
+			srv.undoInit(srv.components)
 			return err
 		}
 	}
 	return nil
+}
+
+// undoInit shuts down cs, the components initialized before a start
+// failed, within Options.ShutdownTimeout: a hook that overruns it is
+// abandoned, so Start still returns. Failures are logged by runHook.
+func (srv *Server) undoInit(cs []namedComponent) {
+	ctx, cancel := srv.startCleanupContext()
+	defer cancel()
+	_ = srv.shutdownComponents(ctx, cs)
 }
 
 // beforeShutdown runs BeforeShutdown in reverse order and returns the

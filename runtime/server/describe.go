@@ -27,8 +27,8 @@ func (srv *Server) describeRoute() *gamesrv.Route {
 	}
 }
 
-// describeService is the pseudo-service of the schema route.
-var describeService = gamesrv.ServiceDesc{Name: "gamesrv.v1.Schema", ServerType: ""}
+// describeServiceName names the pseudo-service of the schema route.
+const describeServiceName = "gamesrv.v1.Schema"
 
 // buildSchema describes the registered routes, once, at start.
 func (srv *Server) buildSchema() *gamesrvv1.DescribeResponse {
@@ -59,7 +59,7 @@ func (srv *Server) buildSchema() *gamesrvv1.DescribeResponse {
 // describeSchema describes the schema route itself.
 func (srv *Server) describeSchema() *gamesrvv1.RouteSchema {
 	rs := &gamesrvv1.RouteSchema{
-		Route: gamesrv.DescribeRoute, Kind: gamesrv.KindRequest.String(), Service: describeService.Name, Method: "Describe",
+		Route: gamesrv.DescribeRoute, Kind: gamesrv.KindRequest.String(), Service: describeServiceName, Method: "Describe",
 		RequestType:  string((&gamesrvv1.DescribeRequest{}).ProtoReflect().Descriptor().FullName()),
 		ResponseType: string((&gamesrvv1.DescribeResponse{}).ProtoReflect().Descriptor().FullName()),
 	}

@@ -25,7 +25,8 @@
 //
 // Handlers return [gamesrv.Error] values for application errors; they
 // reach the client unchanged. A panic or a plain Go error becomes GS-500
-// with a generic message (the detail is logged); a full queue GS-429; an
-// undecodable payload or a Request to a notify route GS-400; an unknown
-// route GS-404.
+// with a generic message (the detail is logged); a full queue or the rate
+// limit GS-429, answered in its turn like any other response; a malformed
+// route, an undecodable payload or a Request to a notify route GS-400; an
+// unknown route GS-404.
 package server

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -152,4 +154,50 @@ func unstr(t testing.TB, b []byte) string {
 		t.Fatalf("unmarshal %x: %v", b, err)
 	}
 	return v.GetValue()
+}
+
+// recv receives from ch, failing the test if nothing arrives within the
+// package's timeout: a test never waits on a channel without a bound.
+func recv[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	wait := time.NewTimer(timeout)
+	defer wait.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-wait.C:
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+	var zero T
+	return zero
+}
+
+// send sends v on ch, failing the test if nobody receives it within the
+// package's timeout.
+func send[T any](t testing.TB, ch chan<- T, v T, what string) {
+	t.Helper()
+	wait := time.NewTimer(timeout)
+	defer wait.Stop()
+	select {
+	case ch <- v:
+	case <-wait.C:
+		t.Fatalf("timed out after %v waiting to %s", timeout, what)
+	}
+}
+
+// expectError fails the test unless m is an error response to request id
+// whose payload (protobuf) decodes to code.
+func expectError(t testing.TB, m wire.Message, id uint32, code gamesrv.Code) *gamesrv.Error {
+	t.Helper()
+	if m.Type != wire.MessageResponse || m.ID != id || !m.Error {
+		t.Fatalf("got %+v, want a %s error response to %d", m, code, id)
+	}
+	e, err := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload)
+	if err != nil {
+		t.Fatalf("error payload %x: %v", m.Payload, err)
+	}
+	if e.Code() != code {
+		t.Fatalf("response to %d: code %s (%s), want %s", id, e.Code(), e.Message(), code)
+	}
+	return e
 }

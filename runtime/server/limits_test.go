@@ -19,21 +19,33 @@ import (
 )
 
 func TestMaxConnections(t *testing.T) {
-	srv := startServer(t, server.Options{MaxConnections: 2})
-	a, b := testkit.DialRaw(t, srv.tcpAddr), testkit.DialRaw(t, srv.tcpAddr)
-	a.Handshake(pomeloJSHandshake)
-	b.Handshake(pomeloJSHandshake)
-	third := testkit.DialRaw(t, srv.tcpAddr)
-	typ, body := third.Next(timeout)
-	if typ != wire.PacketKick || string(body) != `{"reason":"server full"}` {
-		t.Fatalf("third connection got %s %q, want a kick", typ, body)
+	tests := []struct {
+		name        string
+		kickReasons bool
+		want        string // the kick body
+	}{
+		{"empty kick by default", false, ""},
+		{"reason with KickReasons", true, `{"reason":"server full"}`},
 	}
-	third.ExpectClosed(timeout)
-	_ = a.Conn().Close()
-	testkit.Eventually(t, timeout, func() bool { return srv.Sessions() == 1 }, "the closed connection to free its place")
-	fourth := testkit.DialRaw(t, srv.tcpAddr)
-	fourth.Handshake(pomeloJSHandshake)
-	echo(t, fourth, 1, "admitted again")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, server.Options{MaxConnections: 2, KickReasons: tt.kickReasons})
+			a, b := testkit.DialRaw(t, srv.tcpAddr), testkit.DialRaw(t, srv.tcpAddr)
+			a.Handshake(pomeloJSHandshake)
+			b.Handshake(pomeloJSHandshake)
+			third := testkit.DialRaw(t, srv.tcpAddr)
+			typ, body := third.Next(timeout)
+			if typ != wire.PacketKick || string(body) != tt.want {
+				t.Fatalf("third connection got %s %q, want a kick %q", typ, body, tt.want)
+			}
+			third.ExpectClosed(timeout)
+			_ = a.Conn().Close()
+			testkit.Eventually(t, timeout, func() bool { return srv.Sessions() == 1 }, "the closed connection to free its place")
+			fourth := testkit.DialRaw(t, srv.tcpAddr)
+			fourth.Handshake(pomeloJSHandshake)
+			echo(t, fourth, 1, "admitted again")
+		})
+	}
 }
 
 func TestRateLimit(t *testing.T) {
@@ -46,20 +58,49 @@ func TestRateLimit(t *testing.T) {
 			batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: i, Route: echoRoute}, str("x"))
 		}
 		c.Write(batch)
-		got := map[uint32]bool{}
-		for range 5 {
+		for id := uint32(1); id <= 5; id++ { // in arrival order
 			m := c.NextData(timeout)
-			got[m.ID] = m.Error
-			if m.Error {
-				if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); e.Code() != gamesrv.CodeRateLimited {
-					t.Errorf("request %d: %v", m.ID, e)
-				}
+			if id > 3 {
+				expectError(t, m, id, gamesrv.CodeRateLimited)
+			} else if m.ID != id || m.Error {
+				t.Fatalf("got %+v, want the answer to %d (the burst of 3 passes)", m, id)
 			}
 		}
-		for id, isErr := range got {
-			if isErr != (id > 3) {
-				t.Errorf("request %d: error %v, want the burst of 3 to pass and the rest to get GS-429", id, isErr)
+	})
+	t.Run("notify dropped", func(t *testing.T) {
+		// Half a token comes back per 100 ms tick of the server's clock:
+		// the third message of one write finds the bucket empty.
+		srv := startServer(t, server.Options{RateLimit: server.RateLimit{Rate: 5, Burst: 2}})
+		c := testkit.DialRaw(t, srv.tcpAddr)
+		c.Handshake(pomeloJSHandshake)
+		batch, _ := wire.AppendDataPacket(nil, &wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("first"))
+		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageNotify, Route: sayRoute}, str("said"))
+		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageNotify, Route: sayRoute}, str("dropped"))
+		c.Write(batch)
+		if m := c.NextData(timeout); m.ID != 1 || m.Error {
+			t.Fatalf("got %+v, want the answer to 1", m)
+		}
+		if v := recv(t, srv.h.said, "the notify within the burst"); v != "said" {
+			t.Fatalf("handler saw %q", v)
+		}
+		id := uint32(2) // a later request passes once the bucket has a token
+		testkit.Eventually(t, 5*time.Second, func() bool {
+			c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: id, Route: echoRoute}, str("later"))
+			m := c.NextData(timeout)
+			if m.ID != id {
+				t.Fatalf("got %+v, want the answer to %d", m, id)
 			}
+			id++
+			if m.Error {
+				expectError(t, m, id-1, gamesrv.CodeRateLimited)
+				return false
+			}
+			return unstr(t, m.Payload) == "later"
+		}, "a token for a later request")
+		select { // the later request ran after anything the notify could have queued
+		case v := <-srv.h.said:
+			t.Errorf("the handler saw a notify over the rate limit: %q", v)
+		default:
 		}
 	})
 	t.Run("disconnect", func(t *testing.T) {

@@ -47,8 +47,9 @@ type Options struct {
 	MaxPendingBytes int
 
 	// MaxConnections is the number of client connections the server holds
-	// at most; a connection beyond it gets a Kick packet ("server full") and
-	// is closed. Default 100,000; negative means no limit.
+	// at most; a connection beyond it gets a Kick packet (empty, or
+	// {"reason":"server full"} with KickReasons) and is closed. Default
+	// 100,000; negative means no limit.
 	MaxConnections int
 
 	// RateLimit limits the requests and notifies of each session. Default:
@@ -56,8 +57,12 @@ type Options struct {
 	RateLimit RateLimit
 
 	// QueueSize is the number of requests and notifies of one session
-	// waiting to run. A request beyond it is answered GS-429 at once; a
-	// notify is dropped. Default 64.
+	// waiting to run. A request beyond it is answered GS-429 without
+	// running, in its turn (after the answers to the requests before it,
+	// PROTOCOL.md §7); a notify is dropped. Besides the QueueSize jobs, as
+	// many refused requests may wait for their GS-429 (these also count
+	// requests over RateLimit); a request refused beyond that closes the
+	// connection, as the client ignores its GS-429 answers. Default 64.
 	QueueSize int
 
 	// RequestTimeout, if set, is the deadline of each handler's context; a
@@ -83,6 +88,8 @@ type Options struct {
 
 	// ShutdownTimeout bounds the graceful part of Serve's shutdown:
 	// finishing queued requests before the remaining sessions are kicked.
+	// It also bounds the cleanup after a failed Start (closing what was
+	// started and the Shutdown hooks of the components initialized).
 	// Default 10 s.
 	ShutdownTimeout time.Duration
 
@@ -125,8 +132,9 @@ type Options struct {
 }
 
 // RateLimit is a per-session token bucket: Burst messages at once, refilled
-// at Rate per second. A message beyond it is answered GS-429 (a notify is
-// dropped), or closes the connection when Disconnect is set.
+// at Rate per second. A request beyond it is answered GS-429 in its turn
+// (see Options.QueueSize) and a notify is dropped, or the connection closes
+// when Disconnect is set.
 type RateLimit struct {
 	// Rate is the sustained number of requests and notifies per second; 0
 	// disables the limit.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/zlib"
 	"errors"
+	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/wire"
@@ -113,7 +115,7 @@ func (s *session) decodeInto(j *job, m *wire.Message) error {
 		return nil
 	}
 	typ := s.srv.forwardTarget(j.r, m.Route)
-	if j.err = checkRoute(j, m, typ); j.err != nil {
+	if j.err = s.srv.reg.checkRoute(j, m, typ); j.err != nil {
 		return nil
 	}
 	if typ != "" {
@@ -123,10 +125,14 @@ func (s *session) decodeInto(j *job, m *wire.Message) error {
 }
 
 // checkRoute returns the coded error a client gets for a route it cannot
-// call, or cannot call this way. typ is the server type that serves the
-// route elsewhere in the cluster, if any.
-func checkRoute(j *job, m *wire.Message, typ string) *gamesrv.Error {
+// call, or cannot call this way: GS-400 for a malformed route text, GS-404
+// for a well-formed one nobody serves (or a push route, whatever its
+// shape). typ is the server type that serves the route elsewhere in the
+// cluster, if any.
+func (reg *registry) checkRoute(j *job, m *wire.Message, typ string) *gamesrv.Error {
 	switch {
+	case j.r == nil && !wellFormedRoute(m.Route) && !reg.pushes[string(m.Route)]:
+		return errBadRequest(fmt.Sprintf("malformed route %q", m.Route))
 	case j.r == nil && typ == "":
 		return errNotFound(string(m.Route))
 	case j.r == nil:
@@ -161,43 +167,57 @@ func (s *session) unmarshal(j *job, m *wire.Message) error {
 }
 
 // overLimit handles a message beyond the session's rate limit: GS-429 for
-// a request, nothing for a notify, or the end of the connection.
+// a request (in its turn), nothing for a notify, or the end of the
+// connection.
 func (s *session) overLimit(m *wire.Message) error {
 	if s.srv.opts.RateLimit.Disconnect {
 		s.srv.log.Info("rate limit exceeded: disconnecting", "session", s.id, "uid", s.UID())
 		return protocolError("rate limit exceeded")
 	}
-	s.reject(m, "unknown", errRateLimited())
-	return nil
+	return s.refuse(&job{kind: jobRequest, id: m.ID}, m, errRateLimited())
 }
 
-// reject answers a message refused before it was queued (rate limit, full
-// queue): GS-429 at once for a request, ahead of the answers still queued;
-// nothing for a notify. It is reported with a zero duration.
-func (s *session) reject(m *wire.Message, route string, e *gamesrv.Error) {
-	kind := "notify"
-	if m.Type == wire.MessageRequest {
-		kind = "request"
-		s.respondError(m.ID, e)
-	}
-	s.srv.metrics.Handled(route, kind, string(e.Code()), 0)
-}
-
-// submit queues j. A full queue answers GS-429 at once (ahead of the
-// queued answers) or drops a notify.
+// submit queues j. When the queue is full a request is refused with
+// GS-429 and a notify is dropped.
 func (s *session) submit(j job, m *wire.Message) error {
 	if s.enqueue(j, false) {
 		return nil
 	}
-	if j.kind == jobNotify {
-		s.srv.log.Debug("notify dropped: queue full", "session", s.id, "route", routeName(j.r, m))
+	return s.refuse(&j, m, errQueueFull())
+}
+
+// refuse handles a message turned away before it was queued (rate limit,
+// full queue). A notify is dropped. A request is answered e in its turn,
+// after the answers still queued (PROTOCOL.md §7), by a refused job that
+// takes no place in the queue; when QueueSize refused requests already
+// wait, the client is flooding and the connection closes.
+func (s *session) refuse(j *job, m *wire.Message, e *gamesrv.Error) error {
+	if m.Type != wire.MessageRequest {
+		s.srv.log.Debug("notify dropped", "session", s.id, "route", routeName(j.r, m), "code", e.Code())
+		s.srv.metrics.Handled(j.routeName(), "notify", string(e.Code()), 0)
+		return nil
 	}
-	s.reject(m, j.routeName(), errQueueFull())
-	return nil
+	if s.enqueue(refusal(j, e, s.srv.precise()), false) {
+		return nil
+	}
+	s.srv.log.Info("too many requests refused: disconnecting", "session", s.id, "uid", s.UID())
+	return protocolError("too many requests refused")
+}
+
+// refusal is the refused job that answers the request of j with e. It keeps
+// the route's name (for metrics and logs) but neither the decoded request
+// nor a payload to forward.
+func refusal(j *job, e *gamesrv.Error, at int64) job {
+	r := job{kind: jobRequest, refused: true, id: j.id, at: at, r: j.r, err: e}
+	if j.fwd != nil {
+		r.fwd = &forwardJob{route: j.fwd.route}
+	}
+	return r
 }
 
 // resolve finds the route of a message. An unknown dictionary code is a
-// protocol error; an unknown route string yields nil (answered GS-404).
+// protocol error; an unknown route string yields nil (answered GS-400 when
+// malformed, GS-404 otherwise: see checkRoute).
 func (srv *Server) resolve(m *wire.Message) (*route, error) {
 	if m.Compressed {
 		r := srv.reg.lookupCode(m.Code)
@@ -207,6 +227,23 @@ func (srv *Server) resolve(m *wire.Message) (*route, error) {
 		return r, nil
 	}
 	return srv.reg.lookup(m.Route), nil
+}
+
+// wellFormedRoute reports whether a route text has the shape of a route
+// (PROTOCOL.md §4): "service.method" or "serverType.service.method", with
+// no empty part, in UTF-8.
+func wellFormedRoute(name []byte) bool {
+	dots, prev := 0, byte('.')
+	for _, c := range name {
+		if c == '.' {
+			if prev == '.' {
+				return false
+			}
+			dots++
+		}
+		prev = c
+	}
+	return prev != '.' && (dots == 1 || dots == 2) && utf8.Valid(name)
 }
 
 func routeName(r *route, m *wire.Message) string {

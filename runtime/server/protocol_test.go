@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"runtime"
@@ -72,7 +73,7 @@ func TestHandshakeValidator(t *testing.T) {
 	}})
 	c := testkit.DialRaw(t, srv.tcpAddr)
 	c.Handshake(libpitayaHandshake)
-	if hs := <-seen; hs.Sys.Platform != "android" {
+	if hs := recv(t, seen, "the validator"); hs.Sys.Platform != "android" {
 		t.Fatalf("validator saw %+v", hs)
 	}
 	if _, ok := srv.SessionByUID("player-t"); !ok {
@@ -116,41 +117,67 @@ func TestErrorResponses(t *testing.T) {
 	c.Handshake(pomeloJSHandshake)
 	tests := []struct {
 		name    string
-		h       wire.Header
+		route   string // sent as text; "" sends an empty route text
 		payload []byte
 		code    gamesrv.Code
 	}{
-		{"unknown route", wire.Header{Route: "test.echo.nope"}, nil, gamesrv.CodeNotFound},
-		{"internal route", wire.Header{Route: internalRoute}, str("x"), gamesrv.CodeNotFound},
-		{"push route", wire.Header{Route: pushRoute}, nil, gamesrv.CodeNotFound},
-		{"undecodable payload", wire.Header{Route: echoRoute}, []byte{0xff, 0xff}, gamesrv.CodeBadRequest},
-		{"request to notify route", wire.Header{Route: sayRoute}, str("x"), gamesrv.CodeBadRequest},
-		{"coded error", wire.Header{Route: echoRoute}, str("error"), "APP-1"},
-		{"plain error", wire.Header{Route: echoRoute}, str("plain"), gamesrv.CodeInternal},
-		{"panic", wire.Header{Route: echoRoute}, str("panic"), gamesrv.CodeInternal},
+		{"unknown route", "test.echo.nope", nil, gamesrv.CodeNotFound},
+		{"unknown short route", "echo.nope", nil, gamesrv.CodeNotFound},
+		{"unknown server type", "other.echo.echo", nil, gamesrv.CodeNotFound},
+		{"internal route", internalRoute, str("x"), gamesrv.CodeNotFound},
+		{"push route", pushRoute, nil, gamesrv.CodeNotFound},
+		{"empty route", "", str("x"), gamesrv.CodeBadRequest},
+		{"route without dots", "nodots", nil, gamesrv.CodeBadRequest},
+		{"route of four parts", "a.b.c.d", nil, gamesrv.CodeBadRequest},
+		{"empty route part", "test..echo", nil, gamesrv.CodeBadRequest},
+		{"leading dot", ".echo.echo", nil, gamesrv.CodeBadRequest},
+		{"trailing dot", "echo.", nil, gamesrv.CodeBadRequest},
+		{"route not UTF-8", "test.\xff.echo", nil, gamesrv.CodeBadRequest},
+		{"undecodable payload", echoRoute, []byte{0xff, 0xff}, gamesrv.CodeBadRequest},
+		{"request to notify route", sayRoute, str("x"), gamesrv.CodeBadRequest},
+		{"coded error", echoRoute, str("error"), "APP-1"},
+		{"plain error", echoRoute, str("plain"), gamesrv.CodeInternal},
+		{"panic", echoRoute, str("panic"), gamesrv.CodeInternal},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := uint32(i + 10)
-			tt.h.Type, tt.h.ID = wire.MessageRequest, id
-			c.SendMessage(&tt.h, tt.payload)
-			m := c.NextData(timeout)
-			if m.Type != wire.MessageResponse || m.ID != id || !m.Error {
-				t.Fatalf("got %+v, want an error response to %d", m, id)
-			}
-			e, err := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.Code() != tt.code {
-				t.Errorf("code %s (%s), want %s", e.Code(), e.Message(), tt.code)
-			}
+			sendRequest(c, id, tt.route, tt.payload)
+			e := expectError(t, c.NextData(timeout), id, tt.code)
 			if tt.code == gamesrv.CodeInternal && e.Message() != "internal error" {
 				t.Errorf("internal error leaked %q", e.Message())
 			}
 		})
 	}
 	echo(t, c, 99, "still serving")
+}
+
+// sendRequest sends a request with a route text. The encoder refuses an
+// empty route, which the server must answer GS-400, so that one is built
+// by hand: flag, ID varint, route length 0, payload.
+func sendRequest(c *testkit.RawConn, id uint32, route string, payload []byte) {
+	if route != "" {
+		c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: id, Route: route}, payload)
+		return
+	}
+	body := binary.AppendUvarint([]byte{byte(wire.MessageRequest) << 1}, uint64(id))
+	c.Send(wire.PacketData, append(append(body, 0), payload...))
+}
+
+func TestMalformedRouteNotifyDropped(t *testing.T) {
+	srv := startServer(t, server.Options{})
+	c := testkit.DialRaw(t, srv.tcpAddr)
+	c.Handshake(pomeloJSHandshake)
+	for _, route := range []string{"nodots", "a.b.c.d"} {
+		c.SendMessage(&wire.Header{Type: wire.MessageNotify, Route: route}, str(route))
+	}
+	c.Send(wire.PacketData, append([]byte{byte(wire.MessageNotify) << 1, 0}, str("empty")...))
+	echo(t, c, 1, "no answer to the notifies, no close") // the next message is this answer
+	select {
+	case v := <-srv.h.said:
+		t.Errorf("a notify with a malformed route reached a handler: %q", v)
+	default:
+	}
 }
 
 func TestRawErrorBytes(t *testing.T) {
@@ -174,7 +201,7 @@ func TestCompressedRoutes(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 	c.SendMessage(&wire.Header{Type: wire.MessageNotify, Compressed: true, Code: resp.Sys.Dict[sayRoute]}, str("said"))
-	if got := <-srv.h.said; got != "said" {
+	if got := recv(t, srv.h.said, "the notify"); got != "said" {
 		t.Errorf("notify got %q", got)
 	}
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Compressed: true, Code: 999}, nil)
@@ -200,9 +227,7 @@ func TestZlibPayload(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: echoRoute, Zlib: true}, []byte("not zlib"))
-	if m := c.NextData(timeout); !m.Error {
-		t.Fatalf("got %+v, want GS-400", m)
-	}
+	expectError(t, c.NextData(timeout), 2, gamesrv.CodeBadRequest)
 	bomb := deflate(make([]byte, 1<<20)) // 1 MiB of zeros, ~1 KiB compressed
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 3, Route: echoRoute, Zlib: true}, bomb)
 	c.ExpectClosed(timeout)
@@ -325,9 +350,7 @@ func TestPanicKeepsServing(t *testing.T) {
 	c := testkit.DialRaw(t, srv.tcpAddr)
 	c.Handshake(pomeloJSHandshake)
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("panic"))
-	if m := c.NextData(timeout); !m.Error {
-		t.Fatalf("got %+v, want GS-500", m)
-	}
+	expectError(t, c.NextData(timeout), 1, gamesrv.CodeInternal)
 	echo(t, c, 2, "after panic")
 	other := testkit.DialRaw(t, srv.tcpAddr)
 	other.Handshake(pomeloJSHandshake)

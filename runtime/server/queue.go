@@ -18,16 +18,19 @@ const (
 
 // job is one unit of a session's ordered work. When err is set the job only
 // answers that error, in its turn. When fwd is set the request goes to
-// another server of the cluster.
+// another server of the cluster. A refused job is a request turned away
+// before it was queued (rate limit, full queue): it only answers its
+// GS-429 in its turn and takes no place in the queue.
 type job struct {
-	kind jobKind
-	id   uint32
-	at   int64 // arrival, on the server's precise clock (srv.since)
-	r    *route
-	req  proto.Message
-	err  *gamesrv.Error
-	fwd  *forwardJob
-	hs   *wire.HandshakeRequest // jobHandshake: the decoded handshake
+	kind    jobKind
+	refused bool
+	id      uint32
+	at      int64 // arrival, on the server's precise clock (srv.since)
+	r       *route
+	req     proto.Message
+	err     *gamesrv.Error
+	fwd     *forwardJob
+	hs      *wire.HandshakeRequest // jobHandshake: the decoded handshake
 }
 
 // routeName names the job's route for logs and metrics.
@@ -98,13 +101,16 @@ func (q *jobQueue) grow() {
 }
 
 // enqueue adds j to the session's queue and starts a worker goroutine if
-// none is running. Unless force is set, it fails when QueueSize jobs are
-// already waiting.
+// none is running. Unless force is set, it fails when the queue has no room
+// for j (see fits).
 func (s *session) enqueue(j job, force bool) bool {
 	s.mu.Lock()
-	if !force && s.queue.n >= s.srv.opts.QueueSize {
+	if !force && !s.fits(&j) {
 		s.mu.Unlock()
 		return false
+	}
+	if j.refused {
+		s.refused++
 	}
 	s.queue.push(j)
 	s.srv.jobs.Add(1)
@@ -115,6 +121,16 @@ func (s *session) enqueue(j job, force bool) bool {
 		s.srv.workers.run(s)
 	}
 	return true
+}
+
+// fits reports whether the queue has room for j: QueueSize jobs waiting to
+// run, and besides them QueueSize refused requests waiting for their
+// GS-429 answer. The caller holds s.mu.
+func (s *session) fits(j *job) bool {
+	if j.refused {
+		return s.refused < s.srv.opts.QueueSize
+	}
+	return s.queue.n-s.refused < s.srv.opts.QueueSize
 }
 
 // work runs the session's jobs one at a time, in order, and returns when
@@ -154,5 +170,9 @@ func (s *session) next() (job, bool) {
 		s.running = false
 		return job{}, false
 	}
-	return s.queue.pop(), true
+	j := s.queue.pop()
+	if j.refused {
+		s.refused--
+	}
+	return j, true
 }

@@ -39,12 +39,13 @@ type registry struct {
 	pushCodes map[string]uint16 // when push routes are compressed
 	dict      map[string]uint16 // the handshake dictionary
 	types     map[string]bool   // server types served here
+	pushes    map[string]bool   // push routes (any shape: "onChat")
 }
 
 // buildRegistry checks the registrations and assigns dictionary codes in
 // route-name order, so servers with the same services agree on them.
 func buildRegistry(regs []registration, serverType string, compressPush bool) (*registry, error) {
-	reg := &registry{byName: map[string]*route{}, dict: map[string]uint16{}, types: map[string]bool{}}
+	reg := &registry{byName: map[string]*route{}, dict: map[string]uint16{}, types: map[string]bool{}, pushes: map[string]bool{}}
 	var pushes []string
 	for _, rg := range regs {
 		if !rg.remote {
@@ -54,6 +55,7 @@ func buildRegistry(regs []registration, serverType string, compressPush bool) (*
 			d := &rg.desc.Routes[i]
 			if d.Kind == gamesrv.KindPush {
 				pushes = append(pushes, d.Name)
+				reg.pushes[d.Name] = true
 				continue
 			}
 			if err := reg.add(&route{desc: d, service: rg.desc, handler: rg.handler, remote: rg.remote}); err != nil {

@@ -124,20 +124,39 @@ func (srv *Server) Start(listeners ...transport.Listener) error {
 	}
 	if err := srv.prepare(); err != nil {
 		srv.state.Store(srvStopped)
+		srv.cancel()
 		return err
 	}
 	if err := srv.initComponents(srv.ctx); err != nil {
 		srv.state.Store(srvStopped)
+		srv.cancel()
 		return err
 	}
 	srv.startTimers()
 	srv.frontend = len(listeners) > 0
 	if err := srv.startNetwork(listeners); err != nil {
-		_ = srv.stop(context.Background())
-		_ = srv.shutdownComponents(context.Background(), srv.components)
+		srv.abortStart()
 		return err
 	}
 	return nil
+}
+
+// abortStart undoes a start whose network part failed: it closes what was
+// started and shuts the components down, within Options.ShutdownTimeout
+// (a hook that overruns it is abandoned, so Start still returns).
+func (srv *Server) abortStart() {
+	ctx, cancel := srv.startCleanupContext()
+	defer cancel()
+	if err := srv.stop(ctx); err != nil {
+		srv.log.Warn("closing after a failed start", "err", err)
+	}
+	_ = srv.shutdownComponents(ctx, srv.components) // each failure is logged
+}
+
+// startCleanupContext bounds the cleanup after a failed start by
+// Options.ShutdownTimeout.
+func (srv *Server) startCleanupContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), srv.opts.ShutdownTimeout)
 }
 
 // startNetwork joins the cluster, if any, then starts the listeners.
@@ -169,7 +188,7 @@ func (srv *Server) prepare() error {
 	regs := srv.regs
 	if !srv.opts.DisableDescribe {
 		regs = append(regs[:len(regs):len(regs)], registration{desc: &gamesrv.ServiceDesc{
-			Name: describeService.Name, Routes: []gamesrv.Route{*srv.describeRoute()},
+			Name: describeServiceName, Routes: []gamesrv.Route{*srv.describeRoute()},
 		}, handler: srv})
 	}
 	reg, err := buildRegistry(regs, srv.opts.ServerType, srv.opts.CompressPushRoutes)
@@ -320,15 +339,16 @@ func (a *acceptor) Open(c transport.Conn) transport.Peer { return a.srv.open(c, 
 func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, "") }
 
 // open makes a new connection a session, unless the server is shutting
-// down or full. A connection beyond MaxConnections gets a Kick packet with
-// the reason "server full" and is closed.
+// down or full. A connection beyond MaxConnections gets a Kick packet
+// (with the reason "server full" when Options.KickReasons is set) and is
+// closed.
 func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
 	}
 	if n := srv.conns.Add(1); srv.opts.MaxConnections > 0 && n > int64(srv.opts.MaxConnections) {
 		srv.conns.Add(-1)
-		_ = c.Write(wire.KickPacket("server full"))
+		_ = c.Write(wire.KickPacket(srv.kickReason("server full")))
 		_ = c.Close()
 		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
 		return nil
@@ -344,6 +364,15 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	srv.deadlines.add(s, now)
 	srv.metrics.ConnOpened(network)
 	return s
+}
+
+// kickReason returns the reason a Kick packet carries: reason when
+// Options.KickReasons is set, else "" (an empty Kick, PROTOCOL.md §1).
+func (srv *Server) kickReason(reason string) string {
+	if !srv.opts.KickReasons {
+		return ""
+	}
+	return reason
 }
 
 // forget removes a closed session from the server's indexes.

@@ -43,6 +43,7 @@ type session struct {
 	hooks   []func(gamesrv.Session)
 	groups  []*Group
 	queue   jobQueue
+	refused int  // refused jobs in queue (they take no place of QueueSize)
 	running bool // a goroutine is draining queue
 	done    bool // closed and cleaned up
 
@@ -148,10 +149,7 @@ func (s *session) Kick(_ context.Context, reason string) error {
 	if s.state.Swap(stateClosed) == stateClosed {
 		return ErrSessionClosed
 	}
-	if !s.srv.opts.KickReasons {
-		reason = ""
-	}
-	err := s.conn.Write(wire.KickPacket(reason))
+	err := s.conn.Write(wire.KickPacket(s.srv.kickReason(reason)))
 	_ = s.conn.Close()
 	return err
 }

@@ -35,28 +35,88 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 }
 
 func TestQueueFull(t *testing.T) {
-	srv := startServer(t, server.Options{QueueSize: 2})
-	c := testkit.DialRaw(t, srv.tcpAddr)
-	c.Handshake(pomeloJSHandshake)
-	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("block"))
-	<-srv.h.blocked
-	var batch []byte
-	for i, v := range []string{"a", "b", "c"} {
-		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 2), Route: echoRoute}, str(v))
+	// Every scenario begins with request 1 blocked in its handler. A
+	// request that finds the queue full is answered GS-429 in its turn:
+	// the answers keep the arrival order.
+	type step struct {
+		send    []string // values of the next requests, sent in one write
+		release bool     // unblock the handler that waits
+		jobs    int64    // then wait for this many jobs (queued, running or refused)
+		blocked bool     // then wait for the next request to block
 	}
-	c.Write(batch)
-	m := c.NextData(timeout) // 4 does not fit while 1 runs and 2, 3 wait
-	if m.ID != 4 || !m.Error {
-		t.Fatalf("got %+v, want GS-429 for request 4", m)
+	tests := []struct {
+		name      string
+		queueSize int
+		steps     []step
+		want      []gamesrv.Code // the answers to 1, 2, ...: "" for an echo
+		closed    bool           // the connection closes instead
+	}{
+		{
+			name:      "refused in its turn",
+			queueSize: 2,
+			steps:     []step{{send: []string{"a", "b", "c"}, jobs: 4}, {release: true}},
+			want:      []gamesrv.Code{"", "", "", gamesrv.CodeRateLimited},
+		},
+		{
+			name:      "a refusal takes no place in the queue",
+			queueSize: 1,
+			steps: []step{
+				{send: []string{"block", "x"}, jobs: 3}, // 1 runs, 2 waits, 3 refused
+				{release: true, blocked: true},          // 1 answered, 2 runs
+				{send: []string{"y"}, jobs: 3},          // 4 fits: the refusal of 3 is not counted
+				{release: true},
+			},
+			want: []gamesrv.Code{"", "", gamesrv.CodeRateLimited, ""},
+		},
+		{
+			name:      "a client that ignores its refusals is disconnected",
+			queueSize: 1,
+			steps:     []step{{send: []string{"a", "b", "c"}}},
+			closed:    true, // 2 waits, 3 refused, 4 is one refusal too many
+		},
 	}
-	if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); e.Code() != gamesrv.CodeRateLimited {
-		t.Errorf("code %v", e)
-	}
-	close(srv.h.release)
-	for id := uint32(1); id <= 3; id++ {
-		if m := c.NextData(timeout); m.ID != id || m.Error {
-			t.Fatalf("got %+v, want the answer to %d", m, id)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, server.Options{QueueSize: tt.queueSize})
+			t.Cleanup(func() { close(srv.h.release) }) // the handlers still waiting
+			c := testkit.DialRaw(t, srv.tcpAddr)
+			c.Handshake(pomeloJSHandshake)
+			c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("block"))
+			recv(t, srv.h.blocked, "request 1 to block")
+			next := uint32(2)
+			for _, st := range tt.steps {
+				var batch []byte
+				for _, v := range st.send {
+					batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: next, Route: echoRoute}, str(v))
+					next++
+				}
+				if len(batch) > 0 {
+					c.Write(batch)
+				}
+				if st.release {
+					send(t, srv.h.release, struct{}{}, "release the blocked handler")
+				}
+				if st.jobs > 0 {
+					testkit.Eventually(t, timeout, func() bool { return srv.Jobs() == st.jobs }, "the requests to be queued")
+				}
+				if st.blocked {
+					recv(t, srv.h.blocked, "the next request to block")
+				}
+			}
+			if tt.closed {
+				c.ExpectClosed(timeout)
+				return
+			}
+			for i, code := range tt.want {
+				id := uint32(i + 1)
+				m := c.NextData(timeout)
+				if code != "" {
+					expectError(t, m, id, code)
+				} else if m.ID != id || m.Error {
+					t.Fatalf("got %+v, want the answer to %d", m, id)
+				}
+			}
+		})
 	}
 }
 
@@ -69,7 +129,7 @@ func TestGracefulShutdownAnswersQueuedRequests(t *testing.T) {
 		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 1), Route: echoRoute}, str(v))
 	}
 	c.Write(batch)
-	<-srv.h.blocked
+	recv(t, srv.h.blocked, "request 1 to block")
 	testkit.Eventually(t, timeout, func() bool { return srv.Jobs() == 3 }, "the three requests to be queued")
 	done := make(chan error, 1)
 	go func() {
@@ -98,7 +158,7 @@ func TestGracefulShutdownAnswersQueuedRequests(t *testing.T) {
 		t.Fatalf("got %s, want a kick", typ)
 	}
 	c.ExpectClosed(timeout)
-	if err := <-done; err != nil {
+	if err := recv(t, done, "Shutdown to return"); err != nil {
 		t.Fatal(err)
 	}
 	if nc, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.tcpAddr, "tcp://"), time.Second); err == nil {
@@ -112,7 +172,7 @@ func TestShutdownDeadlineCancelsHandlers(t *testing.T) {
 	c := testkit.DialRaw(t, srv.tcpAddr)
 	c.Handshake(pomeloJSHandshake)
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("block")) // never released
-	<-srv.h.blocked
+	recv(t, srv.h.blocked, "request 1 to block")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -150,7 +210,7 @@ func TestKickAndCloseHooks(t *testing.T) {
 	}
 	late := make(chan struct{})
 	s.OnClose(func(gamesrv.Session) { close(late) })
-	<-late // a hook added after the close runs at once
+	recv(t, late, "the hook added after the close, which runs at once")
 }
 
 func TestDuplicateLoginPolicies(t *testing.T) {

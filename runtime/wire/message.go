@@ -44,7 +44,9 @@ var (
 	ErrInvalidID = errors.New("wire: invalid message ID")
 	// ErrTruncated reports a message that ends inside its ID or route.
 	ErrTruncated = errors.New("wire: truncated message")
-	// ErrInvalidRoute reports an empty route on a type that has one.
+	// ErrInvalidRoute reports an empty route text given to the encoder on a
+	// type that has a route. The decoder returns an empty route text as it
+	// is: the receiver answers it (a server with GS-400).
 	ErrInvalidRoute = errors.New("wire: invalid route")
 	// ErrRouteTooLong reports a route text longer than MaxRouteLen bytes.
 	ErrRouteTooLong = errors.New("wire: route too long")
@@ -101,8 +103,10 @@ type Message struct {
 // varint. A zlib payload is reported (Zlib) but not inflated. Errors wrap
 // ErrEmptyMessage, ErrInvalidMessageType, ErrInvalidFlag (error flag on a
 // non-Response, compressed-route flag on a Response), ErrInvalidID (varint
-// over 5 bytes or uint32, Request ID 0), ErrTruncated or ErrInvalidRoute
-// (empty route text); all of them are protocol errors.
+// over 5 bytes or uint32, Request ID 0) or ErrTruncated; all of them are
+// protocol errors. An empty route text is decoded as such (Route empty, not
+// nil): it is well framed, and what a route means is the receiver's
+// business.
 func DecodeMessage(b []byte) (Message, error) {
 	var m Message
 	if err := m.decode(b); err != nil {
@@ -207,9 +211,6 @@ func (m *Message) decodeRouteText(b []byte) ([]byte, error) {
 		return nil, truncated("route length")
 	}
 	n := 1 + int(b[0])
-	if n == 1 {
-		return nil, errEmptyRoute
-	}
 	if len(b) < n {
 		return nil, truncated("route")
 	}

@@ -113,11 +113,14 @@ func TestDecodeMessage(t *testing.T) {
 		{"redundant varint", "04 85 80 00 0a", Message{Type: MessageResponse, ID: 5, Payload: []byte{0x0a}}},
 		{"max id", "04 ff ff ff ff 0f", Message{Type: MessageResponse, ID: math.MaxUint32, Payload: []byte{}}},
 		{"route 255", "02 ff" + strings.Repeat("61", 255), Message{Type: MessageNotify, Route: bytes.Repeat([]byte("a"), 255), Payload: []byte{}}},
+		{"empty route request", "00 05 00 0a", Message{Type: MessageRequest, ID: 5, Route: []byte{}, Payload: []byte{0x0a}}},
+		{"empty route notify", "02 00", Message{Type: MessageNotify, Route: []byte{}, Payload: []byte{}}},
+		{"empty route push", "06 00 0a", Message{Type: MessagePush, Route: []byte{}, Payload: []byte{0x0a}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := DecodeMessage(mustHex(t, tt.in))
-			if err != nil || !messagesEqual(&m, &tt.want) {
+			if err != nil || !messagesEqual(&m, &tt.want) || (tt.want.Route != nil && m.Route == nil) {
 				t.Fatalf("DecodeMessage = %+v, %v; want %+v", m, err, tt.want)
 			}
 		})
@@ -154,9 +157,6 @@ func TestDecodeMessageErrors(t *testing.T) {
 		{"route code missing", "01 05", ErrTruncated},
 		{"route code truncated", "01 05 00", ErrTruncated},
 		{"notify route code truncated", "03 00", ErrTruncated},
-		{"empty route request", "00 05 00 0a", ErrInvalidRoute},
-		{"empty route notify", "02 00", ErrInvalidRoute},
-		{"empty route push", "06 00 0a", ErrInvalidRoute},
 		{"error flag request", "20 05 01 61", ErrInvalidFlag},
 		{"error flag notify", "22 01 61", ErrInvalidFlag},
 		{"error flag push", "26 01 61", ErrInvalidFlag},

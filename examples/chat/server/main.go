@@ -95,8 +95,12 @@ func run() error {
 	var hs *http.Server
 	served := make(chan error, 1)
 	if page != nil {
+		h, err := web.Handler(web.Config{WSAddr: wsl.Addr().String()})
+		if err != nil {
+			return err
+		}
 		hs = &http.Server{
-			Handler:           web.Handler(web.Config{WSAddr: wsl.Addr().String()}),
+			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		}

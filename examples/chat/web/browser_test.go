@@ -34,7 +34,11 @@ func startChat(t *testing.T) string {
 	if err := srv.Start(wsl); err != nil {
 		t.Fatal(err)
 	}
-	page := httptest.NewServer(web.Handler(web.Config{WSAddr: wsl.Addr().String()}))
+	h, err := web.Handler(web.Config{WSAddr: wsl.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := httptest.NewServer(h)
 	t.Cleanup(func() {
 		page.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -7,6 +7,7 @@ package web
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -28,11 +29,12 @@ type Config struct {
 
 // Handler serves the page and its modules, and /config.json:
 // {"ws":"ws://host:port/"}. The page also takes the address from a
-// ?ws=ws://... query parameter.
-func Handler(cfg Config) http.Handler {
+// ?ws=ws://... query parameter. It fails only when the embedded files
+// cannot be opened.
+func Handler(cfg Config) (http.Handler, error) {
 	files, err := fs.Sub(static, "static")
 	if err != nil {
-		panic(err) // the embedded tree is fixed at build time
+		return nil, fmt.Errorf("web: embedded files: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +43,7 @@ func Handler(cfg Config) http.Handler {
 		_ = json.NewEncoder(w).Encode(map[string]string{"ws": cfg.url(r)})
 	})
 	mux.Handle("GET /", http.FileServerFS(files))
-	return headers(mux)
+	return headers(mux), nil
 }
 
 // url returns the WebSocket URL for a page loaded by r.

@@ -28,20 +28,20 @@ func TestConfig(t *testing.T) {
 		{"[::]:3252", "[::1]:8080", "ws://[::1]:3252/"},
 	}
 	for _, tc := range cases {
-		resp := get(t, web.Handler(web.Config{WSAddr: tc.wsAddr}), "/config.json", tc.host)
+		resp := get(t, handler(t, web.Config{WSAddr: tc.wsAddr}), "/config.json", tc.host)
 		var cfg struct{ WS string }
 		if err := json.NewDecoder(resp.Body).Decode(&cfg); err != nil || cfg.WS != tc.want {
 			t.Errorf("%s from %s: got %q (%v), want %q", tc.wsAddr, tc.host, cfg.WS, err, tc.want)
 		}
 	}
-	resp := get(t, web.Handler(web.Config{WSAddr: "127.0.0.1:3252", WSPath: "/ws"}), "/config.json", "x")
+	resp := get(t, handler(t, web.Config{WSAddr: "127.0.0.1:3252", WSPath: "/ws"}), "/config.json", "x")
 	if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), `"ws://127.0.0.1:3252/ws"`) {
 		t.Errorf("with a path: %s", b)
 	}
 }
 
 func TestFiles(t *testing.T) {
-	h := web.Handler(web.Config{WSAddr: "127.0.0.1:3252"})
+	h := handler(t, web.Config{WSAddr: "127.0.0.1:3252"})
 	for path, want := range map[string]string{
 		"/":          "text/html",
 		"/app.js":    "text/javascript",
@@ -63,4 +63,14 @@ func TestFiles(t *testing.T) {
 			t.Errorf("the page has no #%s", id)
 		}
 	}
+}
+
+// handler returns the page's handler for cfg.
+func handler(t *testing.T, cfg web.Config) http.Handler {
+	t.Helper()
+	h, err := web.Handler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
