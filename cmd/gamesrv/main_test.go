@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,22 +47,7 @@ func startChat(t *testing.T, opts server.Options) map[string]string {
 }
 
 // syncBuffer is an output the test reads while a command writes it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer struct{ testkit.SyncBuffer }
 
 // lines returns the complete lines written so far.
 func (b *syncBuffer) lines() []string {

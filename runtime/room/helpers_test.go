@@ -1,7 +1,6 @@
 package room_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -80,22 +79,4 @@ func eventually(t testing.TB, cond func() bool, what string) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// logBuffer is a logger output that tests can read while rooms write.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -3,6 +3,7 @@ package room_test
 import (
 	"context"
 	"errors"
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -140,7 +141,7 @@ func second[T any](_ T, err error) error { return err }
 // keeps running.
 func TestRoom_Panic(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
+	var logs testkit.SyncBuffer
 	r := newRoom(t, room.Options{Name: "arena", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err := r.Submit(context.Background(), func() { panic("boom") }); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gamesrv/gamesrv/internal/testkit"
@@ -17,16 +15,7 @@ import (
 )
 
 // logCapture is a JSON slog handler's output, safe for concurrent writes.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
+type logCapture struct{ testkit.SyncBuffer }
 
 func (c *logCapture) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(c, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -34,9 +23,7 @@ func (c *logCapture) logger() *slog.Logger {
 
 // find returns the first record with message msg, or nil.
 func (c *logCapture) find(msg string) map[string]any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, line := range strings.Split(c.buf.String(), "\n") {
+	for _, line := range strings.Split(c.String(), "\n") {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
 			return rec
