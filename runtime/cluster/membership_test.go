@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/hashicorp/memberlist"
 )
 
@@ -23,37 +24,13 @@ import (
 // tests of their own.
 
 // gossipTest prepares a membership test: it checks at the end that no
-// goroutine was left behind, and returns a logger that writes memberlist's
-// warnings and errors to the test log until then.
+// goroutine was left behind, and returns a logger that writes to the test
+// log (with -v) until then.
 func gossipTest(t *testing.T) *slog.Logger {
 	t.Helper()
-	w := &gossipTestLog{t: t}
-	t.Cleanup(w.stop) // registered first: runs last
+	log := testkit.Logger(t) // its cleanup, registered first, runs last
 	gossipCheckGoroutines(t)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-// gossipTestLog writes to t.Log until stopped; memberlist goroutines that
-// outlive the test must not call t.Log.
-type gossipTestLog struct {
-	mu      sync.Mutex
-	t       *testing.T
-	stopped bool
-}
-
-func (w *gossipTestLog) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.stopped {
-		w.t.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
-}
-
-func (w *gossipTestLog) stop() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.stopped = true
+	return log
 }
 
 // gossipCheckGoroutines fails the test if, after its cleanups, the number of
