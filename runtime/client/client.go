@@ -23,6 +23,8 @@ var (
 	// ErrServerTimeout: the server sent nothing for two heartbeat
 	// intervals.
 	ErrServerTimeout = errors.New("client: server stopped responding")
+	// ErrNotConnected: a request or notify before Connect succeeded.
+	ErrNotConnected = errors.New("client: not connected")
 )
 
 // KickError is the reason a client ended: the server kicked it.
@@ -43,10 +45,14 @@ func (e *KickError) Error() string {
 // Client is a connection to a gamesrv (or any Pomelo/Pitaya) server. It is
 // safe for concurrent use.
 type Client struct {
-	conn net.Conn
-	br   *bufio.Reader
-	opts Options
-	log  *slog.Logger
+	addr, scheme, hostport string
+	opts                   Options
+	log                    *slog.Logger
+	connecting             atomic.Bool // Connect was called
+	connected              atomic.Bool // the handshake is done: ser, dict, routes and heartbeat are set
+
+	conn net.Conn      // set by Connect, under mu
+	br   *bufio.Reader // reads conn; only the handshake, then the reader
 
 	ser       gamesrv.Serializer
 	dict      map[string]uint16
@@ -64,9 +70,11 @@ type Client struct {
 	raw      func(route string, payload []byte)
 	err      error // why the client ended
 
-	pushes chan push
-	done   chan struct{}
-	wg     sync.WaitGroup
+	pushes    chan push
+	armed     chan struct{} // closed once a push handler is registered
+	armedOnce sync.Once
+	done      chan struct{}
+	wg        sync.WaitGroup
 }
 
 var (
@@ -91,18 +99,24 @@ type pushHandler struct {
 	handler any
 }
 
-func newClient(nc net.Conn, opts Options) *Client {
-	return &Client{
-		conn:     nc,
-		br:       bufio.NewReaderSize(nc, 16<<10),
+func newClient(addr, scheme, hostport string, opts Options) *Client {
+	c := &Client{
+		addr:     addr,
+		scheme:   scheme,
+		hostport: hostport,
 		opts:     opts,
 		log:      opts.Logger,
 		pending:  map[uint32]chan reply{},
 		handlers: map[string]pushHandler{},
 		raw:      opts.OnRawPush,
 		pushes:   make(chan push, opts.PushQueue),
+		armed:    make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	if c.raw != nil {
+		c.arm()
+	}
+	return c
 }
 
 // applyHandshake adopts the server's settings.
@@ -122,13 +136,15 @@ func (c *Client) applyHandshake(resp *wire.HandshakeResponse) error {
 }
 
 func (c *Client) start() {
+	c.connected.Store(true)
 	c.wg.Add(3)
 	go c.readLoop()
 	go c.heartbeatLoop()
 	go c.dispatchPushes()
 }
 
-// Serializer returns the serializer the server announced.
+// Serializer returns the serializer the server announced (nil before
+// Connect).
 func (c *Client) Serializer() gamesrv.Serializer { return c.ser }
 
 // Dict returns the server's route dictionary. The caller must not modify it.
@@ -149,7 +165,8 @@ func (c *Client) Err() error {
 }
 
 // Close closes the connection and waits for the client's goroutines.
-// Pending requests fail with [ErrClosed].
+// Pending requests fail with [ErrClosed]. A client that is not connected
+// yet can be closed too; a Connect under way then fails.
 func (c *Client) Close() error {
 	c.fail(ErrClosed)
 	c.wg.Wait()
@@ -166,9 +183,12 @@ func (c *Client) fail(err error) {
 	c.err = err
 	pending := c.pending
 	c.pending = nil
+	conn := c.conn
 	c.mu.Unlock()
 	close(c.done)
-	_ = c.conn.Close()
+	if conn != nil {
+		_ = conn.Close()
+	}
 	for _, ch := range pending {
 		close(ch)
 	}
@@ -178,6 +198,9 @@ func (c *Client) fail(err error) {
 // unmarshals the response into resp. An error response is returned as a
 // [*gamesrv.Error].
 func (c *Client) Request(ctx context.Context, route string, req, resp proto.Message) error {
+	if !c.connected.Load() {
+		return c.notConnected()
+	}
 	payload, err := c.ser.AppendMarshal(nil, req)
 	if err != nil {
 		return fmt.Errorf("client: marshal %s request: %w", route, err)
@@ -195,6 +218,9 @@ func (c *Client) Request(ctx context.Context, route string, req, resp proto.Mess
 // RequestRaw sends an already serialized request and returns the raw
 // response payload.
 func (c *Client) RequestRaw(ctx context.Context, route string, payload []byte) ([]byte, error) {
+	if !c.connected.Load() {
+		return nil, c.notConnected()
+	}
 	id, ch, err := c.register()
 	if err != nil {
 		return nil, err
@@ -214,6 +240,15 @@ func (c *Client) RequestRaw(ctx context.Context, route string, payload []byte) (
 		c.forget(id) // the reader may still send on ch: never reuse it
 		return nil, ctx.Err()
 	}
+}
+
+// notConnected is the error of a call before the handshake: why the client
+// ended, if it did, else ErrNotConnected.
+func (c *Client) notConnected() error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return ErrNotConnected
 }
 
 func (c *Client) result(r reply) ([]byte, error) {
@@ -255,6 +290,9 @@ func (c *Client) forget(id uint32) {
 // Notify implements gamesrv.ClientConn: it sends req on route without
 // waiting for anything.
 func (c *Client) Notify(_ context.Context, route string, req proto.Message) error {
+	if !c.connected.Load() {
+		return c.notConnected()
+	}
 	payload, err := c.ser.AppendMarshal(nil, req)
 	if err != nil {
 		return fmt.Errorf("client: marshal %s notify: %w", route, err)
@@ -264,6 +302,9 @@ func (c *Client) Notify(_ context.Context, route string, req proto.Message) erro
 
 // NotifyRaw sends an already serialized notify.
 func (c *Client) NotifyRaw(route string, payload []byte) error {
+	if !c.connected.Load() {
+		return c.notConnected()
+	}
 	return c.send(&wire.Header{Type: wire.MessageNotify, Route: route}, payload)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -268,27 +269,92 @@ var pushDesc = gamesrv.ServiceDesc{Name: "t.S", ServerType: "t", Routes: []games
 	},
 }}}
 
-func TestPushesInOrder(t *testing.T) {
+// pushOnConnect is a fake server that pushes right after the handshake
+// ack, as a server sending a welcome message or a room's state does.
+func pushOnConnect(s *fakeServer) {
+	if !s.accept(30, map[string]uint16{"onThing": 3}) {
+		return
+	}
+	for i, v := range []string{"1", "2", "3"} {
+		h := &wire.Header{Type: wire.MessagePush, Route: "onThing"}
+		if i == 1 {
+			h.Compressed, h.Code = true, 3 // compressed push route, resolved with the dictionary
+		}
+		b, _ := proto.Marshal(wrapperspb.String(v))
+		s.sendMessage(h, b)
+	}
+	raw, _ := proto.Marshal(wrapperspb.String("raw"))
+	s.sendMessage(&wire.Header{Type: wire.MessagePush, Route: "onOther"}, raw)
+	s.drain()
+}
+
+// expectPushes checks that the typed pushes 1, 2, 3 arrive in order and
+// the untyped one at the raw handler.
+func expectPushes(t *testing.T, p *pushes, rawc chan string) {
+	t.Helper()
+	for _, want := range []string{"1", "2", "3"} {
+		select {
+		case got := <-p.ch:
+			if got != want {
+				t.Fatalf("got push %q, want %q", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("push missing")
+		}
+	}
+	select {
+	case r := <-rawc:
+		if r != "onOther" {
+			t.Errorf("raw push route %q", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("raw push missing")
+	}
+}
+
+func TestPushesInOrderWithHandlersRegisteredBeforeConnect(t *testing.T) {
+	addr := serve(t, pushOnConnect)
+	c, err := client.New(addr, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	p := &pushes{ch: make(chan string, 3)}
+	rawc := make(chan string, 1)
+	if err := c.RegisterPushHandler(&pushDesc, p); err != nil {
+		t.Fatal(err)
+	}
+	c.HandleRawPush(func(route string, payload []byte) { rawc <- route })
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expectPushes(t, p, rawc)
+}
+
+// TestPushesBeforeFirstHandlerAreHeld: with Dial, pushes that arrive
+// before the first handler is registered wait for it. The server's pushes
+// are all received before the registration (a barrier request proves it).
+func TestPushesBeforeFirstHandlerAreHeld(t *testing.T) {
 	addr := serve(t, func(s *fakeServer) {
 		if !s.accept(30, map[string]uint16{"onThing": 3}) {
 			return
 		}
-		for i, v := range []string{"1", "2", "3"} {
-			h := &wire.Header{Type: wire.MessagePush, Route: "onThing"}
-			if i == 1 {
-				h.Compressed, h.Code = true, 3 // compressed push route, resolved with the dictionary
-			}
+		for _, v := range []string{"1", "2", "3"} {
 			b, _ := proto.Marshal(wrapperspb.String(v))
-			s.sendMessage(h, b)
+			s.sendMessage(&wire.Header{Type: wire.MessagePush, Route: "onThing"}, b)
 		}
-		raw, _ := proto.Marshal(wrapperspb.String("raw"))
-		s.sendMessage(&wire.Header{Type: wire.MessagePush, Route: "onOther"}, raw)
+		m, ok := s.nextData() // the barrier: answered after the pushes
+		if !ok {
+			return
+		}
+		s.sendMessage(&wire.Header{Type: wire.MessageResponse, ID: m.ID}, nil)
 		s.drain()
 	})
 	c := dial(t, addr)
+	if err := c.Request(context.Background(), "a.b.c", wrapperspb.String("x"), new(wrapperspb.StringValue)); err != nil {
+		t.Fatal(err)
+	}
 	p := &pushes{ch: make(chan string, 3)}
-	rawc := make(chan string, 1)
-	c.HandleRawPush(func(route string, payload []byte) { rawc <- route })
 	if err := c.RegisterPushHandler(&pushDesc, p); err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +368,84 @@ func TestPushesInOrder(t *testing.T) {
 			t.Fatal("push missing")
 		}
 	}
-	if r := <-rawc; r != "onOther" {
-		t.Errorf("raw push route %q", r)
+}
+
+// TestHeldPushesAreBounded: a client that registers no handler keeps at
+// most PushQueue pushes (the newest) and still answers requests.
+func TestHeldPushesAreBounded(t *testing.T) {
+	const sent, queue = 20, 4
+	addr := serve(t, func(s *fakeServer) {
+		if !s.accept(30, nil) {
+			return
+		}
+		for i := range sent {
+			b, _ := proto.Marshal(wrapperspb.String(strconv.Itoa(i)))
+			s.sendMessage(&wire.Header{Type: wire.MessagePush, Route: "onThing"}, b)
+		}
+		m, ok := s.nextData()
+		if !ok {
+			return
+		}
+		s.sendMessage(&wire.Header{Type: wire.MessageResponse, ID: m.ID}, nil)
+		s.drain()
+	})
+	o := opts()
+	o.PushQueue = queue
+	c, err := client.Dial(context.Background(), addr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Request(context.Background(), "a.b.c", wrapperspb.String("x"), new(wrapperspb.StringValue)); err != nil {
+		t.Fatalf("request while pushes are held: %v", err)
+	}
+	p := &pushes{ch: make(chan string, sent)}
+	if err := c.RegisterPushHandler(&pushDesc, p); err != nil {
+		t.Fatal(err)
+	}
+	for i := sent - queue; i < sent; i++ {
+		select {
+		case got := <-p.ch:
+			if got != strconv.Itoa(i) {
+				t.Fatalf("got push %q, want %d", got, i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("push missing")
+		}
+	}
+}
+
+func TestNewAndConnect(t *testing.T) {
+	addr := serve(t, func(s *fakeServer) {
+		if s.accept(30, nil) {
+			s.drain()
+		}
+	})
+	c, err := client.New(addr, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Notify(context.Background(), "a.b.c", wrapperspb.String("x")); !errors.Is(err, client.ErrNotConnected) {
+		t.Errorf("notify before Connect: %v", err)
+	}
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(context.Background()); err == nil {
+		t.Error("second Connect succeeded")
+	}
+	_ = c.Close()
+
+	closed, err := client.New(addr, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = closed.Close()
+	if err := closed.Connect(context.Background()); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("Connect after Close: %v", err)
+	}
+	if _, err := client.New("ws+unix://x", opts()); err == nil {
+		t.Error("New accepted an unknown scheme")
 	}
 }
 

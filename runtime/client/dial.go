@@ -23,33 +23,101 @@ var ErrHandshakeRefused = errors.New("client: handshake refused")
 
 // Dial connects to addr ("tcp://host:port", "kcp://host:port",
 // "ws://host:port/path", "tls://host:port", or "host:port" for TCP),
-// performs the handshake and returns a ready client.
+// performs the handshake and returns a ready client. It is [New] followed
+// by [Client.Connect]. Pushes that arrive before the first push handler is
+// registered are held for it (see [Client.Connect]); use New and Connect to
+// register handlers before anything arrives.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
-	opts = opts.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
-	defer cancel()
-	nc, err := dialConn(ctx, addr, &opts)
+	c, err := New(addr, opts)
 	if err != nil {
 		return nil, err
 	}
-	c := newClient(nc, opts)
-	if err := c.handshake(ctx); err != nil {
-		_ = nc.Close()
+	if err := c.Connect(ctx); err != nil {
 		return nil, err
 	}
-	c.start()
 	return c, nil
 }
 
-func dialConn(ctx context.Context, addr string, opts *Options) (net.Conn, error) {
+// New returns a client for addr (as [Dial] takes it) that is not connected
+// yet. Register its push handlers (the generated RegisterXxxPushHandler
+// functions, [Client.HandleRawPush]), then call [Client.Connect]: a push the
+// server sends right after the handshake then finds its handler. New
+// checks the address and the options; it does no I/O.
+func New(addr string, opts Options) (*Client, error) {
+	opts = opts.withDefaults()
+	scheme, hostport, err := splitAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	if scheme == "kcp" {
+		if _, err := kcp.BlockCrypt(opts.KCP.Key); err != nil {
+			return nil, err
+		}
+	}
+	return newClient(addr, scheme, hostport, opts), nil
+}
+
+// Connect dials the server, performs the handshake and starts the client's
+// goroutines; it bounds all of it by ctx and Options.DialTimeout. A client
+// connects once: a second call, or a call after Close, fails. When Connect
+// fails the client is closed ([Client.Err] says why).
+//
+// Pushes are delivered to their handlers once at least one handler is
+// registered (a push handler, [Client.HandleRawPush] or
+// Options.OnRawPush); until then they are held, up to Options.PushQueue
+// (beyond it the oldest held push is dropped and logged), so that handlers
+// registered just after Connect returns still receive every push the
+// server sent on connect.
+func (c *Client) Connect(ctx context.Context) error {
+	if !c.connecting.CompareAndSwap(false, true) {
+		return errors.New("client: Connect called twice")
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
+	defer cancel()
+	nc, err := dialConn(ctx, c.scheme, c.hostport, c.addr, &c.opts)
+	if err != nil {
+		c.fail(err)
+		return err
+	}
+	if err := c.attach(nc); err != nil {
+		return err
+	}
+	if err := c.handshake(ctx); err != nil {
+		c.fail(err)
+		return err
+	}
+	c.start()
+	return nil
+}
+
+// attach gives the client its connection, unless Close came first.
+func (c *Client) attach(nc net.Conn) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		_ = nc.Close()
+		return c.err
+	}
+	c.conn = nc
+	c.br = bufio.NewReaderSize(nc, 16<<10)
+	return nil
+}
+
+// splitAddr returns the scheme and host:port of a client address.
+func splitAddr(addr string) (scheme, hostport string, err error) {
 	scheme, hostport, found := strings.Cut(addr, "://")
 	if !found {
 		scheme, hostport = "tcp", addr
 	}
 	switch scheme {
-	case "tcp":
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", hostport)
+	case "tcp", "kcp", "ws", "tls":
+		return scheme, hostport, nil
+	}
+	return "", "", fmt.Errorf("client: unsupported scheme %q in %q", scheme, addr)
+}
+
+func dialConn(ctx context.Context, scheme, hostport, addr string, opts *Options) (net.Conn, error) {
+	switch scheme {
 	case "kcp":
 		return dialKCP(hostport, &opts.KCP)
 	case "ws":
@@ -58,7 +126,8 @@ func dialConn(ctx context.Context, addr string, opts *Options) (net.Conn, error)
 		d := tls.Dialer{Config: opts.TLS}
 		return d.DialContext(ctx, "tcp", hostport)
 	}
-	return nil, fmt.Errorf("client: unsupported scheme %q in %q", scheme, addr)
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", hostport)
 }
 
 func dialKCP(addr string, o *KCPOptions) (net.Conn, error) {

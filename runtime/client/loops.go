@@ -97,6 +97,10 @@ func (c *Client) deliver(id uint32, r reply) {
 	}
 }
 
+// queuePush hands a push to the dispatcher. Until a push handler is
+// registered the dispatcher holds pushes: when the queue is full then, the
+// oldest held push makes room. Once handlers exist a full queue makes the
+// reader wait.
 func (c *Client) queuePush(m *wire.Message) error {
 	route := string(m.Route)
 	if m.Compressed {
@@ -105,11 +109,26 @@ func (c *Client) queuePush(m *wire.Message) error {
 			return fmt.Errorf("client: push with unknown route code %d", m.Code)
 		}
 	}
-	select {
-	case c.pushes <- push{route: route, payload: m.Payload}:
-		return nil
-	case <-c.done:
-		return nil
+	p := push{route: route, payload: m.Payload}
+	for {
+		select {
+		case c.pushes <- p:
+			return nil
+		case <-c.done:
+			return nil
+		case <-c.armed:
+			select {
+			case c.pushes <- p:
+			case <-c.done:
+			}
+			return nil
+		default:
+			select {
+			case old := <-c.pushes:
+				c.log.Warn("push dropped: no push handler registered and the push queue is full", "route", old.route)
+			default:
+			}
+		}
 	}
 }
 
@@ -130,9 +149,15 @@ func (c *Client) heartbeatLoop() {
 	}
 }
 
-// dispatchPushes runs push handlers one at a time, in arrival order.
+// dispatchPushes runs push handlers one at a time, in arrival order, from
+// the moment the first handler is registered.
 func (c *Client) dispatchPushes() {
 	defer c.wg.Done()
+	select {
+	case <-c.armed:
+	case <-c.done:
+		return
+	}
 	for {
 		select {
 		case p := <-c.pushes:
@@ -173,7 +198,7 @@ func (c *Client) callPushHandler(h pushHandler, p push) {
 }
 
 // RegisterPushHandler implements gamesrv.PushRegistrar: generated
-// RegisterXxxPushHandler functions call it.
+// RegisterXxxPushHandler functions call it, before or after Connect.
 func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,8 +208,12 @@ func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) err
 			c.handlers[r.Name] = pushHandler{route: r, handler: handler}
 		}
 	}
+	c.arm()
 	return nil
 }
+
+// arm starts the delivery of pushes: a handler is registered.
+func (c *Client) arm() { c.armedOnce.Do(func() { close(c.armed) }) }
 
 // HandleRawPush sets a handler for pushes whose route has no registered
 // push handler; it receives the route and the serialized payload.
@@ -192,6 +221,9 @@ func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	c.mu.Lock()
 	c.raw = f
 	c.mu.Unlock()
+	if f != nil {
+		c.arm()
+	}
 }
 
 // inflate decompresses a zlib payload, refusing more than max bytes.
