@@ -319,23 +319,6 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
-func TestJSONSerializer(t *testing.T) {
-	srv := startServer(t, server.Options{Serializer: gamesrv.JSONSerializer{}})
-	c := testkit.DialRaw(t, srv.tcpAddr)
-	if resp := c.Handshake(pomeloJSHandshake); resp.Sys.Serializer != "json" {
-		t.Fatalf("serializer %q", resp.Sys.Serializer)
-	}
-	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, []byte(`"hello"`))
-	if m := c.NextData(timeout); string(m.Payload) != `"hello"` {
-		t.Errorf("got %q", m.Payload)
-	}
-	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: "x.y.z"}, nil)
-	m := c.NextData(timeout)
-	if !m.Error || !strings.HasPrefix(string(m.Payload), `{"code":"GS-404","msg":`) {
-		t.Errorf("got %q", m.Payload)
-	}
-}
-
 func TestRegisterAfterStart(t *testing.T) {
 	srv := startServer(t, server.Options{})
 	if err := srv.RegisterService(&echoDesc, newEchoHandler()); !errors.Is(err, server.ErrServerStarted) {
