@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 	"github.com/gamesrv/gamesrv/bench/internal/rlimit"
+	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 )
 
 // runPerIP measures scenario 4: one address (127.0.0.1) opens many
