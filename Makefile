@@ -88,7 +88,9 @@ lint-proto: $(BUF)
 fuzz:
 	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
-		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode; do \
+		transport/ws:FuzzClientStream server:FuzzSessionPackets \
+		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
+		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
