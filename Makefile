@@ -7,9 +7,10 @@ BUF         := $(BIN)/buf
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
+ATTACKFLAGS ?=
 INTEROP_JS  := internal/interop/pomelojs
 
-.PHONY: demo cluster-demo run test test-browser chromium interop-deps test-interop generate check-generated lint-proto fuzz bench bench-micro build clean
+.PHONY: demo cluster-demo run test test-browser chromium interop-deps test-interop generate check-generated lint-proto fuzz bench bench-micro attack build clean
 
 ## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
 demo: $(BIN)/chat-server
@@ -101,7 +102,9 @@ lint-proto: $(BUF)
 fuzz:
 	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
-		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode; do \
+		transport/ws:FuzzClientStream server:FuzzSessionPackets \
+		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
+		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
@@ -109,6 +112,10 @@ fuzz:
 ## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
 bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
 	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho $(BENCHFLAGS)
+
+## attack: the attack suite of issue 9 against the chat server (about 2 min): one table on stdout, bench/results/attack-latest.json (ATTACKFLAGS="-scenarios 1,3" for a subset; ATTACKFLAGS="-quick" writes to a temporary directory)
+attack: $(BIN)/chat-server
+	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
 
 ## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
 bench-micro:

@@ -64,6 +64,8 @@ type Server struct {
 	timers     sync.WaitGroup
 	stopTimers chan struct{}
 
+	notifyLogs logLimiter // "notify failed" lines, per route
+
 	ctx       context.Context // handlers' base context, cancelled at the end of shutdown
 	cancel    context.CancelFunc
 	listeners []transport.Listener
