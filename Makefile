@@ -1,4 +1,5 @@
-# gamesrv — see README.md. Every target works offline from the Go module proxy.
+# gamesrv — see README.md. Every target works offline from the Go module proxy, except that
+# make test installs the interop test's npm client once from the npm registry (make interop-deps).
 
 BUF_VERSION := v1.75.0
 BIN         := $(CURDIR)/.bin
@@ -7,8 +8,9 @@ GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 ATTACKFLAGS ?=
+INTEROP_JS  := internal/interop/pomelojs
 
-.PHONY: demo cluster-demo run test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro attack build clean
+.PHONY: demo cluster-demo run test test-browser chromium interop-deps test-interop generate check-generated lint-proto fuzz bench bench-micro attack build clean
 
 ## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
 demo: $(BIN)/chat-server
@@ -22,8 +24,8 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
-test:
+## test: gofmt, vet, the interop test's npm client (interop-deps), every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
+test: interop-deps
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
@@ -35,6 +37,18 @@ test:
 ## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
 test-browser: chromium
 	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
+
+## interop-deps: install the npm client the interop test drives (pomelo-jsclient-websocket 0.1.1, pomelo-protocol 0.1.6, ws; pinned in internal/interop/pomelojs/package-lock.json) with npm ci, when the lock file changed
+interop-deps: $(INTEROP_JS)/node_modules/.package-lock.json
+
+$(INTEROP_JS)/node_modules/.package-lock.json: $(INTEROP_JS)/package.json $(INTEROP_JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the interop test's client (apt-get install nodejs npm)"; exit 1; }
+	cd $(INTEROP_JS) && npm ci --no-audit --no-fund
+	@touch $@
+
+## test-interop: only the interop test: pomelo-jsclient-websocket, unmodified, under Node against the chat server (JSON, WebSocket)
+test-interop: interop-deps
+	$(GO_TEST) ./$(INTEROP_JS)
 
 # chromium installs Debian's chromium and chromium-driver when missing (as
 # root, or with sudo).

@@ -89,7 +89,7 @@ const (
 	modeDisconnect               // RateLimit.Disconnect
 	modeCompression              // outbound compression from 16 bytes
 	modeCompressPush             // push routes as dictionary codes
-	modeKickReasons              // kick packets with a reason
+	modeEmptyKick                // empty kick packets (EmptyKick)
 	modeSmallQueue               // QueueSize 2
 )
 
@@ -210,7 +210,7 @@ func fuzzOptions(t *testing.T, mode byte) server.Options {
 		opts.Compression = server.Compression{Threshold: 16}
 	}
 	opts.CompressPushRoutes = mode&modeCompressPush != 0
-	opts.KickReasons = mode&modeKickReasons != 0
+	opts.EmptyKick = mode&modeEmptyKick != 0
 	if mode&modeSmallQueue != 0 {
 		opts.QueueSize = 2
 	}
@@ -799,13 +799,13 @@ func sessionSeeds() [][]byte {
 		seed(modeSmallQueue, sHandshake(0), sAck, sCanned(0, 1, call, "hook"), sCanned(0, 2, call, "kick"), sMsg(0, 3, call, hello)),
 	)
 	// Validators (answered on the worker), compression both ways, push
-	// route codes, kick reasons.
+	// route codes, empty kicks.
 	seeds = append(seeds,
 		seed(modeValidator, sHandshake(0), sWait, sAck, sMsg(0, 1, call, hello), sWait),
 		seed(modeValidator, sHandshake(3), sWait, sAck),
 		seed(modeValidator, sHandshake(4), sWait, sAck, sCanned(0, 1, call, "bind"), sWait),
 		seed(modeValidator, sHandshake(0), sAck, sMsg(0, 1, call, hello)),
-		seed(modeCompression|modeCompressPush|modeKickReasons, sHandshake(1), sAck, sCanned(0, 1, call, "big"), sCanned(0, 2, call, "push"), sCanned(0, 3, call, "kick")),
+		seed(modeCompression|modeCompressPush|modeEmptyKick, sHandshake(1), sAck, sCanned(0, 1, call, "big"), sCanned(0, 2, call, "push"), sCanned(0, 3, call, "kick")),
 	)
 	return seeds
 }

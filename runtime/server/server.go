@@ -200,7 +200,7 @@ func (srv *Server) prepare() error {
 	srv.reg = reg
 	srv.schema = srv.buildSchema()
 	srv.registerGauges()
-	srv.wheel = newWheel(srv.opts.Heartbeat)
+	srv.wheel = newWheel(srv.opts.Heartbeat, srv.precise())
 	return srv.handshakePackets()
 }
 
@@ -282,7 +282,7 @@ func (srv *Server) jobDone() {
 // their connections to close, so the kicks are flushed.
 func (srv *Server) kickAll(ctx context.Context) {
 	for _, s := range srv.sessions.all() {
-		_ = s.Kick(ctx, "")
+		_ = s.Kick(ctx, kickShutdown)
 	}
 	wait := time.NewTicker(10 * time.Millisecond)
 	defer wait.Stop()
@@ -342,24 +342,23 @@ func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, ""
 
 // open makes a new connection a session, unless the server is shutting
 // down or full. A connection beyond MaxConnections gets a Kick packet
-// (with the reason "server full" when Options.KickReasons is set) and is
-// closed.
+// (reason "server full") and is closed.
 func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
 	}
 	if n := srv.conns.Add(1); srv.opts.MaxConnections > 0 && n > int64(srv.opts.MaxConnections) {
 		srv.conns.Add(-1)
-		_ = c.Write(wire.KickPacket(srv.kickReason("server full")))
+		_ = c.Write(wire.KickPacket(srv.kickReason(kickServerFull)))
 		_ = c.Close()
 		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
 		return nil
 	}
-	now := srv.now()
+	now := srv.precise()
 	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network}
 	s.lastRecv.Store(now)
 	if srv.opts.RateLimit.Rate > 0 {
-		s.bucket = newTokenBucket(srv.opts.RateLimit, now)
+		s.bucket = newTokenBucket(srv.opts.RateLimit, srv.now())
 	}
 	srv.sessions.add(s)
 	srv.wheel.add(s)
@@ -368,11 +367,23 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	return s
 }
 
-// kickReason returns the reason a Kick packet carries: reason when
-// Options.KickReasons is set, else "" (an empty Kick, PROTOCOL.md §1).
+// The reasons of the server's own kicks (PROTOCOL.md §6).
+const (
+	kickDefault       = "kick" // Session.Kick without a reason, like Pomelo's server
+	kickServerFull    = "server full"
+	kickShutdown      = "shutdown"
+	kickDuplicateUser = "duplicate login"
+)
+
+// kickReason returns the reason a Kick packet carries (wire.KickPacket
+// sends "" as an empty body): "" with Options.EmptyKick, else reason, or
+// "kick" when reason is empty.
 func (srv *Server) kickReason(reason string) string {
-	if !srv.opts.KickReasons {
+	switch {
+	case srv.opts.EmptyKick:
 		return ""
+	case reason == "":
+		return kickDefault
 	}
 	return reason
 }

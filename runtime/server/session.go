@@ -34,7 +34,7 @@ type session struct {
 	id       int64
 	bucket   *tokenBucket // per-session rate limit, when configured
 	state    atomic.Uint32
-	lastRecv atomic.Int64 // server clock at the last packet received
+	lastRecv atomic.Int64 // precise server clock at the last packet received
 
 	mu      sync.Mutex
 	uid     string
@@ -48,7 +48,9 @@ type session struct {
 	done    bool // closed and cleaned up
 
 	wheelPrev, wheelNext *session
-	wheelSlot            int32
+	wheelSlot            int32 // -1 once out of the wheel
+	wheelDue             int64 // the tick at which the wheel looks at the session
+	nextBeat             int64 // the tick of the session's next heartbeat
 }
 
 var _ gamesrv.Session = (*session)(nil)
@@ -144,7 +146,8 @@ func (s *session) pushable() error {
 	return ErrSessionNotReady
 }
 
-// Kick implements gamesrv.Session.
+// Kick implements gamesrv.Session: a Kick packet with the JSON reason
+// ("kick" when reason is empty), or an empty one with Options.EmptyKick.
 func (s *session) Kick(_ context.Context, reason string) error {
 	if s.state.Swap(stateClosed) == stateClosed {
 		return ErrSessionClosed

@@ -4,7 +4,10 @@
 //	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
-// turns off the gamesrv.describe schema route. It prints one
+// turns off the gamesrv.describe schema route. -serializer json makes
+// payloads JSON (protojson) instead of protobuf, for Pomelo JS clients such
+// as pomelo-jsclient-websocket; the browser page speaks protobuf, so it is
+// not served then. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -25,6 +28,7 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	"github.com/gamesrv/gamesrv/examples/chat/web"
 	"github.com/gamesrv/gamesrv/runtime/admin"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -50,7 +54,19 @@ func run() error {
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
+	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced in the handshake: protobuf, "+
+		"or json (protojson) for Pomelo JS clients; the browser page (-web) needs protobuf")
 	flag.Parse()
+	ser, err := gamesrv.SerializerByName(*serializer)
+	if err != nil {
+		return fmt.Errorf("-serializer: %w", err)
+	}
+	if ser.Name() != gamesrv.SerializerProtobuf {
+		if flagSet("web") && *webAddr != "" {
+			return fmt.Errorf("-web serves a browser client that speaks protobuf: drop it (or pass -web '') with -serializer %s", ser.Name())
+		}
+		*webAddr = ""
+	}
 
 	level := slog.LevelInfo
 	if *verbose {
@@ -58,7 +74,7 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe})
+	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe, Serializer: ser})
 	if err != nil {
 		return err
 	}
@@ -121,6 +137,13 @@ func run() error {
 		_ = hs.Shutdown(sctx)
 	}
 	return srv.Shutdown(sctx)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // listeners returns the listeners to start, and the WebSocket one (nil
