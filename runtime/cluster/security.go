@@ -53,7 +53,7 @@ func (o *Options) checkExposure() error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s bind beyond loopback with %s. "+
+	return fmt.Errorf("%w: it would listen beyond loopback (%s) with %s. "+
 		"Fix: set cluster.Options.GossipKey (16, 24 or 32 random bytes, the same on every server) and "+
 		"cluster.Options.LinkSecret (a random shared secret) or LinkTLS with ClientAuth tls.RequireAndVerifyClientCert; "+
 		"the example servers take -gossip-key (base64, e.g. from `openssl rand -base64 32`) and -link-secret, "+
