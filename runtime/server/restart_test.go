@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +104,7 @@ func TestRestartRebindsAtOnce(t *testing.T) {
 				raw.expectEOF(t)
 				_ = raw.tcp.Close() // below TLS: no close_notify to a closed socket
 				port := first.Addr().(*net.TCPAddr).Port
-				testkit.Eventually(t, timeout, func() bool { return closingSocketOn(port) },
+				testkit.Eventually(t, timeout, func() bool { return testkit.Lingering(port) },
 					"the server's closed connection to linger in TIME_WAIT or FIN_WAIT_2")
 			} else {
 				recv(t, c.Done(), "the client to see the shutdown")
@@ -264,24 +261,6 @@ func (s *packetStream) expectEOF(t *testing.T) {
 			t.Fatalf("read until the server closes: %v, want EOF", err)
 		}
 	}
-}
-
-// closingSocketOn reports whether a TCP socket with local port port is in
-// TIME_WAIT or FIN_WAIT_2 (Linux's /proc/net/tcp; true elsewhere, where
-// the precondition cannot be checked).
-func closingSocketOn(port int) bool {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return true
-	}
-	want := fmt.Sprintf(":%04X", port)
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) > 3 && strings.HasSuffix(f[1], want) && (f[3] == "05" || f[3] == "06") {
-			return true
-		}
-	}
-	return false
 }
 
 // startOn starts an echo server on l and shuts it down when the test ends
