@@ -69,8 +69,8 @@ type gate struct {
 
 	mu       sync.Mutex
 	peers    map[netip.AddrPort]*peer
-	pending  int // sessions admitted and not established
-	perIP    map[netip.Addr]int
+	pending  int                // sessions admitted and not established
+	perIP    map[netip.Addr]int // by source()
 	closed   bool
 	refused  int // datagrams dropped at the limits since the last log
 	loggedAt time.Time
@@ -217,7 +217,7 @@ func sameConv(data []byte, conv uint32) bool {
 // reserve admits a new address within the limits, or returns nil. g.mu is
 // held.
 func (g *gate) reserve(addr netip.AddrPort, conv uint32) *peer {
-	ip := addr.Addr()
+	ip := source(addr)
 	if (g.limits.total >= 0 && g.pending >= g.limits.total) || (g.limits.perIP >= 0 && g.perIP[ip] >= g.limits.perIP) {
 		g.refusedOne()
 		return nil
@@ -229,6 +229,17 @@ func (g *gate) reserve(addr netip.AddrPort, conv uint32) *peer {
 	g.perIP[ip]++
 	p.timer = time.AfterFunc(g.limits.timeout, func() { g.expire(p) })
 	return p
+}
+
+// source is what the per-IP limit counts an address under: its IPv4
+// address, or its IPv6 /64 (one host commonly holds a whole /64).
+func source(addr netip.AddrPort) netip.Addr {
+	ip := addr.Addr()
+	if ip.Is4() {
+		return ip
+	}
+	p, _ := ip.Prefix(64)
+	return p.Addr()
 }
 
 // refusedOne counts a datagram dropped at the limits and logs, at most
@@ -259,7 +270,7 @@ func (g *gate) unpend(p *peer) {
 	p.pending = false
 	p.timer.Stop()
 	g.pending--
-	ip := p.addr.Addr()
+	ip := source(p.addr)
 	if g.perIP[ip]--; g.perIP[ip] <= 0 {
 		delete(g.perIP, ip)
 	}

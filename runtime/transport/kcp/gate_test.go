@@ -171,3 +171,15 @@ func BenchmarkGateAdmit(b *testing.B) {
 		}
 	})
 }
+
+func TestSource(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"10.1.2.3:5", "10.1.2.3"},
+		{"[2001:db8:1:2:aaaa::1]:5", "2001:db8:1:2::"},
+		{"[2001:db8:1:2:bbbb::9]:7", "2001:db8:1:2::"},
+	} {
+		if got := source(netip.MustParseAddrPort(tt.addr)); got.String() != tt.want {
+			t.Errorf("source(%s) = %s, want %s", tt.addr, got, tt.want)
+		}
+	}
+}

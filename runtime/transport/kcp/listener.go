@@ -50,8 +50,9 @@ type Options struct {
 	// retransmits it. Default 1024; negative: no limit.
 	MaxHandshakes int
 	// MaxHandshakesPerIP bounds the sessions that have not completed the
-	// handshake per source IP address (the port is the sender's choice).
-	// Default 16; negative: no limit.
+	// handshake per source IPv4 address, or IPv6 /64 (the port, and the
+	// rest of an IPv6 address, are the sender's choice). Default 16;
+	// negative: no limit.
 	MaxHandshakesPerIP int
 	// HandshakeTimeout closes a session that has not completed the
 	// handshake that long after its first datagram (the session layer's
