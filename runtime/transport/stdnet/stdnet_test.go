@@ -63,6 +63,10 @@ func TestLingeringClose(t *testing.T) {
 				h, dial := start(t, transport.Config{}, tc.srv, tc.cli)
 				transporttest.LosslessClose(t, h, dial)
 			})
+			t.Run("pipelining client", func(t *testing.T) {
+				h, dial := start(t, transport.Config{}, tc.srv, tc.cli)
+				transporttest.PipelinedClose(t, h, dial)
+			})
 			t.Run("violation after answers", func(t *testing.T) {
 				h, dial := start(t, transport.Config{MaxBody: 1024}, tc.srv, tc.cli)
 				transporttest.ViolationAfterAnswers(t, h, dial, 1024)

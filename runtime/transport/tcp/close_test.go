@@ -48,6 +48,10 @@ func TestLingeringClose(t *testing.T) {
 		h, dial := startClose(t, transport.Config{})
 		transporttest.LosslessClose(t, h, dial)
 	})
+	t.Run("pipelining client", func(t *testing.T) {
+		h, dial := startClose(t, transport.Config{})
+		transporttest.PipelinedClose(t, h, dial)
+	})
 	t.Run("violation after answers", func(t *testing.T) {
 		h, dial := startClose(t, transport.Config{MaxBody: 1024})
 		transporttest.ViolationAfterAnswers(t, h, dial, 1024)

@@ -223,6 +223,34 @@ func LosslessClose(t *testing.T, h *Handler, dial Dialer) {
 	p.DisconnectedOnce(t)
 }
 
+// PipelinedClose: a pipelining client writes, in one write, a request
+// for n answers and a close followed by 2 MiB of further requests, and
+// reads only once everything is sent (the server being flooded closes such
+// clients). The server must swallow the requests it no longer serves and
+// deliver its answers, then EOF.
+func PipelinedClose(t *testing.T, h *Handler, dial Dialer) {
+	const n, size = 64, 100
+	nc := dial(t)
+	defer nc.Close()
+	p := h.Next(t)
+	batch := Packet(fmt.Sprintf("close:%d:%d", n, size))
+	for len(batch) < 2<<20 {
+		batch = append(batch, Packet("echo:pipelined")...)
+	}
+	write(t, nc, batch)
+	_ = nc.SetReadDeadline(time.Now().Add(Timeout))
+	bodies, err := ReadPackets(nc)
+	if err != nil {
+		t.Fatalf("after %d packets: %v (want every packet, then EOF)", len(bodies), err)
+	}
+	CheckNumbered(t, bodies, n, size)
+	_ = nc.Close()
+	if err := p.Disconnected(t); err != nil {
+		t.Errorf("OnDisconnect(%v), want nil for a requested close", err)
+	}
+	p.DisconnectedOnce(t)
+}
+
 // ViolationAfterAnswers: a client sends two requests, then a header
 // declaring a body over the limit; it reads both answers, then keeps
 // sending. It must then read EOF, never a reset; the server reports a
