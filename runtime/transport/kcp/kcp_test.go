@@ -140,6 +140,7 @@ func TestFloodBoundsHandshakes(t *testing.T) {
 		{"total", kcp.Options{MaxHandshakes: 5, MaxHandshakesPerIP: -1}, 64, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.HandshakeTimeout = time.Minute // none expires on a loaded machine
 			l, h := listen(t, tc.opts, transport.Config{})
 			probe := dial(t, l, nil, nil)
 			probe.send("established")
@@ -175,7 +176,7 @@ func TestFloodBoundsHandshakes(t *testing.T) {
 // TestKeyMakesKCPUnforgeable: with a key, datagrams that do not decrypt
 // open nothing; a client with the key works.
 func TestKeyMakesKCPUnforgeable(t *testing.T) {
-	l, h := listen(t, kcp.Options{Key: testKey}, transport.Config{})
+	l, h := listen(t, kcp.Options{Key: testKey, HandshakeTimeout: time.Minute}, transport.Config{})
 	probe := dial(t, l, testKey, nil)
 	probe.echo("keyed")
 	h.Next(t)
@@ -194,14 +195,14 @@ func TestKeyMakesKCPUnforgeable(t *testing.T) {
 // time is closed with ErrHandshakeTimeout and frees its place; an
 // established one is not closed.
 func TestHandshakeTimeout(t *testing.T) {
-	l, h := listen(t, kcp.Options{HandshakeTimeout: 300 * time.Millisecond, MaxHandshakesPerIP: 1}, transport.Config{})
+	l, h := listen(t, kcp.Options{HandshakeTimeout: time.Second, MaxHandshakesPerIP: 1}, transport.Config{})
 	est := dial(t, l, nil, nil)
-	est.send("established")
+	est.send("established") // its first packet
 	est.echo("a")
 	pe := h.Next(t)
 
 	slow := dial(t, l, nil, nil) // admitted after est: its deadline comes later
-	slow.echo("b")
+	slow.send("echo:b")
 	ps := h.Next(t)
 	if err := ps.Disconnected(t); !errors.Is(err, kcp.ErrHandshakeTimeout) {
 		t.Errorf("OnDisconnect(%v), want ErrHandshakeTimeout", err)
@@ -239,7 +240,7 @@ func (c *lossy) ReadFrom(b []byte) (int, net.Addr, error) {
 // their acknowledgement (retransmitting) before it closes, where kcp-go's
 // Close alone would send them once.
 func TestCloseWaitsForAcknowledgements(t *testing.T) {
-	l, h := listen(t, kcp.Options{}, transport.Config{})
+	l, h := listen(t, kcp.Options{HandshakeTimeout: time.Minute}, transport.Config{})
 	u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

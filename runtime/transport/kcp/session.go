@@ -100,7 +100,7 @@ func (s *session) CloseWrite() error {
 
 // Silence detection while CloseWrite waits.
 const (
-	quietAfter = 500 * time.Millisecond
+	quietAfter = time.Second
 	quietCheck = 100 * time.Millisecond
 )
 
