@@ -155,9 +155,10 @@ func TestFloodBoundsHandshakes(t *testing.T) {
 			probe.echo("after") // the flood went through the socket before it
 
 			opened := int(passiveOpens() - opens)
-			if opened > tc.want {
+			if opened > tc.want || opened == 0 {
 				t.Errorf("kcp-go opened %d sessions, limit %d", opened, tc.want)
 			}
+			t.Logf("kcp-go opened %d sessions", opened)
 			if n := l.InHandshake(); n > tc.want {
 				t.Errorf("%d sessions in handshake, limit %d", n, tc.want)
 			}
