@@ -235,6 +235,17 @@ func withImports(t *testing.T, files []string) []string {
 // parameter param and writes its output under root.
 func runProtocGenES(t *testing.T, node nodeTools, root string, files []string, param string) {
 	t.Helper()
+	generated := make(map[string]string)
+	for _, f := range protocGenES(t, node, files, param).GetFile() {
+		generated[filepath.Join(root, filepath.FromSlash(f.GetName()))] = f.GetContent()
+	}
+	writeFiles(t, generated)
+}
+
+// protocGenES runs protoc-gen-es from node_modules on files with parameter
+// param and returns its response, which has no error.
+func protocGenES(t *testing.T, node nodeTools, files []string, param string) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
 	req := apispectest.NewRequest(t, apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), files...), param)
 	in, err := proto.Marshal(req)
 	if err != nil {
@@ -255,11 +266,53 @@ func runProtocGenES(t *testing.T, node nodeTools, root string, files []string, p
 	if resp.GetError() != "" {
 		t.Fatalf("protoc-gen-es: %s", resp.GetError())
 	}
-	generated := make(map[string]string)
-	for _, f := range resp.GetFile() {
-		generated[filepath.Join(root, filepath.FromSlash(f.GetName()))] = f.GetContent()
+	return resp
+}
+
+// TestESNames checks esNames against protoc-gen-es: for every message and
+// enum of every test proto, protoc-gen-es's _pb.ts exports the type and
+// the schema under the names esNames computes. -short skips it.
+func TestESNames(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node")
 	}
-	writeFiles(t, generated)
+	node := findNodeTools(t)
+	var files []string
+	for _, c := range goldenCases() {
+		files = append(files, caseFiles(t, c.dir)...)
+	}
+	files = withImports(t, files)
+	out := make(map[string]string)
+	for _, f := range protocGenES(t, node, files, "target=ts").GetFile() {
+		out[f.GetName()] = f.GetContent()
+	}
+	checked := 0
+	for _, f := range apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), files...) {
+		ts := out[strings.TrimSuffix(f.Path(), ".proto")+"_pb.ts"]
+		for full, n := range esNames(f) {
+			var want []string
+			if isEnum(f.FindDescriptorByName(full)) {
+				want = []string{"export enum " + n.shape + " {", "export const " + n.schema + ": GenEnum<"}
+			} else {
+				want = []string{"export type " + n.shape + " = ", "export const " + n.schema + ": GenMessage<"}
+			}
+			for _, w := range want {
+				if !strings.Contains(ts, "\n"+w) {
+					t.Errorf("%s: %s: protoc-gen-es's %s_pb.ts has no %q", f.Path(), full, strings.TrimSuffix(f.Path(), ".proto"), w)
+				}
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("checked no name")
+	}
+}
+
+// isEnum reports whether d is an enum.
+func isEnum(d protoreflect.Descriptor) bool {
+	_, ok := d.(protoreflect.EnumDescriptor)
+	return ok
 }
 
 // exampleFiles returns the generated TypeScript of the examples (absolute
