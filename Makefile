@@ -1,8 +1,11 @@
-# gamesrv — see README.md. Every target works offline from the Go module proxy.
+# gamesrv — see README.md. Every target works offline from the Go module proxy
+# and the npm registry (node_modules: buf, protoc-gen-es and TypeScript, pinned
+# in package-lock.json).
 
-BUF_VERSION := v1.75.0
 BIN         := $(CURDIR)/.bin
-BUF         := $(BIN)/buf
+BUF         := node_modules/.bin/buf
+# Generated files check-generated compares with a fresh generation.
+GENERATED   := '*.pb.go' '*_pb.ts' '*_gamesrv.ts'
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
@@ -22,8 +25,8 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
-test:
+## test: npm ci (node_modules), gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
+test: node_modules
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
@@ -68,21 +71,31 @@ $(BIN)/bench-gnetecho: FORCE
 
 FORCE:
 
-## generate: regenerate the Go code of every .proto with buf (protoc-gen-go and protoc-gen-gamesrv)
-generate: $(BUF)
+## generate: regenerate the code of every .proto with buf: Go (protoc-gen-go, protoc-gen-gamesrv) and the examples' TypeScript (protoc-gen-es, protoc-gen-gamesrv-es)
+generate: node_modules
 	$(BUF) generate
+	$(BUF) generate --template examples/chat/buf.gen.ts.yaml
+	$(BUF) generate --template examples/cluster/buf.gen.ts.yaml
 
-## check-generated: fail if the committed generated code differs from a fresh generation
+## check-generated: fail if the committed generated code (Go and TypeScript) differs from a fresh generation, or the goldens from the generators
 check-generated: generate
-	go test ./protoc-gen-gamesrv -run 'TestGolden|TestFixturesUpToDate'
-	@git diff --exit-code -- '*.pb.go' || (echo "generated code is stale: run make generate and commit" && exit 1)
-	@test -z "$$(git status --porcelain --untracked-files=all -- '*.pb.go')" || \
-		(git status --porcelain -- '*.pb.go'; echo "untracked generated files: commit them" && exit 1)
+	go test -count=1 ./protoc-gen-gamesrv ./protoc-gen-gamesrv-es -run 'TestGolden|TestFixturesUpToDate|TestTypeCheck'
+	@git diff --exit-code -- $(GENERATED) || (echo "generated code is stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain --untracked-files=all -- $(GENERATED))" || \
+		(git status --porcelain --untracked-files=all -- $(GENERATED); echo "untracked generated files: commit them" && exit 1)
 
-## lint-proto: buf lint (STANDARD) and buf format
-lint-proto: $(BUF)
+## lint-proto: buf lint (STANDARD) and buf format; tsc --strict over the generated TypeScript (goldens and examples, with protoc-gen-es's output)
+lint-proto: node_modules
 	$(BUF) lint
 	$(BUF) format -d --exit-code
+	go test -count=1 ./protoc-gen-gamesrv-es -run TestTypeCheck
+
+# node_modules: npm ci installs the pinned npm tools of package-lock.json
+# (buf, protoc-gen-es, @bufbuild/protobuf, TypeScript) in seconds; again when
+# the lock changes.
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
@@ -104,9 +117,6 @@ attack: $(BIN)/chat-server
 ## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
 bench-micro:
 	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster
-
-$(BUF):
-	GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
 
 clean:
 	rm -rf $(BIN)
