@@ -66,7 +66,10 @@ export function openWebSocket(
     const detach = (): void => {
       done = true;
       signal.removeEventListener("abort", onAbort);
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // Not null: the ws package emits an error when a socket closed while
+      // connecting, and an error event without a listener throws.
+      ws.onerror = ignore;
     };
     const end = (err: Error): void => {
       if (done) return;
@@ -121,3 +124,5 @@ export function openWebSocket(
     };
   });
 }
+
+function ignore(): void {}

@@ -5,8 +5,8 @@
 //
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
 // turns off the gamesrv.describe schema route; -kick-reasons, -compress N,
-// -serializer json and -compress-push-routes set the server options of the
-// same names (the TypeScript client's tests use them). It prints one
+// -serializer json, -compress-push-routes and -queue-size N set the server
+// options of those names (the TypeScript client's tests use them). It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -55,6 +55,7 @@ func run() error {
 	compress := flag.Int("compress", 0, "zlib-compress outbound payloads of at least this many bytes when it makes them shorter (0: off)")
 	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced to clients: protobuf or json")
 	compressPushRoutes := flag.Bool("compress-push-routes", false, "send push routes as dictionary codes")
+	queueSize := flag.Int("queue-size", 0, "requests and notifies of one session waiting to run; beyond it requests get GS-429 (0: the server's default, 64)")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	flag.Parse()
@@ -72,7 +73,7 @@ func run() error {
 	srv, err := server.New(server.Options{
 		Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
 		KickReasons: *kickReasons, Compression: server.Compression{Threshold: *compress}, Serializer: ser,
-		CompressPushRoutes: *compressPushRoutes,
+		CompressPushRoutes: *compressPushRoutes, QueueSize: *queueSize,
 	})
 	if err != nil {
 		return err
