@@ -378,6 +378,8 @@ export class Client implements Conn {
       case "closed":
         return new ClosedError(`gamesrv: client closed: ${describeCloseReason(r!)}`, r);
     }
+    // Between a lost connection and the end of its listeners.
+    if (r !== undefined) return new ClosedError(`gamesrv: connection lost: ${describeCloseReason(r)}`, r);
     return new ClosedError("gamesrv: not connected");
   }
 

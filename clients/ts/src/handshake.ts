@@ -93,7 +93,8 @@ function checkDict(d: unknown): Record<string, number> {
     if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 0xffff) {
       throw new ProtocolError(`handshake dict code ${JSON.stringify(code)} of ${route} is not a uint16`);
     }
-    out[route] = code;
+    // An own property even for a route called "__proto__".
+    Object.defineProperty(out, route, { value: code, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -118,7 +118,7 @@ export function decodeMessage(b: Uint8Array): Message {
       if (b.length < off + 1) throw new ProtocolError("message truncated in its route length");
       const n = b[off]!;
       if (b.length < off + 1 + n) throw new ProtocolError("message truncated in its route");
-      route = textDecoder.decode(b.subarray(off + 1, off + 1 + n));
+      route = decodeRoute(b.subarray(off + 1, off + 1 + n));
       off += 1 + n;
     }
   }
@@ -149,7 +149,7 @@ function encode(h: MessageHeader, payload: Uint8Array, reserve: number): Uint8Ar
   checkFlags(t, compressed, !!h.error);
   const id = h.id ?? 0;
   if (hasID(t)) checkEncodeID(t, id);
-  let route: Uint8Array | undefined;
+  let route: Uint8Array | string | undefined;
   if (hasRoute(t) && !compressed) route = routeBytes(h.route ?? "");
   const code = h.code ?? 0;
   if (compressed && !(Number.isInteger(code) && code >= 0 && code <= 0xffff)) {
@@ -164,6 +164,9 @@ function encode(h: MessageHeader, payload: Uint8Array, reserve: number): Uint8Ar
   if (compressed) {
     out[off++] = code >> 8;
     out[off++] = code & 0xff;
+  } else if (typeof route === "string") {
+    out[off++] = route.length;
+    for (let i = 0; i < route.length; i++) out[off++] = route.charCodeAt(i);
   } else if (route !== undefined) {
     out[off++] = route.length;
     out.set(route, off);
@@ -173,14 +176,28 @@ function encode(h: MessageHeader, payload: Uint8Array, reserve: number): Uint8Ar
   return out;
 }
 
-/** Returns the UTF-8 bytes of a route text, checking its length. */
-function routeBytes(route: string): Uint8Array {
+/**
+ * Returns a route text as it is when it is ASCII (its bytes are its char
+ * codes), else its UTF-8 bytes; checks its length.
+ */
+function routeBytes(route: string): Uint8Array | string {
   if (route === "") throw new ProtocolError("empty route");
-  const b = textEncoder.encode(route);
+  const b = isASCII(route) ? route : textEncoder.encode(route);
   if (b.length > MAX_ROUTE_LEN) {
     throw new ProtocolError(`route of ${b.length} bytes is longer than ${MAX_ROUTE_LEN}`);
   }
   return b;
+}
+
+function isASCII(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Decodes a route text: ASCII directly, anything else as UTF-8. */
+function decodeRoute(b: Uint8Array): string {
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return textDecoder.decode(b);
+  return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 
 function flagByte(t: MessageType, compressed: boolean, h: MessageHeader): number {

@@ -161,6 +161,8 @@ describe("handshake", () => {
     });
     assert.equal(decodeHandshakeResponse(enc.encode('{"code":200,"sys":{"heartbeat":1,"serializer":"json"}}')).sys?.serializer, "json");
     assert.deepEqual(decodeHandshakeResponse(enc.encode('{"code":400}')), { code: 400 });
+    const odd = decodeHandshakeResponse(enc.encode('{"code":200,"sys":{"heartbeat":1,"dict":{"__proto__":9}}}'));
+    assert.deepEqual(Object.entries(odd.sys!.dict), [["__proto__", 9]]);
   });
 
   const bad: [string, string, RegExp][] = [
