@@ -8,11 +8,17 @@ import { ProtocolError } from "./packet.js";
  * shape (type, version) are accepted by servers.
  */
 export interface HandshakeSys {
+  /** libpitaya shape: the client's platform ("js", "android", ...). */
   platform?: string;
+  /** libpitaya shape: the client library's version. */
   libVersion?: string;
+  /** libpitaya shape: the game's build number. */
   clientBuildNumber?: string;
+  /** libpitaya shape: the game's version. */
   clientVersion?: string;
+  /** pomelo JS shape: the client type ("js-websocket"). */
   type?: string;
+  /** pomelo JS shape: the client's version. */
   version?: string;
   /** Any other key is sent as given. */
   [key: string]: unknown;
