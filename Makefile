@@ -11,7 +11,7 @@ FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 ATTACKFLAGS ?=
 
-.PHONY: demo cluster-demo run test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro attack build clean
+.PHONY: demo cluster-demo run test ts-test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro attack build clean
 
 ## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
 demo: $(BIN)/chat-server
@@ -31,9 +31,15 @@ test: node_modules
 	go vet ./...
 	$(GO_TEST) ./...
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./runtime/... ./internal/...
+	$(MAKE) --no-print-directory ts-test
 	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
+
+## ts-test: the TypeScript client (clients/ts): npm ci at the root (pinned versions from package-lock.json), build it, run its unit tests and its end-to-end tests against the chat server (needs Node 20+ and npm)
+ts-test:
+	npm ci --no-audit --no-fund
+	npm test --workspace clients/ts
 
 ## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
 test-browser: chromium

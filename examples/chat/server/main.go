@@ -4,7 +4,9 @@
 //	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
-// turns off the gamesrv.describe schema route. It prints one
+// turns off the gamesrv.describe schema route; -kick-reasons, -compress N,
+// -serializer json, -compress-push-routes and -queue-size N set the server
+// options of those names (the TypeScript client's tests use them). It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -25,6 +27,7 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	"github.com/gamesrv/gamesrv/examples/chat/web"
 	"github.com/gamesrv/gamesrv/runtime/admin"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -48,6 +51,11 @@ func run() error {
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	verbose := flag.Bool("v", false, "debug logging")
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
+	kickReasons := flag.Bool("kick-reasons", false, "send the reason of a kick as a JSON body ({\"reason\":\"duplicate login\"}) instead of an empty Kick")
+	compress := flag.Int("compress", 0, "zlib-compress outbound payloads of at least this many bytes when it makes them shorter (0: off)")
+	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced to clients: protobuf or json")
+	compressPushRoutes := flag.Bool("compress-push-routes", false, "send push routes as dictionary codes")
+	queueSize := flag.Int("queue-size", 0, "requests and notifies of one session waiting to run; beyond it requests get GS-429 (0: the server's default, 64)")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	flag.Parse()
@@ -58,7 +66,15 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe})
+	ser, err := gamesrv.SerializerByName(*serializer)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{
+		Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
+		KickReasons: *kickReasons, Compression: server.Compression{Threshold: *compress}, Serializer: ser,
+		CompressPushRoutes: *compressPushRoutes, QueueSize: *queueSize,
+	})
 	if err != nil {
 		return err
 	}
