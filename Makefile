@@ -5,17 +5,25 @@
 BIN         := $(CURDIR)/.bin
 BUF         := node_modules/.bin/buf
 # Generated files check-generated compares with a fresh generation.
-GENERATED   := '*.pb.go' '*_pb.ts' '*_gamesrv.ts'
+GENERATED   := '*.pb.go' '*_pb.ts' '*_gamesrv.ts' examples/chat/web/static/js
+TSBOT       := examples/chat/tsbot/build/tsbot/src/main.js
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 ATTACKFLAGS ?=
 
-.PHONY: demo cluster-demo run test ts-test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro attack build clean
+.PHONY: demo cluster-demo run test ts-test test-browser chromium generate check-generated lint-proto web tsbot fuzz bench bench-micro attack build clean
 
-## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
+## demo: build the chat example, run Go bots over TCP, KCP and WebSocket and TypeScript bots (Node, examples/chat/tsbot) over TCP and WebSocket in the same rooms, print a summary (Go bots only when npm is missing)
 demo: $(BIN)/chat-server
-	go run ./examples/chat/demo -server $(BIN)/chat-server
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory tsbot && go run ./examples/chat/demo -server $(BIN)/chat-server -tsbot $(TSBOT); \
+	else echo "npm not found: Go bots only (the TypeScript bots need Node 20+ and npm)"; \
+		go run ./examples/chat/demo -server $(BIN)/chat-server; fi
+
+## tsbot: build the Node chat bot (examples/chat/tsbot) and @gamesrv/client, which it uses
+tsbot: node_modules
+	npm run build --workspace examples/chat/tsbot
 
 ## cluster-demo: build the cluster example (a connector, two room servers), run bots through it, SIGKILL a room server mid-run, check the fallout
 cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
@@ -36,12 +44,13 @@ test: node_modules
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
 
-## ts-test: the TypeScript client (clients/ts): npm ci at the root (pinned versions from package-lock.json), build it, run its unit tests and its end-to-end tests against the chat server (needs Node 20+ and npm)
+## ts-test: the TypeScript code: npm ci at the root (pinned versions from package-lock.json), then the client (clients/ts: unit tests, end to end against the chat server) and the Node bot (examples/chat/tsbot, against the chat server); needs Node 20+ and npm
 ts-test:
 	npm ci --no-audit --no-fund
 	npm test --workspace clients/ts
+	npm test --workspace examples/chat/tsbot
 
-## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
+## test-browser: the chat page end to end in headless Chromium (two browsers, one room); installs Debian's chromium and chromium-driver with apt-get when missing
 test-browser: chromium
 	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
 
@@ -83,8 +92,13 @@ generate: node_modules
 	$(BUF) generate --template examples/chat/buf.gen.ts.yaml
 	$(BUF) generate --template examples/cluster/buf.gen.ts.yaml
 
-## check-generated: fail if the committed generated code (Go and TypeScript) differs from a fresh generation, or the goldens from the generators
+## web: compile the chat page (examples/chat/web/src: app.ts and the generated stubs) and copy the modules it imports (@gamesrv/client, @bufbuild/protobuf) into examples/chat/web/static/js, which is committed: the Go server embeds it
+web: node_modules
+	npm run build --workspace examples/chat/web
+
+## check-generated: fail if the committed generated code (Go and TypeScript, and the chat page's compiled modules) differs from a fresh generation, or the goldens from the generators
 check-generated: generate
+	npm run build --workspace examples/chat/web
 	go test -count=1 ./protoc-gen-gamesrv ./protoc-gen-gamesrv-es -run 'TestGolden|TestFixturesUpToDate|TestTypeCheck'
 	@git diff --exit-code -- $(GENERATED) || (echo "generated code is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain --untracked-files=all -- $(GENERATED))" || \
