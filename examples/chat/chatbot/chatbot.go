@@ -241,9 +241,11 @@ func (r *run) play(ctx context.Context, rooms chatv1.RoomServiceClient, b *bot, 
 		r.arrive(&r.pendingSay, r.said)
 		return
 	}
-	members := r.talk(ctx, rooms, name)
+	// Bots leave once they got every line, maybe before another's last
+	// Members request: the room's size is the one it filled to.
+	r.talk(ctx, rooms, name)
 	r.arrive(&r.pendingSay, r.said)
-	want := int64(members * r.cfg.Messages)
+	want := int64(size * r.cfg.Messages)
 	r.add(&r.expected, want)
 	if !wait(ctx, r.said) || !b.await(ctx, func() bool { return b.got.Load() >= want }) || b.got.Load() != want {
 		r.fail(name, fmt.Sprintf("got %d of %d lines", b.got.Load(), want), ctx.Err())
@@ -251,33 +253,28 @@ func (r *run) play(ctx context.Context, rooms chatv1.RoomServiceClient, b *bot, 
 	r.add(&r.received, b.got.Load())
 }
 
-// talk says the bot's lines, timing a Members request after each, and
-// returns the room's size.
-func (r *run) talk(ctx context.Context, rooms chatv1.RoomServiceClient, name string) int {
-	members := 0
+// talk says the bot's lines, timing a Members request after each.
+func (r *run) talk(ctx context.Context, rooms chatv1.RoomServiceClient, name string) {
 	tick := time.NewTicker(r.cfg.Interval)
 	defer tick.Stop()
 	for n := range r.cfg.Messages {
 		if err := rooms.Say(ctx, &chatv1.SayRequest{Text: fmt.Sprintf("%s line %d", name, n)}); err != nil {
 			r.fail(name, "say", err)
-			return members
+			return
 		}
 		r.add(&r.sent, 1)
-		resp, err := timed(r, func() (*chatv1.MembersResponse, error) {
+		if _, err := timed(r, func() (*chatv1.MembersResponse, error) {
 			return rooms.Members(ctx, &chatv1.MembersRequest{})
-		})
-		if err != nil {
+		}); err != nil {
 			r.fail(name, "members", err)
-			return members
+			return
 		}
-		members = len(resp.GetMembers())
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return members
+			return
 		}
 	}
-	return members
 }
 
 // timed runs a request and records its latency.

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { botsInRoom, format, goDuration, ok, run, type Report } from "../src/bots.js";
+import { parseDuration, parseFlags } from "../src/flags.js";
 
 /** The chat server binary: $GAMESRV_CHAT_SERVER, else build/chat-server (npm test builds it). */
 const serverBinary = process.env.GAMESRV_CHAT_SERVER || fileURLToPath(new URL("../../chat-server", import.meta.url));
@@ -119,4 +120,18 @@ it("goDuration prints as Go's time.Duration", () => {
     [1e9, "1s"], [1_500_123_000, "1.500123s"], [62.5e9, "1m2.5s"],
   ];
   for (const [ns, want] of cases) assert.equal(goDuration(ns), want, String(ns));
+});
+
+it("parseDuration takes Go's durations, as the demo passes them (time.Duration's String)", () => {
+  const cases: [string, number][] = [["0", 0], ["50ms", 50], ["1.5s", 1500], ["1m0s", 60_000], ["2h45m", 9_900_000], ["250µs", 0.25], ["250us", 0.25], [".5s", 500]];
+  for (const [s, want] of cases) assert.equal(parseDuration(s), want, s);
+  for (const bad of ["", "50", "1x", "ms", "1s2", "-1s"]) assert.throws(() => parseDuration(bad), /invalid duration/, bad);
+});
+
+it("parseFlags takes -flag and --flag, and rejects what it does not know", () => {
+  const { config, json } = parseFlags(["-addr", "ws://h:1/", "--bots", "3", "-peer-bots=7", "-room-prefix", "r-", "-timeout", "1m0s", "-json"]);
+  assert.deepEqual(config, { addr: "ws://h:1/", roomPrefix: "r-", bots: 3, peerBots: 7, timeoutMs: 60_000 });
+  assert.equal(json, true);
+  assert.throws(() => parseFlags(["-peer-bots", "1.5"]), /-peer-bots: invalid count "1.5"/);
+  assert.throws(() => parseFlags(["-nope"]), /nope/);
 });
