@@ -13,7 +13,7 @@ import { within } from "./helpers.js";
 export function chatServerBinary(): string {
   const env = process.env.GAMESRV_CHAT_SERVER;
   if (env) return env;
-  const built = fileURLToPath(new URL("../chat-server", import.meta.url));
+  const built = fileURLToPath(new URL("../../../chat-server", import.meta.url));
   if (!existsSync(built)) {
     throw new Error(`${built} is missing: run npm test (it builds it) or set GAMESRV_CHAT_SERVER`);
   }

@@ -23,7 +23,7 @@ import {
   type ConnectOptions,
   type Logger,
 } from "../src/index.js";
-import { ChatMessageSchema, JoinRequestSchema, JoinResponseSchema, type ChatMessage } from "./gen/chat/v1/chat_pb.js";
+import { ChatMessageSchema, JoinRequestSchema, JoinResponseSchema, type ChatMessage } from "../../../examples/chat/web/src/gen/chat/v1/chat_pb.js";
 import { FakeServer, okHandshake, type FakeConn, type FakeOptions, type Kind } from "./fakeserver.js";
 import { deferred, hex, Queue, within } from "./helpers.js";
 

@@ -1,5 +1,8 @@
 // @gamesrv/client against the real Go chat server (examples/chat/server),
-// over ws:// and tcp://.
+// over ws:// and tcp://, mostly through the stubs generated from chat.proto
+// (RoomServiceClient, registerRoomServicePushHandler: make generate writes
+// them to examples/chat/web/src/gen), and through the raw Conn API
+// (request, notify, onPush with the message schemas) where a test needs it.
 
 import { toBinary } from "@bufbuild/protobuf";
 import assert from "node:assert/strict";
@@ -16,24 +19,23 @@ import {
   type ConnectOptions,
 } from "../src/index.js";
 import {
+  registerRoomServicePushHandler,
+  RoomServiceClient,
+  RoomServiceRoutes,
+} from "../../../examples/chat/web/src/gen/chat/v1/chat_gamesrv.js";
+import {
   ChatMessageSchema,
-  JoinRequestSchema,
   JoinResponseSchema,
-  LeaveRequestSchema,
-  LeaveResponseSchema,
   MembersChangedSchema,
   MembersRequestSchema,
   MembersResponseSchema,
   SayRequestSchema,
   type MembersChanged,
-} from "./gen/chat/v1/chat_pb.js";
+} from "../../../examples/chat/web/src/gen/chat/v1/chat_pb.js";
 import { restartChatServer, startChatServer, type ChatServer } from "./chatserver.js";
 import { deferred, hex, Queue, within } from "./helpers.js";
 
-const JOIN = "chat.room.join";
-const SAY = "chat.room.say";
-const MEMBERS = "chat.room.members";
-const LEAVE = "chat.room.leave";
+const { join: JOIN, say: SAY, members: MEMBERS } = RoomServiceRoutes;
 
 type Kind = "tcp" | "ws";
 const kinds: Kind[] = ["ws", "tcp"];
@@ -42,9 +44,12 @@ let unique = 0;
 /** A name no other test uses (names are uids: a second login kicks the first). */
 const uniqueName = (prefix: string): string => `${prefix}${++unique}`;
 
+/** The generated client of the chat service on c. */
+const rooms = (c: Client): RoomServiceClient => new RoomServiceClient(c);
+
 /** Joins room as name. */
 function join(c: Client, room: string, name: string) {
-  return c.request(JOIN, JoinRequestSchema, { room, name }, JoinResponseSchema);
+  return rooms(c).join({ room, name });
 }
 
 /** Expects p to reject with a GamesrvError of code. */
@@ -95,8 +100,10 @@ describe("end to end against the Go chat server", () => {
         assert.equal(a.dict.get(JOIN) !== undefined, true, "the dictionary has the join route");
         const aMessages = new Queue<string>();
         const aMembers = new Queue<MembersChanged>();
-        a.onPush("onMessage", ChatMessageSchema, (m) => aMessages.put(`${m.room} ${m.from}: ${m.text}`));
-        a.onPush("onMembers", MembersChangedSchema, (m) => aMembers.put(m));
+        registerRoomServicePushHandler(a, {
+          onMessage: (m) => aMessages.put(`${m.room} ${m.from}: ${m.text}`),
+          onMembers: (m) => aMembers.put(m),
+        });
         assert.deepEqual((await join(a, room, ann)).members, [ann]);
         assert.equal((await aMembers.next("ann's own arrival")).joined, ann);
 
@@ -104,16 +111,20 @@ describe("end to end against the Go chat server", () => {
         const res = await join(b, room, bob); // the push of bob's arrival comes before this response
         assert.deepEqual([...res.members].sort(), [ann, bob].sort());
         const bMembers = new Queue<MembersChanged>();
-        b.onPush("onMembers", MembersChangedSchema, (m) => bMembers.put(m));
+        b.onPush(RoomServiceRoutes.onMembers, MembersChangedSchema, (m) => bMembers.put(m)); // the raw Conn API
         const held = await bMembers.next("the held push of bob's arrival");
         assert.equal(held.joined, bob);
         assert.equal((await aMembers.next("bob's arrival at ann")).joined, bob);
 
-        await b.notify(SAY, SayRequestSchema, { text: "hello" });
+        await rooms(b).say({ text: "hello" });
         assert.equal(await aMessages.next("bob's line at ann"), `${room} ${bob}: hello`);
-        const members = await b.request(MEMBERS, MembersRequestSchema, {}, MembersResponseSchema);
+        await b.notify(SAY, SayRequestSchema, { text: "hello again" }); // the raw Conn API
+        assert.equal(await aMessages.next("bob's second line at ann"), `${room} ${bob}: hello again`);
+        const members = await rooms(b).members({});
         assert.equal(members.room, room);
-        await b.request(LEAVE, LeaveRequestSchema, {}, LeaveResponseSchema);
+        const raw = await b.request(MEMBERS, MembersRequestSchema, {}, MembersResponseSchema);
+        assert.deepEqual([raw.room, [...raw.members].sort()], [room, [ann, bob].sort()]);
+        await rooms(b).leave({});
         const left = await aMembers.next("bob leaving");
         assert.deepEqual([left.left, [...left.members]], [bob, [ann]]);
       });
@@ -123,8 +134,8 @@ describe("end to end against the Go chat server", () => {
         await rejectsWith(join(c, "r", ""), "CHAT-BAD-NAME", "empty name");
         await rejectsWith(join(c, "r", "x".repeat(33)), "CHAT-BAD-NAME", "33-character name");
         await rejectsWith(join(c, "", uniqueName("n")), "CHAT-BAD-ROOM", "empty room");
-        await rejectsWith(c.request(MEMBERS, MembersRequestSchema, {}, MembersResponseSchema), "CHAT-NOT-IN-ROOM", "members first");
-        await rejectsWith(c.request(LEAVE, LeaveRequestSchema, {}, LeaveResponseSchema), "CHAT-NOT-IN-ROOM", "leave first");
+        await rejectsWith(rooms(c).members({}), "CHAT-NOT-IN-ROOM", "members first");
+        await rejectsWith(rooms(c).leave({}), "CHAT-NOT-IN-ROOM", "leave first");
         await rejectsWith(c.requestRaw("chat.room.nope", new Uint8Array(0)), "GS-404", "unknown method");
         await rejectsWith(c.requestRaw("nope.nope", new Uint8Array(0)), "GS-404", "unknown service");
         await rejectsWith(c.requestRaw("chat.room.roomStats", new Uint8Array(0)), "GS-404", "internal route");
@@ -163,7 +174,7 @@ describe("end to end against the Go chat server", () => {
           const p =
             i % 2 === 0
               ? join(c, `${name}-room-${i}`, name).then((r) => `join ${r.members.join()}`)
-              : c.request(MEMBERS, MembersRequestSchema, {}, MembersResponseSchema).then((r) => r.room);
+              : rooms(c).members({}).then((r) => r.room);
           return p.then((v) => {
             order.push(i);
             return v;
@@ -186,9 +197,9 @@ describe("end to end against the Go chat server", () => {
         assert.deepEqual([...res.members].sort(), [...names].sort());
         assert.ok(inflated.includes(hex(toBinary(JoinResponseSchema, res))), "the join response was compressed");
         const got = deferred<Uint8Array>();
-        cs[0]!.onPush("onMessage", ChatMessageSchema, (m) => got.resolve(toBinary(ChatMessageSchema, m)));
+        cs[0]!.onPush(RoomServiceRoutes.onMessage, ChatMessageSchema, (m) => got.resolve(toBinary(ChatMessageSchema, m)));
         const text = "compress me ".repeat(50);
-        await cs[1]!.notify(SAY, SayRequestSchema, { text });
+        await rooms(cs[1]!).say({ text });
         const line = await within(got.promise, 10_000, "the long line");
         assert.ok(inflated.includes(hex(line)), "the push of the long line was compressed");
       });
@@ -206,7 +217,7 @@ describe("end to end against the Go chat server", () => {
     assert.deepEqual(ended, []);
     for (const c of cs) {
       assert.equal(c.state, "open");
-      await rejectsWith(c.request(MEMBERS, MembersRequestSchema, {}, MembersResponseSchema), "CHAT-NOT-IN-ROOM", "members");
+      await rejectsWith(rooms(c).members({}), "CHAT-NOT-IN-ROOM", "members");
     }
   });
 });
@@ -231,11 +242,11 @@ describe("end to end with the JSON serializer and compressed push routes", () =>
       assert.ok(a.dict.has("onMessage"), "push routes are in the dictionary");
       const room = uniqueName("jroom");
       const got = new Queue<string>();
-      a.onPush("onMessage", ChatMessageSchema, (m) => got.put(`${m.from}: ${m.text} ${typeof m.sentAtUnixMs}`));
+      registerRoomServicePushHandler(a, { onMessage: (m) => got.put(`${m.from}: ${m.text} ${typeof m.sentAtUnixMs}`) });
       await join(a, room, uniqueName("jann"));
       const bob = uniqueName("jbob");
       assert.equal((await join(b, room, bob)).members.length, 2);
-      await b.notify(SAY, SayRequestSchema, { text: "json hello" });
+      await rooms(b).say({ text: "json hello" });
       assert.equal(await got.next("the line"), `${bob}: json hello bigint`);
       await rejectsWith(join(b, room, ""), "CHAT-BAD-NAME", "empty name");
       await rejectsWith(b.requestRaw("chat.room.nope", new TextEncoder().encode("{}")), "GS-404", "unknown route");
@@ -262,7 +273,7 @@ describe("end to end: reconnect after the server restarts", () => {
           const a = new Client(url, { WebSocket, logger, reconnect });
           open.push(a);
           const got = new Queue<string>();
-          a.onPush("onMessage", ChatMessageSchema, (m) => got.put(`${m.from}: ${m.text}`));
+          registerRoomServicePushHandler(a, { onMessage: (m) => got.put(`${m.from}: ${m.text}`) });
           const events: string[] = [];
           const reconnected = deferred<number>();
           a.onDisconnect((r, again) => events.push(`disconnect ${r.kind} ${again}`));
@@ -293,7 +304,7 @@ describe("end to end: reconnect after the server restarts", () => {
           open.push(b);
           const bob = uniqueName("rbob");
           await join(b, "after", bob);
-          await b.notify(SAY, SayRequestSchema, { text: "welcome back" });
+          await rooms(b).say({ text: "welcome back" });
           assert.equal(await got.next("a push after the restart"), `${bob}: welcome back`);
         } finally {
           for (const c of open) c.close();

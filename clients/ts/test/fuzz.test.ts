@@ -31,7 +31,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const vectors = JSON.parse(readFileSync(new URL("../../test/data/vectors.json", import.meta.url), "utf8")) as {
+const vectors = JSON.parse(readFileSync(new URL("../../../../test/data/vectors.json", import.meta.url), "utf8")) as {
   messages: { message_hex: string }[];
   packets: { wire_hex: string }[];
   pitaya_error: { message_hex?: string; packet_hex?: string }[];

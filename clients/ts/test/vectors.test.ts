@@ -47,7 +47,7 @@ interface Vectors {
   }[];
 }
 
-const vectors = JSON.parse(readFileSync(new URL("../../test/data/vectors.json", import.meta.url), "utf8")) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL("../../../../test/data/vectors.json", import.meta.url), "utf8")) as Vectors;
 
 describe("vectors: packets", () => {
   it("has vectors", () => assert.ok(vectors.packets.length > 0));
