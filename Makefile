@@ -23,7 +23,7 @@ demo: $(BIN)/chat-server
 
 ## tsbot: build the Node chat bot (examples/chat/tsbot) and @gamesrv/client, which it uses
 tsbot: node_modules
-	npm run build --workspace examples/chat/tsbot
+	npm run --silent build --workspace examples/chat/tsbot
 
 ## cluster-demo: build the cluster example (a connector, two room servers), run bots through it, SIGKILL a room server mid-run, check the fallout
 cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room

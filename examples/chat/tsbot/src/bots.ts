@@ -278,13 +278,21 @@ async function bot(r: Run, i: number): Promise<void> {
 /** Says the bot's lines, timing a members request after each. */
 async function talk(r: Run, rooms: RoomServiceClient, name: string): Promise<void> {
   const { cfg, signal } = r;
-  let tick = performance.now();
+  const start = performance.now();
+  let last = 0; // the last tick taken
   for (let n = 0; n < cfg.messages; n++) {
     await rooms.say({ text: `${name} line ${n}` }, { signal });
     r.sent++;
     await r.timed(() => rooms.members({}, { signal }));
-    tick += cfg.intervalMs; // a ticker: one line per interval, whatever the requests took
-    await sleep(Math.max(0, tick - performance.now()), signal);
+    // As Go's time.Ticker (the Go bot's): ticks every interval; a tick
+    // missed while the requests ran is taken at once, older ones dropped.
+    const fired = Math.floor((performance.now() - start) / cfg.intervalMs);
+    if (fired > last) {
+      last = fired;
+    } else {
+      last++;
+      await sleep(start + last * cfg.intervalMs - performance.now(), signal);
+    }
   }
 }
 
