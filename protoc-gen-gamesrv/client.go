@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"github.com/gamesrv/gamesrv/internal/apispec"
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
@@ -10,7 +11,7 @@ func genClient(g *protogen.GeneratedFile, s *serviceSpec) {
 	genClientInterface(g, s)
 	genClientConstructor(g, s)
 	for _, m := range s.methods {
-		if m.isClient() {
+		if m.ClientCallable() {
 			genClientMethod(g, s, m)
 		}
 	}
@@ -18,12 +19,12 @@ func genClient(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genClientInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.Deprecated,
 		n.Client+" is the client-side API of "+string(s.proto.Desc.Name())+", for game clients and bots.")
 	g.AnnotateSymbol(n.Client, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.Client, " interface {")
 	for _, m := range s.methods {
-		if !m.isClient() {
+		if !m.ClientCallable() {
 			continue
 		}
 		methodDoc(g, m, clientMethodDoc(s, m))
@@ -36,7 +37,7 @@ func genClientInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 
 // clientMethodDoc is the doc of a client method without proto comments.
 func clientMethodDoc(s *serviceSpec, m *methodSpec) string {
-	if m.kind == kindNotify {
+	if m.Kind == apispec.Notify {
 		return m.proto.GoName + " sends the " + describe(s, m) + "."
 	}
 	return m.proto.GoName + " sends the " + describe(s, m) + " and returns its response."
@@ -44,7 +45,7 @@ func clientMethodDoc(s *serviceSpec, m *methodSpec) string {
 
 func genClientConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated, n.ClientConstructor+" returns a "+n.Client+" that sends on c.")
+	typeDoc(g, "", s.Deprecated, n.ClientConstructor+" returns a "+n.Client+" that sends on c.")
 	g.P("func ", n.ClientConstructor, "(c ", ident("ClientConn"), ") ", n.Client, " {")
 	g.P("return ", n.ClientImpl, "{conn: c}")
 	g.P("}")
@@ -59,7 +60,7 @@ func genClientConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 func genClientMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 	route := s.names.Route(m.proto)
 	g.P("func (c ", s.names.ClientImpl, ") ", stubSignature(g, m, m.proto.GoName), " {")
-	if m.kind == kindNotify {
+	if m.Kind == apispec.Notify {
 		g.P("return c.conn.Notify(ctx, ", route, ", req)")
 	} else {
 		g.P("resp := new(", m.proto.Output.GoIdent, ")")

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"github.com/gamesrv/gamesrv/internal/apispec"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
@@ -62,18 +63,18 @@ func genHeader(g *protogen.GeneratedFile, f *protogen.File) {
 func genService(g *protogen.GeneratedFile, s *serviceSpec) {
 	genServiceConstants(g, s)
 	genRouteConstants(g, s)
-	if s.has((*methodSpec).isHandled) {
+	if s.has((*methodSpec).Handled) {
 		genHandler(g, s)
 		genUnimplementedHandler(g, s)
 	}
 	genServiceDesc(g, s)
-	if s.has((*methodSpec).isHandled) {
+	if s.has((*methodSpec).Handled) {
 		genRegisterHandler(g, s)
 	}
-	if s.has((*methodSpec).isClient) {
+	if s.has((*methodSpec).ClientCallable) {
 		genClient(g, s)
 	}
-	if s.has((*methodSpec).isPush) {
+	if s.has((*methodSpec).Pushed) {
 		genPusher(g, s)
 		genPushHandler(g, s)
 	}
@@ -109,7 +110,7 @@ func methodDoc(g *protogen.GeneratedFile, m *methodSpec, line string) {
 	} else {
 		g.P("// ", line)
 	}
-	if m.deprecated {
+	if m.Deprecated {
 		g.P("//")
 		g.P(deprecationComment)
 	}
@@ -118,13 +119,7 @@ func methodDoc(g *protogen.GeneratedFile, m *methodSpec, line string) {
 // withoutLintDirectives drops "buf:lint:ignore RULE" lines, which belong
 // to the proto tooling, not to the Go documentation.
 func withoutLintDirectives(c protogen.Comments) protogen.Comments {
-	var kept strings.Builder
-	for line := range strings.Lines(string(c)) {
-		if !strings.HasPrefix(strings.TrimSpace(line), "buf:lint:") {
-			kept.WriteString(line)
-		}
-	}
-	return protogen.Comments(kept.String())
+	return protogen.Comments(apispec.WithoutDirectives(string(c)))
 }
 
 // trimComments formats proto comments as Go comment lines without the
@@ -136,8 +131,8 @@ func trimComments(c protogen.Comments) string {
 // describe returns "RoomService.Join request", "internal RoomService.Ping
 // notify" and so on, for doc comments.
 func describe(s *serviceSpec, m *methodSpec) string {
-	d := string(s.proto.Desc.Name()) + "." + string(m.proto.Desc.Name()) + " " + m.kind.String()
-	if m.internal {
+	d := string(s.proto.Desc.Name()) + "." + string(m.proto.Desc.Name()) + " " + m.Kind.String()
+	if m.Internal {
 		d = "internal " + d
 	}
 	return d

@@ -11,7 +11,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io/fs"
 	"os"
@@ -22,20 +21,20 @@ import (
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/linker"
+	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden and testdata/gen")
 
-// importPaths are where test protos and gamesrv/v1/options.proto live.
-var importPaths = []string{"testdata/proto", "../proto"}
+// importPaths are where test protos live (gamesrv/v1/options.proto is
+// compiled into gamesrvv1).
+var importPaths = []string{"testdata/proto"}
 
 // goldenCases are the directories of testdata/proto compared with
 // testdata/golden.
@@ -131,19 +130,16 @@ func TestCommand(t *testing.T) {
 	}
 }
 
-// diskResolver resolves the protos under importPaths and the standard
-// imports.
+// diskResolver resolves the protos under testdata/proto, the gamesrv
+// options and the standard imports.
 func diskResolver() protocompile.Resolver {
-	return protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: importPaths})
+	return apispectest.Resolver(nil, importPaths...)
 }
 
 // memoryResolver resolves srcs (path → source), then what diskResolver
 // resolves.
 func memoryResolver(srcs map[string]string) protocompile.Resolver {
-	return protocompile.WithStandardImports(protocompile.CompositeResolver{
-		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(srcs)},
-		&protocompile.SourceResolver{ImportPaths: importPaths},
-	})
+	return apispectest.Resolver(srcs, importPaths...)
 }
 
 // caseFiles lists the protos of a golden case, relative to testdata/proto.
@@ -167,54 +163,33 @@ func caseFiles(t *testing.T, c string) []string {
 // compile compiles files with source info, as protoc and buf do.
 func compile(t *testing.T, r protocompile.Resolver, files ...string) linker.Files {
 	t.Helper()
-	c := protocompile.Compiler{Resolver: r, SourceInfoMode: protocompile.SourceInfoStandard}
-	compiled, err := c.Compile(context.Background(), files...)
-	if err != nil {
-		t.Fatalf("compile %v: %v", files, err)
-	}
-	return compiled
+	return apispectest.Compile(t, r, files...)
 }
 
-// newRequest builds the request protoc or buf would send for compiled, and
-// round-trips it through the wire format so that option values become the
-// registered Go types rather than dynamicpb messages.
+// newRequest builds the request protoc or buf would send for compiled.
 func newRequest(t *testing.T, compiled linker.Files, param string) *pluginpb.CodeGeneratorRequest {
 	t.Helper()
-	req := &pluginpb.CodeGeneratorRequest{Parameter: proto.String(param)}
-	seen := make(map[string]bool)
-	for _, f := range compiled {
-		req.FileToGenerate = append(req.FileToGenerate, f.Path())
-		req.SourceFileDescriptors = append(req.SourceFileDescriptors, protodesc.ToFileDescriptorProto(f))
-		req.ProtoFile = appendWithDeps(req.ProtoFile, f, seen)
-	}
-	b, err := proto.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := new(pluginpb.CodeGeneratorRequest)
-	if err := proto.Unmarshal(b, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// appendWithDeps appends f after its dependencies.
-func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.FileDescriptor, seen map[string]bool) []*descriptorpb.FileDescriptorProto {
-	if seen[f.Path()] {
-		return files
-	}
-	seen[f.Path()] = true
-	for i := range f.Imports().Len() {
-		files = appendWithDeps(files, f.Imports().Get(i).FileDescriptor, seen)
-	}
-	return append(files, protodesc.ToFileDescriptorProto(f))
+	return apispectest.NewRequest(t, compiled, param)
 }
 
 // runPlugin compiles files and runs the plugin on them as protogen.Run
 // does, running also, if not nil, before our generator.
 func runPlugin(t *testing.T, r protocompile.Resolver, param string, also func(*protogen.Plugin) error, files ...string) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	plugin, err := pluginOptions().New(newRequest(t, compile(t, r, files...), param))
+	return respondWith(t, newRequest(t, compile(t, r, files...), param), also)
+}
+
+// respond runs the plugin on req as protogen.Run does.
+func respond(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	return respondWith(t, req, nil)
+}
+
+// respondWith runs the plugin on req as protogen.Run does, running also,
+// if not nil, before our generator.
+func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*protogen.Plugin) error) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	plugin, err := pluginOptions().New(req)
 	if err != nil {
 		t.Fatal(err)
 	}

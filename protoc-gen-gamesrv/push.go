@@ -10,7 +10,7 @@ func genPusher(g *protogen.GeneratedFile, s *serviceSpec) {
 	genPusherInterface(g, s)
 	genPusherConstructor(g, s)
 	for _, m := range s.methods {
-		if m.isPush() {
+		if m.Pushed() {
 			genPusherMethod(g, s, m)
 		}
 	}
@@ -18,16 +18,16 @@ func genPusher(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genPusherInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.Deprecated,
 		n.Pusher+" sends the pushes of "+string(s.proto.Desc.Name())+" from the server.")
 	g.AnnotateSymbol(n.Pusher, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.Pusher, " interface {")
 	for _, m := range s.methods {
-		if !m.isPush() {
+		if !m.Pushed() {
 			continue
 		}
-		typeDoc(g, m.proto.Comments.Leading, m.deprecated,
-			m.proto.GoName+" pushes msg on route "+strconv.Quote(m.route)+" to the target.")
+		typeDoc(g, m.proto.Comments.Leading, m.Deprecated,
+			m.proto.GoName+" pushes msg on route "+strconv.Quote(m.Route)+" to the target.")
 		g.AnnotateSymbol(n.Pusher+"."+m.proto.GoName, protogen.Annotation{Location: m.proto.Location})
 		g.P(pusherSignature(g, m))
 	}
@@ -37,7 +37,7 @@ func genPusherInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genPusherConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated, n.PusherConstructor+" returns a "+n.Pusher+" that sends through p.")
+	typeDoc(g, "", s.Deprecated, n.PusherConstructor+" returns a "+n.Pusher+" that sends through p.")
 	g.P("func ", n.PusherConstructor, "(p ", ident("Pusher"), ") ", n.Pusher, " {")
 	g.P("return ", n.PusherImpl, "{p: p}")
 	g.P("}")
@@ -69,12 +69,12 @@ func genPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genPushHandlerInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.Deprecated,
 		n.PushHandler+" receives the pushes of "+string(s.proto.Desc.Name())+" on the client.")
 	g.AnnotateSymbol(n.PushHandler, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.PushHandler, " interface {")
 	for _, m := range s.methods {
-		if !m.isPush() {
+		if !m.Pushed() {
 			continue
 		}
 		methodDoc(g, m, m.proto.GoName+" receives the "+describe(s, m)+".")
@@ -87,14 +87,14 @@ func genPushHandlerInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genUnimplementedPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated,
+	typeDoc(g, "", s.Deprecated,
 		n.UnimplementedPushHandler+" ignores every push.",
 		"Embed it by value in your push handler so that adding pushes to the",
 		"service does not break your build.")
 	g.P("type ", n.UnimplementedPushHandler, " struct{}")
 	g.P()
 	for _, m := range s.methods {
-		if m.isPush() {
+		if m.Pushed() {
 			g.P("// ", m.proto.GoName, " ignores the push.")
 			g.P("func (", n.UnimplementedPushHandler, ") ", pushHandlerSignature(g, m, false), " {}")
 			g.P()
@@ -104,7 +104,7 @@ func genUnimplementedPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genRegisterPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated,
+	typeDoc(g, "", s.Deprecated,
 		n.RegisterPushHandler+" registers h to receive the pushes of "+string(s.proto.Desc.Name()),
 		"on r (a client connection).")
 	g.P("func ", n.RegisterPushHandler, "(r ", ident("PushRegistrar"), ", h ", n.PushHandler, ") error {")

@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 
+	"github.com/gamesrv/gamesrv/internal/apispec"
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
@@ -14,7 +15,7 @@ func genRemote(g *protogen.GeneratedFile, s *serviceSpec) {
 			continue
 		}
 		genRemoteMethod(g, s, m)
-		if m.kind == kindRequest {
+		if m.Kind == apispec.Request {
 			genRemoteAsync(g, s, m)
 			genRemoteBroadcast(g, s, m)
 		}
@@ -23,7 +24,7 @@ func genRemote(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genRemoteInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.Deprecated,
 		n.Remote+" calls the internal methods of "+string(s.proto.Desc.Name())+" on other servers.",
 		"The target is chosen by the route's server type and the call options.")
 	g.AnnotateSymbol(n.Remote, protogen.Annotation{Location: s.proto.Location})
@@ -42,19 +43,19 @@ func genRemoteInterfaceMethods(g *protogen.GeneratedFile, s *serviceSpec, m *met
 	methodDoc(g, m, remoteMethodDoc(s, m))
 	g.AnnotateSymbol(n.Remote+"."+name, protogen.Annotation{Location: m.proto.Location})
 	g.P(remoteSignature(g, m, name))
-	if m.kind != kindRequest {
+	if m.Kind != apispec.Request {
 		return
 	}
-	typeDoc(g, "", m.deprecated, n.Async(m.proto)+" is "+name+" in a new goroutine.")
+	typeDoc(g, "", m.Deprecated, n.Async(m.proto)+" is "+name+" in a new goroutine.")
 	g.P(remoteSignature(g, m, n.Async(m.proto)), " *", ident("Future"), "[*", m.proto.Output.GoIdent, "]")
-	typeDoc(g, "", m.deprecated, n.Broadcast(m.proto)+" calls "+name+" on every server of type "+strconv.Quote(s.serverType)+".")
+	typeDoc(g, "", m.Deprecated, n.Broadcast(m.proto)+" calls "+name+" on every server of type "+strconv.Quote(s.ServerType)+".")
 	g.P(remoteSignature(g, m, n.Broadcast(m.proto)), " []", ident("Reply"), "[*", m.proto.Output.GoIdent, "]")
 }
 
 // remoteMethodDoc is the doc of a Remote method without proto comments.
 func remoteMethodDoc(s *serviceSpec, m *methodSpec) string {
-	server := " one server of type " + strconv.Quote(s.serverType) + "."
-	if m.kind == kindNotify {
+	server := " one server of type " + strconv.Quote(s.ServerType) + "."
+	if m.Kind == apispec.Notify {
 		return m.proto.GoName + " sends the " + describe(s, m) + " to" + server
 	}
 	return m.proto.GoName + " calls " + s.proto.GoName + "." + m.proto.GoName + " on" + server
@@ -73,7 +74,7 @@ func remoteSignature(g *protogen.GeneratedFile, m *methodSpec, name string) stri
 
 func genRemoteConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated, n.RemoteConstructor+" returns a "+n.Remote+" that calls through c.")
+	typeDoc(g, "", s.Deprecated, n.RemoteConstructor+" returns a "+n.Remote+" that calls through c.")
 	g.P("func ", n.RemoteConstructor, "(c ", ident("RemoteConn"), ") ", n.Remote, " {")
 	g.P("return ", n.RemoteImpl, "{conn: c}")
 	g.P("}")
@@ -88,7 +89,7 @@ func genRemoteConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 func genRemoteMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 	route := s.names.Route(m.proto)
 	g.P("func (c ", s.names.RemoteImpl, ") ", remoteSignature(g, m, m.proto.GoName), " {")
-	if m.kind == kindNotify {
+	if m.Kind == apispec.Notify {
 		g.P("return c.conn.Notify(ctx, ", route, ", req, opts...)")
 	} else {
 		g.P("resp := new(", m.proto.Output.GoIdent, ")")

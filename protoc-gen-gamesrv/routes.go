@@ -3,14 +3,15 @@ package main
 import (
 	"strconv"
 
+	"github.com/gamesrv/gamesrv/internal/apispec"
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
 // routeKinds maps method kinds to the runtime's route kinds.
-var routeKinds = map[kind]string{
-	kindRequest: "KindRequest",
-	kindNotify:  "KindNotify",
-	kindPush:    "KindPush",
+var routeKinds = map[apispec.Kind]string{
+	apispec.Request: "KindRequest",
+	apispec.Notify:  "KindNotify",
+	apispec.Push:    "KindPush",
 }
 
 func genServiceConstants(g *protogen.GeneratedFile, s *serviceSpec) {
@@ -19,7 +20,7 @@ func genServiceConstants(g *protogen.GeneratedFile, s *serviceSpec) {
 	g.P("// ", n.ServiceName, " is the fully-qualified name of the ", name, " service.")
 	g.P(n.ServiceName, " = ", strconv.Quote(string(s.proto.Desc.FullName())))
 	g.P("// ", n.ServerType, " is the type of server that handles ", name, ".")
-	g.P(n.ServerType, " = ", strconv.Quote(s.serverType))
+	g.P(n.ServerType, " = ", strconv.Quote(s.ServerType))
 	g.P(")")
 	g.P()
 }
@@ -31,8 +32,8 @@ func genRouteConstants(g *protogen.GeneratedFile, s *serviceSpec) {
 	g.P("// Routes of ", s.proto.Desc.Name(), ", as sent on the wire.")
 	g.P("const (")
 	for _, m := range s.methods {
-		typeDoc(g, "", m.deprecated, s.names.Route(m.proto)+" is the route of the "+describe(s, m)+".")
-		g.P(s.names.Route(m.proto), " = ", strconv.Quote(m.route))
+		typeDoc(g, "", m.Deprecated, s.names.Route(m.proto)+" is the route of the "+describe(s, m)+".")
+		g.P(s.names.Route(m.proto), " = ", strconv.Quote(m.Route))
 	}
 	g.P(")")
 	g.P()
@@ -40,7 +41,7 @@ func genRouteConstants(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genServiceDesc(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated, n.ServiceDesc+" is the route table of "+string(s.proto.Desc.Name())+".")
+	typeDoc(g, "", s.Deprecated, n.ServiceDesc+" is the route table of "+string(s.proto.Desc.Name())+".")
 	g.P("var ", n.ServiceDesc, " = ", ident("ServiceDesc"), "{")
 	g.P("Name: ", n.ServiceName, ",")
 	g.P("ServerType: ", n.ServerType, ",")
@@ -57,18 +58,18 @@ func genRoute(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 	g.P("{")
 	g.P("Name: ", s.names.Route(m.proto), ",")
 	g.P("Method: ", strconv.Quote(string(m.proto.Desc.Name())), ",")
-	g.P("Kind: ", ident(routeKinds[m.kind]), ",")
-	if m.internal {
+	g.P("Kind: ", ident(routeKinds[m.Kind]), ",")
+	if m.Internal {
 		g.P("Internal: true,")
 	}
-	if m.deprecated {
+	if m.Deprecated {
 		g.P("Deprecated: true,")
 	}
 	g.P("NewRequest: func() ", protoMessage, " { return new(", m.proto.Input.GoIdent, ") },")
-	switch m.kind {
-	case kindPush:
+	switch m.Kind {
+	case apispec.Push:
 		genHandlePush(g, s, m)
-	case kindNotify:
+	case apispec.Notify:
 		genHandleNotify(g, s, m)
 	default:
 		genHandleRequest(g, s, m)
@@ -79,7 +80,7 @@ func genRoute(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 // genHandleFunc writes the opening line of a Handle closure.
 func genHandleFunc(g *protogen.GeneratedFile, m *methodSpec) {
 	session := "s"
-	if m.internal {
+	if m.Internal {
 		session = "_"
 	}
 	g.P("Handle: func(ctx ", contextType, ", h any, ", session, " ", ident("Session"), ", req ", protoMessage, ") (",
@@ -89,7 +90,7 @@ func genHandleFunc(g *protogen.GeneratedFile, m *methodSpec) {
 // handlerCall returns the call of the handler method in a Handle closure.
 func handlerCall(s *serviceSpec, m *methodSpec, g *protogen.GeneratedFile) string {
 	args := "ctx, s, "
-	if m.internal {
+	if m.Internal {
 		args = "ctx, "
 	}
 	return "h.(" + s.names.Handler + ")." + m.proto.GoName + "(" + args + "req.(*" + g.QualifiedGoIdent(m.proto.Input.GoIdent) + "))"
