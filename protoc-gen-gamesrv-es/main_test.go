@@ -141,11 +141,15 @@ func TestParameter(t *testing.T) {
 		{param: "import_extension=js,import_extension=none", want: config{runtimeImport: "@gamesrv/client"}},
 		{param: "import_extension=", want: config{runtimeImport: "@gamesrv/client"}},
 		{param: "target=ts,,runtime_import=game-rt", want: config{runtimeImport: "game-rt"}},
+		{param: "strict=true", want: config{runtimeImport: "@gamesrv/client", strict: true}},
+		{param: "strict=true,strict=false", want: config{runtimeImport: "@gamesrv/client"}},
+		{param: "strict=yes", wantErr: `invalid option "strict=yes": strict is true or false`},
+		{param: "strict", wantErr: `invalid option "strict": strict is true or false`},
 		{param: "import_extension=mjs", wantErr: `invalid option "import_extension=mjs": import_extension is js, ts or none`},
 		{param: "runtime_import=", wantErr: `invalid option "runtime_import=": runtime_import needs a module specifier`},
 		{param: "target=js", wantErr: `invalid option "target=js": protoc-gen-gamesrv-es generates TypeScript only (target=ts)`},
 		{param: "rewrite_imports=./x/**:@y", wantErr: `unsupported option "rewrite_imports=./x/**:@y": the stubs import the _pb files where protoc-gen-es writes them without rewrite_imports`},
-		{param: "paths=source_relative", wantErr: `unknown option "paths=source_relative": protoc-gen-gamesrv-es takes import_extension, runtime_import and target=ts`},
+		{param: "paths=source_relative", wantErr: `unknown option "paths=source_relative": protoc-gen-gamesrv-es takes import_extension, runtime_import, strict and target=ts`},
 	}
 	for _, tt := range tests {
 		got, err := parseParameter(tt.param)

@@ -99,7 +99,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 func TestUnknownParameter(t *testing.T) {
 	req := newRequest(t, compile(t, diskResolver(), "basic/basic.proto"), "clients=false")
-	if _, err := pluginOptions().New(req); err == nil || !strings.Contains(err.Error(), "clients") {
+	if _, err := pluginOptions(new(params)).New(req); err == nil || !strings.Contains(err.Error(), "clients") {
 		t.Errorf("New with an unknown parameter: err = %v, want an error naming it", err)
 	}
 }
@@ -189,7 +189,8 @@ func respond(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGen
 // if not nil, before our generator.
 func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*protogen.Plugin) error) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	plugin, err := pluginOptions().New(req)
+	var p params
+	plugin, err := pluginOptions(&p).New(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*pr
 			t.Fatal(err)
 		}
 	}
-	if err := generate(plugin); err != nil {
+	if err := generate(plugin, p); err != nil {
 		plugin.Error(err)
 	}
 	return plugin.Response()

@@ -111,14 +111,22 @@ func Paths(srcs map[string]string) []string {
 	return paths
 }
 
+// StrictParameter is the plugin parameter of ErrorCase.Strict.
+const StrictParameter = "strict=true"
+
 // CheckErrors runs every case through a generator: run returns the
 // generator's response to the request for the case's sources (with an
-// empty parameter), which must carry exactly the case's error and no file.
+// empty parameter, or StrictParameter), which must carry exactly the
+// case's error and no file.
 func CheckErrors(t *testing.T, cases []ErrorCase, run func(*testing.T, *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			req := NewRequest(t, Compile(t, Resolver(c.Sources), Paths(c.Sources)...), "")
+			param := ""
+			if c.Strict {
+				param = StrictParameter
+			}
+			req := NewRequest(t, Compile(t, Resolver(c.Sources), Paths(c.Sources)...), param)
 			resp := run(t, req)
 			if got := resp.GetError(); got != c.Want {
 				t.Errorf("error:\n got %s\nwant %s", got, c.Want)
