@@ -71,8 +71,12 @@ func mayBeImported(imports map[string]bool, name string) bool {
 	if imports[name] {
 		return true
 	}
-	trimmed := strings.TrimRightFunc(name, func(r rune) bool { return r >= '0' && r <= '9' })
-	return trimmed != name && imports[trimmed]
+	for i := len(name) - 1; i > 0 && name[i] >= '0' && name[i] <= '9'; i-- {
+		if imports[name[:i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // sanitizedPackageName turns a path element into a package name as

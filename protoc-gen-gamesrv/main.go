@@ -6,10 +6,10 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"google.golang.org/protobuf/compiler/protogen"
@@ -56,9 +56,18 @@ type params struct {
 // the plugin's own parameters into p. protogen itself handles the paths,
 // module and M parameters.
 func pluginOptions(p *params) protogen.Options {
-	var flags flag.FlagSet
-	flags.BoolVar(&p.strict, "strict", false, "services without the (gamesrv.v1.service) option are errors")
-	return protogen.Options{ParamFunc: flags.Set}
+	return protogen.Options{ParamFunc: func(name, value string) error {
+		switch name {
+		case "strict":
+			strict, err := strconv.ParseBool(value)
+			if err != nil {
+				return fmt.Errorf("invalid option %q: strict is true or false", name+"="+value)
+			}
+			p.strict = strict
+			return nil
+		}
+		return fmt.Errorf("unknown option %q: protoc-gen-gamesrv takes strict, and protoc-gen-go's paths, module and M", name)
+	}}
 }
 
 // runCommand handles a command-line invocation (protoc passes no
