@@ -126,6 +126,12 @@ func NewRequest[S ~[]F, F protoreflect.FileDescriptor](t testing.TB, files S, pa
 	return out
 }
 
+// optionImporter is a file descriptor of protobuf-go that has option
+// imports; protoreflect.FileDescriptor does not list them yet.
+type optionImporter interface {
+	OptionImports() protoreflect.FileImports
+}
+
 // appendWithDeps appends f after its dependencies, option imports
 // (edition 2024's import option) included, as buf sends them.
 func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.FileDescriptor, seen map[string]bool) []*descriptorpb.FileDescriptorProto {
@@ -136,9 +142,7 @@ func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.Fi
 	for i := range f.Imports().Len() {
 		files = appendWithDeps(files, f.Imports().Get(i).FileDescriptor, seen)
 	}
-	if o, ok := f.(interface {
-		OptionImports() protoreflect.FileImports
-	}); ok {
+	if o, ok := f.(optionImporter); ok {
 		for i := range o.OptionImports().Len() {
 			files = appendWithDeps(files, o.OptionImports().Get(i).FileDescriptor, seen)
 		}
