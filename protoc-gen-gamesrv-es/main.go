@@ -33,6 +33,10 @@ protoc-gen-es (target=ts):
   protoc --es_out=gen --es_opt=target=ts,import_extension=js \
          --gamesrv-es_out=gen --gamesrv-es_opt=import_extension=js x.proto
 
+Routes must be unique among the files of one run: give the plugin
+strategy: all in buf.gen.yaml (buf runs it once per directory otherwise),
+and protoc all the files at once.
+
 Options (opt: in buf.gen.yaml, comma-separated for protoc):
   import_extension=js|ts|none  extension of the imports of the _pb files, as
                                protoc-gen-es's option of the same name (give

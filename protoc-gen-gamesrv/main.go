@@ -24,6 +24,10 @@ const usage = `protoc-gen-gamesrv is a protoc plugin; run it with buf or protoc:
   buf generate        (with local: protoc-gen-gamesrv in buf.gen.yaml)
   protoc --gamesrv_out=. --gamesrv_opt=paths=source_relative x.proto
 
+Routes must be unique among the files of one run: give the plugin
+strategy: all in buf.gen.yaml (buf runs it once per directory otherwise),
+and protoc all the files at once.
+
 Options (opt: in buf.gen.yaml, --gamesrv_opt for protoc), besides
 protoc-gen-go's paths, module and M:
   strict=true            every service must have the (gamesrv.v1.service)
