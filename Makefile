@@ -112,7 +112,7 @@ web: node_modules
 ## check-generated: fail if the committed generated code (Go and TypeScript, and the chat page's compiled modules) differs from a fresh generation, or the goldens from the generators
 check-generated: generate
 	npm run build --workspace examples/chat/web
-	go test -count=1 ./protoc-gen-gamesrv ./protoc-gen-gamesrv-es -run 'TestGolden|TestFixturesUpToDate|TestTypeCheck'
+	go test -count=1 ./protoc-gen-gamesrv ./protoc-gen-gamesrv-es -run 'TestGolden|TestFixturesUpToDate|TestImagesUpToDate|TestTypeCheck'
 	@git diff --exit-code -- $(GENERATED) || (echo "generated code is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain --untracked-files=all -- $(GENERATED))" || \
 		(git status --porcelain --untracked-files=all -- $(GENERATED); echo "untracked generated files: commit them" && exit 1)

@@ -59,8 +59,9 @@ func withGoPackages(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorR
 }
 
 // generate writes one <name>_gamesrv.ts for every file to generate whose
-// services have client-visible methods. Nothing is written if any file is
-// invalid.
+// gamesrv services have client-visible methods. Services without the
+// (gamesrv.v1.service) option are skipped (errors with strict=true).
+// Nothing is written if any file is invalid.
 func generate(gen *protogen.Plugin, cfg config) error {
 	gen.SupportedFeatures = features
 	gen.SupportedEditionsMinimum = descriptorpb.Edition_EDITION_PROTO2
@@ -73,13 +74,14 @@ func generate(gen *protogen.Plugin, cfg config) error {
 			generated[f.Desc.Path()] = true
 		}
 	}
-	specs, err := apispec.Parse(descs)
+	specs, err := apispec.Parse(descs, apispec.Options{Strict: cfg.strict})
 	if err != nil {
 		return err
 	}
+	compiler := apispec.CompilerVersion(gen.Request.GetCompilerVersion())
 	var files []*tsFile
 	for _, spec := range specs {
-		f, err := newFile(spec, cfg, generated)
+		f, err := newFile(spec, cfg, generated, compiler)
 		if err != nil {
 			return err
 		}
@@ -98,6 +100,7 @@ type tsFile struct {
 	name      string // chat/v1/chat_gamesrv.ts
 	spec      *apispec.File
 	cfg       config
+	compiler  string          // the compiler's version, for the header
 	generated map[string]bool // the files protoc-gen-es generates too
 	services  []*tsService    // those with client-visible methods
 }
@@ -136,11 +139,12 @@ func newNames(s protoreflect.ServiceDescriptor) names {
 
 // newFile prepares the output of spec and checks that the member names of
 // its methods do not collide.
-func newFile(spec *apispec.File, cfg config, generated map[string]bool) (*tsFile, error) {
+func newFile(spec *apispec.File, cfg config, generated map[string]bool, compiler string) (*tsFile, error) {
 	f := &tsFile{
 		name:      strings.TrimSuffix(spec.Desc.Path(), ".proto") + "_gamesrv.ts",
 		spec:      spec,
 		cfg:       cfg,
+		compiler:  compiler,
 		generated: generated,
 	}
 	for _, s := range spec.Services {

@@ -1,8 +1,9 @@
 // Command protoc-gen-gamesrv-es is a protoc plugin that generates typed
 // TypeScript clients of gamesrv services, for browsers, Cocos Creator,
 // Laya and Node. It writes one <name>_gamesrv.ts beside protoc-gen-es's
-// <name>_pb.ts for every .proto file whose services have methods a game
-// client sees: per service a XxxRoutes constant, a XxxClient class for the
+// <name>_pb.ts for every .proto file whose gamesrv services (those with the
+// (gamesrv.v1.service) option; others, gRPC or Connect, are skipped unless
+// strict=true) have methods a game client sees: per service a XxxRoutes constant, a XxxClient class for the
 // requests and notifies, and a XxxPushHandler interface with
 // registerXxxPushHandler for the pushes. The stubs run on @gamesrv/client
 // and import the message schemas protoc-gen-es generates (target=ts).
@@ -32,6 +33,10 @@ protoc-gen-es (target=ts):
   protoc --es_out=gen --es_opt=target=ts,import_extension=js \
          --gamesrv-es_out=gen --gamesrv-es_opt=import_extension=js x.proto
 
+Routes must be unique among the files of one run: give the plugin
+strategy: all in buf.gen.yaml (buf runs it once per directory otherwise),
+and protoc all the files at once.
+
 Options (opt: in buf.gen.yaml, comma-separated for protoc):
   import_extension=js|ts|none  extension of the imports of the _pb files, as
                                protoc-gen-es's option of the same name (give
@@ -40,6 +45,10 @@ Options (opt: in buf.gen.yaml, comma-separated for protoc):
                                from; default @gamesrv/client; a path starting
                                with ./ or ../ is relative to the output
                                directory
+  strict=true                  every service must have the
+                               (gamesrv.v1.service) option; by default
+                               services without it (gRPC, Connect) are
+                               skipped
   target=ts                    accepted, so that protoc-gen-es's opt list can
                                be shared; only TypeScript is generated
 

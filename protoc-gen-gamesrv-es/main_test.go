@@ -22,6 +22,7 @@ import (
 
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
@@ -32,6 +33,10 @@ var update = flag.Bool("update", false, "rewrite testdata/golden")
 // both generators are tested on the same services, then the TypeScript
 // specific ones.
 var protoRoots = []string{"../protoc-gen-gamesrv/testdata/proto", "testdata/proto"}
+
+// imagesDir holds the descriptor sets of the test protos protocompile
+// cannot compile (edition 2024): the Go plugin's, shared.
+const imagesDir = "../protoc-gen-gamesrv/testdata/images"
 
 // defaultParameter is the parameter of the golden cases: this repository
 // runs protoc-gen-es with import_extension=js.
@@ -47,8 +52,9 @@ type goldenCase struct {
 func goldenCases() []goldenCase {
 	var cases []goldenCase
 	for _, dir := range []string{
-		"basic", "chat", "comments", "editions", "game", "internal", "multiservice",
-		"noservice", "notify", "optional", "pitaya", "push", "names", "wkt", "lobby",
+		"basic", "chat", "comments", "deprecatedfile", "edition2024", "editions", "game", "internal",
+		"license", "mixed", "multiservice", "nested", "noservice", "notify", "optional", "pitaya",
+		"proto2ext", "push", "shadow", "names", "wkt", "lobby",
 	} {
 		cases = append(cases, goldenCase{name: dir, dir: dir, param: defaultParameter})
 	}
@@ -86,13 +92,20 @@ func TestResponseFeatures(t *testing.T) {
 	}
 }
 
+// TestGenerateIsDeterministic generates every golden case twice, from
+// two requests built separately, and compares the responses.
 func TestGenerateIsDeterministic(t *testing.T) {
-	req := caseRequest(t, goldenCase{dir: "names", param: defaultParameter})
-	first := respond(req)
-	for range 5 {
-		if again := respond(req); !proto.Equal(first, again) {
-			t.Fatal("two runs on the same input gave different responses")
-		}
+	for _, c := range goldenCases() {
+		t.Run(c.name, func(t *testing.T) {
+			first := respond(caseRequest(t, c))
+			again := respond(caseRequest(t, c))
+			if len(first.GetFile()) == 0 && c.dir != "noservice" {
+				t.Fatalf("generated nothing: %s", first.GetError())
+			}
+			if !proto.Equal(first, again) {
+				t.Fatal("two runs on the same input gave different responses")
+			}
+		})
 	}
 }
 
@@ -141,11 +154,15 @@ func TestParameter(t *testing.T) {
 		{param: "import_extension=js,import_extension=none", want: config{runtimeImport: "@gamesrv/client"}},
 		{param: "import_extension=", want: config{runtimeImport: "@gamesrv/client"}},
 		{param: "target=ts,,runtime_import=game-rt", want: config{runtimeImport: "game-rt"}},
+		{param: "strict=true", want: config{runtimeImport: "@gamesrv/client", strict: true}},
+		{param: "strict=true,strict=false", want: config{runtimeImport: "@gamesrv/client"}},
+		{param: "strict=yes", wantErr: `invalid option "strict=yes": strict is true or false`},
+		{param: "strict", wantErr: `invalid option "strict": strict is true or false`},
 		{param: "import_extension=mjs", wantErr: `invalid option "import_extension=mjs": import_extension is js, ts or none`},
 		{param: "runtime_import=", wantErr: `invalid option "runtime_import=": runtime_import needs a module specifier`},
 		{param: "target=js", wantErr: `invalid option "target=js": protoc-gen-gamesrv-es generates TypeScript only (target=ts)`},
 		{param: "rewrite_imports=./x/**:@y", wantErr: `unsupported option "rewrite_imports=./x/**:@y": the stubs import the _pb files where protoc-gen-es writes them without rewrite_imports`},
-		{param: "paths=source_relative", wantErr: `unknown option "paths=source_relative": protoc-gen-gamesrv-es takes import_extension, runtime_import and target=ts`},
+		{param: "paths=source_relative", wantErr: `unknown option "paths=source_relative": protoc-gen-gamesrv-es takes import_extension, runtime_import, strict and target=ts`},
 	}
 	for _, tt := range tests {
 		got, err := parseParameter(tt.param)
@@ -232,7 +249,18 @@ func TestRelativeImport(t *testing.T) {
 // caseRequest compiles the protos of c.dir and builds the request.
 func caseRequest(t *testing.T, c goldenCase) *pluginpb.CodeGeneratorRequest {
 	t.Helper()
-	return apispectest.NewRequest(t, apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), caseFiles(t, c.dir)...), c.param)
+	return apispectest.NewRequest(t, load(t, caseFiles(t, c.dir)...), c.param)
+}
+
+// load compiles the test protos files, or reads them from the descriptor
+// sets of imagesDir.
+func load(t *testing.T, files ...string) []protoreflect.FileDescriptor {
+	t.Helper()
+	images, err := filepath.Glob(filepath.Join(imagesDir, "*.binpb"))
+	if err != nil || len(images) == 0 {
+		t.Fatalf("no descriptor set in %s (%v)", imagesDir, err)
+	}
+	return apispectest.Load(t, apispectest.Resolver(nil, protoRoots...), images, files...)
 }
 
 // caseFiles lists the protos under dir in the proto roots.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +16,9 @@ type config struct {
 	importExtension string
 	// runtimeImport is the module Conn and CallOptions come from.
 	runtimeImport string
+	// strict makes services without the (gamesrv.v1.service) option
+	// errors instead of being skipped (apispec.Options.Strict).
+	strict bool
 }
 
 // parseParameter parses the plugin parameter: comma-separated key=value
@@ -38,6 +42,12 @@ func parseParameter(parameter string) (config, error) {
 				return config{}, fmt.Errorf("invalid option %q: runtime_import needs a module specifier", opt)
 			}
 			cfg.runtimeImport = value
+		case "strict":
+			strict, err := strconv.ParseBool(value)
+			if err != nil {
+				return config{}, fmt.Errorf("invalid option %q: strict is true or false", opt)
+			}
+			cfg.strict = strict
 		case "target":
 			if value != "ts" {
 				return config{}, fmt.Errorf("invalid option %q: protoc-gen-gamesrv-es generates TypeScript only (target=ts)", opt)
@@ -45,7 +55,7 @@ func parseParameter(parameter string) (config, error) {
 		case "rewrite_imports", "map_imports", "bootstrap_wkt", "js_import_style":
 			return config{}, fmt.Errorf("unsupported option %q: the stubs import the _pb files where protoc-gen-es writes them without %s", opt, key)
 		default:
-			return config{}, fmt.Errorf("unknown option %q: protoc-gen-gamesrv-es takes import_extension, runtime_import and target=ts", opt)
+			return config{}, fmt.Errorf("unknown option %q: protoc-gen-gamesrv-es takes import_extension, runtime_import, strict and target=ts", opt)
 		}
 	}
 	return cfg, nil

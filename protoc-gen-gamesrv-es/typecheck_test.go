@@ -220,7 +220,7 @@ func withImports(t *testing.T, files []string) []string {
 			walk(f.Imports().Get(i).FileDescriptor)
 		}
 	}
-	for _, f := range apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), files...) {
+	for _, f := range load(t, files...) {
 		walk(f)
 	}
 	all := make([]string, 0, len(seen))
@@ -246,7 +246,7 @@ func runProtocGenES(t *testing.T, node nodeTools, root string, files []string, p
 // param and returns its response, which has no error.
 func protocGenES(t *testing.T, node nodeTools, files []string, param string) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	req := apispectest.NewRequest(t, apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), files...), param)
+	req := apispectest.NewRequest(t, load(t, files...), param)
 	in, err := proto.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
@@ -287,11 +287,11 @@ func TestESNames(t *testing.T) {
 		out[f.GetName()] = f.GetContent()
 	}
 	checked := 0
-	for _, f := range apispectest.Compile(t, apispectest.Resolver(nil, protoRoots...), files...) {
+	for _, f := range load(t, files...) {
 		ts := out[strings.TrimSuffix(f.Path(), ".proto")+"_pb.ts"]
 		for full, n := range esNames(f) {
 			var want []string
-			if isEnum(f.FindDescriptorByName(full)) {
+			if isEnum(f, full) {
 				want = []string{"export enum " + n.shape + " {", "export const " + n.schema + ": GenEnum<"}
 			} else {
 				want = []string{"export type " + n.shape + " = ", "export const " + n.schema + ": GenMessage<"}
@@ -309,10 +309,21 @@ func TestESNames(t *testing.T) {
 	}
 }
 
-// isEnum reports whether d is an enum.
-func isEnum(d protoreflect.Descriptor) bool {
-	_, ok := d.(protoreflect.EnumDescriptor)
-	return ok
+// isEnum reports whether full names an enum of f.
+func isEnum(f protoreflect.FileDescriptor, full protoreflect.FullName) bool {
+	var in func(protoreflect.EnumDescriptors, protoreflect.MessageDescriptors) bool
+	in = func(enums protoreflect.EnumDescriptors, messages protoreflect.MessageDescriptors) bool {
+		if enums.ByName(full.Name()) != nil && enums.ByName(full.Name()).FullName() == full {
+			return true
+		}
+		for i := range messages.Len() {
+			if m := messages.Get(i); in(m.Enums(), m.Messages()) {
+				return true
+			}
+		}
+		return false
+	}
+	return in(f.Enums(), f.Messages())
 }
 
 // exampleFiles returns the generated TypeScript of the examples (absolute

@@ -9,16 +9,16 @@ import (
 
 func genHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.Deprecated, n.Handler+" is the server-side API of "+string(s.proto.Desc.Name())+".")
+	typeDoc(g, s.proto.Comments.Leading, s.deprecation(s.Deprecated), n.Handler+" is the server-side API of "+string(s.proto.Desc.Name())+".")
 	g.AnnotateSymbol(n.Handler, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.Handler, " interface {")
 	for _, m := range s.methods {
 		if !m.Handled() {
 			continue
 		}
-		methodDoc(g, m, m.proto.GoName+" handles the "+describe(s, m)+".")
+		methodDoc(g, s, m, m.proto.GoName+" handles the "+describe(s, m)+".")
 		g.AnnotateSymbol(n.Handler+"."+m.proto.GoName, protogen.Annotation{Location: m.proto.Location})
-		g.P(handlerSignature(g, m, true))
+		g.P(handlerSignature(g, s, m, true))
 	}
 	g.P("}")
 	g.P()
@@ -26,7 +26,7 @@ func genHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genUnimplementedHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.Deprecated,
+	typeDoc(g, "", s.deprecation(s.Deprecated),
 		n.UnimplementedHandler+" returns a GS-404 error from every method.",
 		"Embed it by value in your handler so that adding methods to the service",
 		"does not break your build.")
@@ -41,7 +41,7 @@ func genUnimplementedHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genUnimplementedMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 	g.P("// ", m.proto.GoName, " returns a GS-404 error.")
-	g.P("func (", s.names.UnimplementedHandler, ") ", handlerSignature(g, m, false), " {")
+	g.P("func (", s.names.UnimplementedHandler, ") ", handlerSignature(g, s, m, false), " {")
 	result := ""
 	if m.Kind == apispec.Request {
 		result = "nil, "
@@ -52,22 +52,23 @@ func genUnimplementedMethod(g *protogen.GeneratedFile, s *serviceSpec, m *method
 }
 
 func genRegisterHandler(g *protogen.GeneratedFile, s *serviceSpec) {
-	n := s.names
-	typeDoc(g, "", s.Deprecated, n.RegisterHandler+" registers h for the routes of "+string(s.proto.Desc.Name())+".")
-	g.P("func ", n.RegisterHandler, "(r ", ident("ServiceRegistrar"), ", h ", n.Handler, ") error {")
-	g.P("return r.RegisterService(&", n.ServiceDesc, ", h)")
+	n, l := s.names, s.file.locals
+	typeDoc(g, "", s.deprecation(s.Deprecated), n.RegisterHandler+" registers "+l.h+" for the routes of "+string(s.proto.Desc.Name())+".")
+	g.P("func ", n.RegisterHandler, "(", l.r, " ", ident("ServiceRegistrar"), ", ", l.h, " ", n.Handler, ") error {")
+	g.P("return ", l.r, ".RegisterService(&", n.ServiceDesc, ", ", l.h, ")")
 	g.P("}")
 	g.P()
 }
 
 // handlerSignature returns the signature of m in the handler interface,
 // with or without parameter names.
-func handlerSignature(g *protogen.GeneratedFile, m *methodSpec, named bool) string {
-	params := []string{param(named, "ctx", g.QualifiedGoIdent(contextType))}
+func handlerSignature(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec, named bool) string {
+	l := s.file.locals
+	params := []string{param(named, l.ctx, g.QualifiedGoIdent(contextType))}
 	if !m.Internal {
-		params = append(params, param(named, "s", g.QualifiedGoIdent(ident("Session"))))
+		params = append(params, param(named, l.s, g.QualifiedGoIdent(ident("Session"))))
 	}
-	params = append(params, param(named, "req", "*"+g.QualifiedGoIdent(m.proto.Input.GoIdent)))
+	params = append(params, param(named, l.req, "*"+g.QualifiedGoIdent(m.proto.Input.GoIdent)))
 	return m.proto.GoName + "(" + strings.Join(params, ", ") + ") " + results(g, m)
 }
 

@@ -20,12 +20,12 @@ import (
 	"testing"
 
 	"github.com/bufbuild/protocompile"
-	"github.com/bufbuild/protocompile/linker"
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
@@ -39,9 +39,14 @@ var importPaths = []string{"testdata/proto"}
 // goldenCases are the directories of testdata/proto compared with
 // testdata/golden.
 var goldenCases = []string{
-	"basic", "chat", "comments", "editions", "internal", "multiservice",
-	"noservice", "notify", "optional", "pitaya", "push",
+	"basic", "chat", "comments", "deprecatedfile", "edition2024", "editions", "internal", "license",
+	"mixed", "multiservice", "nested", "noservice", "notify", "optional", "pitaya", "proto2ext",
+	"push", "shadow",
 }
+
+// imagesDir holds the descriptor sets of the protos protocompile cannot
+// compile (edition 2024), built by buf: TestImagesUpToDate checks them.
+const imagesDir = "testdata/images"
 
 // fixtureFiles are compiled into testdata/gen, with protoc-gen-go's output.
 var fixtureFiles = []string{"common/v1/player.proto", "game/v1/room.proto"}
@@ -86,20 +91,26 @@ func TestResponseFeatures(t *testing.T) {
 	}
 }
 
+// TestGenerateIsDeterministic generates every golden case twice, from
+// two requests built separately, and compares the responses.
 func TestGenerateIsDeterministic(t *testing.T) {
-	files := caseFiles(t, "chat")
-	first := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
-	for range 5 {
-		again := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
-		if !proto.Equal(first, again) {
-			t.Fatal("two runs on the same input gave different responses")
-		}
+	for _, c := range goldenCases {
+		t.Run(c, func(t *testing.T) {
+			first := runPlugin(t, diskResolver(), "paths=source_relative", nil, caseFiles(t, c)...)
+			again := runPlugin(t, diskResolver(), "paths=source_relative", nil, caseFiles(t, c)...)
+			if len(first.GetFile()) == 0 && c != "noservice" {
+				t.Fatalf("generated nothing: %s", first.GetError())
+			}
+			if !proto.Equal(first, again) {
+				t.Fatal("two runs on the same input gave different responses")
+			}
+		})
 	}
 }
 
 func TestUnknownParameter(t *testing.T) {
 	req := newRequest(t, compile(t, diskResolver(), "basic/basic.proto"), "clients=false")
-	if _, err := pluginOptions().New(req); err == nil || !strings.Contains(err.Error(), "clients") {
+	if _, err := pluginOptions(new(params)).New(req); err == nil || !strings.Contains(err.Error(), "clients") {
 		t.Errorf("New with an unknown parameter: err = %v, want an error naming it", err)
 	}
 }
@@ -160,14 +171,25 @@ func caseFiles(t *testing.T, c string) []string {
 	return files
 }
 
-// compile compiles files with source info, as protoc and buf do.
-func compile(t *testing.T, r protocompile.Resolver, files ...string) linker.Files {
+// compile compiles files with source info, as protoc and buf do, or
+// reads them from the images of imagesDir.
+func compile(t *testing.T, r protocompile.Resolver, files ...string) []protoreflect.FileDescriptor {
 	t.Helper()
-	return apispectest.Compile(t, r, files...)
+	return apispectest.Load(t, r, images(t), files...)
+}
+
+// images lists the descriptor sets of imagesDir.
+func images(t *testing.T) []string {
+	t.Helper()
+	images, err := filepath.Glob(filepath.Join(imagesDir, "*.binpb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return images
 }
 
 // newRequest builds the request protoc or buf would send for compiled.
-func newRequest(t *testing.T, compiled linker.Files, param string) *pluginpb.CodeGeneratorRequest {
+func newRequest(t *testing.T, compiled []protoreflect.FileDescriptor, param string) *pluginpb.CodeGeneratorRequest {
 	t.Helper()
 	return apispectest.NewRequest(t, compiled, param)
 }
@@ -189,7 +211,8 @@ func respond(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGen
 // if not nil, before our generator.
 func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*protogen.Plugin) error) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	plugin, err := pluginOptions().New(req)
+	var p params
+	plugin, err := pluginOptions(&p).New(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +221,7 @@ func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*pr
 			t.Fatal(err)
 		}
 	}
-	if err := generate(plugin); err != nil {
+	if err := generate(plugin, p); err != nil {
 		plugin.Error(err)
 	}
 	return plugin.Response()

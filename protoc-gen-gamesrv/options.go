@@ -10,14 +10,17 @@ import (
 
 // fileSpec is a file to generate with its validated services.
 type fileSpec struct {
+	*apispec.File
 	file     *protogen.File
 	services []*serviceSpec
+	locals   locals
 }
 
 // serviceSpec is a service with its validated options (from package
 // apispec) and its Go names.
 type serviceSpec struct {
 	*apispec.Service
+	file    *fileSpec
 	proto   *protogen.Service
 	names   names
 	methods []*methodSpec
@@ -43,18 +46,18 @@ func (s *serviceSpec) has(pred func(*methodSpec) bool) bool {
 }
 
 // parseFiles reads and validates the gamesrv options of every file to
-// generate that has services (with package apispec, which all gamesrv
-// generators share), then the Go identifiers to generate. All user-facing
-// errors come from here and start with the full proto name of the
-// offending element.
-func parseFiles(gen *protogen.Plugin) ([]*fileSpec, error) {
+// generate that has gamesrv services (with package apispec, which all
+// gamesrv generators share), then the Go identifiers to generate. All
+// user-facing errors come from here and start with the full proto name of
+// the offending element.
+func parseFiles(gen *protogen.Plugin, p params) ([]*fileSpec, error) {
 	var descs []protoreflect.FileDescriptor
 	for _, f := range gen.Files {
 		if f.Generate {
 			descs = append(descs, f.Desc)
 		}
 	}
-	specs, err := apispec.Parse(descs)
+	specs, err := apispec.Parse(descs, apispec.Options{Strict: p.strict})
 	if err != nil {
 		return nil, err
 	}
@@ -66,18 +69,39 @@ func parseFiles(gen *protogen.Plugin) ([]*fileSpec, error) {
 }
 
 // newFileSpec pairs the services and methods of spec with those of f
-// (apispec keeps their declaration order).
+// (apispec keeps the methods of a service in declaration order, and only
+// the gamesrv services of f).
 func newFileSpec(f *protogen.File, spec *apispec.File) *fileSpec {
-	file := &fileSpec{file: f}
-	for i, s := range spec.Services {
-		svc := &serviceSpec{Service: s, proto: f.Services[i], names: newNames(f.Services[i])}
+	file := &fileSpec{File: spec, file: f}
+	for _, s := range spec.Services {
+		ps := f.Services[s.Desc.Index()]
+		svc := &serviceSpec{Service: s, file: file, proto: ps, names: newNames(ps)}
 		for j, m := range s.Methods {
-			svc.methods = append(svc.methods, &methodSpec{Method: m, proto: f.Services[i].Methods[j]})
+			svc.methods = append(svc.methods, &methodSpec{Method: m, proto: ps.Methods[j]})
 		}
 		file.services = append(file.services, svc)
 	}
+	file.locals = newLocals(file)
 	return file
 }
+
+// deprecation returns the deprecation paragraph of a generated identifier
+// of f whose own proto element is deprecated or not: as protoc-gen-go
+// does, every identifier generated for a deprecated file is deprecated.
+// It is empty when neither is.
+func (f *fileSpec) deprecation(deprecated bool) string {
+	switch {
+	case f.Deprecated:
+		return "// Deprecated: The entire proto file " + f.Desc.Path() + " is marked as deprecated."
+	case deprecated:
+		return deprecationComment
+	}
+	return ""
+}
+
+// deprecation returns the deprecation paragraph of an identifier
+// generated for s, or for one of its methods.
+func (s *serviceSpec) deprecation(deprecated bool) string { return s.file.deprecation(deprecated) }
 
 // scope records which proto element each Go identifier of one Go package
 // was generated for. Method identifiers are recorded as "Type.Method".

@@ -12,7 +12,6 @@ package apispec
 
 import (
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -46,12 +45,16 @@ func (k Kind) String() string {
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// File is a file with services and its validated services.
+// File is a file with gamesrv services and its validated services.
 type File struct {
 	// Desc is the file.
 	Desc protoreflect.FileDescriptor
-	// Services are the file's services, in declaration order (one per
-	// service of Desc).
+	// Deprecated is the file's deprecated option: everything generated
+	// for the file is deprecated.
+	Deprecated bool
+	// Services are the file's gamesrv services, in declaration order: all
+	// its services with Options.Strict, otherwise those with the
+	// (gamesrv.v1.service) option. Never empty.
 	Services []*Service
 }
 
@@ -110,26 +113,3 @@ func (m *Method) Pushed() bool { return m.Kind == Push }
 // ClientVisible reports whether the method appears in game-client code:
 // it is client callable or pushed.
 func (m *Method) ClientVisible() bool { return !m.Internal }
-
-// LeadingComments returns the leading comments of d as written in the
-// .proto file (each line keeps its leading space, lines end with "\n"),
-// without the lines that are directives to proto tools ("buf:lint:ignore
-// RULE"). It is empty when d has none or when the request carried no
-// source info.
-func LeadingComments(d protoreflect.Descriptor) string {
-	loc := d.ParentFile().SourceLocations().ByDescriptor(d)
-	return WithoutDirectives(loc.LeadingComments)
-}
-
-// WithoutDirectives drops the lines of proto comments c that are
-// directives to proto tools ("buf:lint:ignore RULE"): they document the
-// .proto file, not the generated code.
-func WithoutDirectives(c string) string {
-	var kept strings.Builder
-	for line := range strings.Lines(c) {
-		if !strings.HasPrefix(strings.TrimSpace(line), "buf:lint:") {
-			kept.WriteString(line)
-		}
-	}
-	return kept.String()
-}

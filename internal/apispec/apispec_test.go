@@ -59,8 +59,13 @@ message Empty {}
 
 func parse(t *testing.T, srcs map[string]string, files ...string) ([]*apispec.File, error) {
 	t.Helper()
+	return parseWith(t, apispec.Options{}, srcs, files...)
+}
+
+func parseWith(t *testing.T, opts apispec.Options, srcs map[string]string, files ...string) ([]*apispec.File, error) {
+	t.Helper()
 	req := apispectest.NewRequest(t, apispectest.Compile(t, apispectest.Resolver(srcs), files...), "")
-	return apispec.Parse(apispectest.FilesToGenerate(t, req))
+	return apispec.Parse(apispectest.FilesToGenerate(t, req), opts)
 }
 
 func TestParse(t *testing.T) {
@@ -141,6 +146,10 @@ func TestWithoutDirectives(t *testing.T) {
 		{" a\n buf:lint:ignore RPC_REQUEST_STANDARD_NAME\n b\n", " a\n b\n"},
 		{"  buf:lint:ignore X", ""},
 		{" not buf:lint: here\n", " not buf:lint: here\n"},
+		{" a\ngo:generate stringer -type K\n b\n", " a\n b\n"},
+		{" go:generate x\n\tgo:generate y\n", ""},
+		{" run go:generate here\n", " run go:generate here\n"},
+		{" go:build ignore\n", " go:build ignore\n"},
 	}
 	for _, tt := range tests {
 		if got := apispec.WithoutDirectives(tt.in); got != tt.want {
@@ -162,7 +171,8 @@ func TestKindString(t *testing.T) {
 func TestErrors(t *testing.T) {
 	apispectest.CheckErrors(t, apispectest.ErrorCases(), func(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 		resp := new(pluginpb.CodeGeneratorResponse)
-		if _, err := apispec.Parse(apispectest.FilesToGenerate(t, req)); err != nil {
+		opts := apispec.Options{Strict: req.GetParameter() == apispectest.StrictParameter}
+		if _, err := apispec.Parse(apispectest.FilesToGenerate(t, req), opts); err != nil {
 			resp.Error = proto.String(err.Error())
 		}
 		return resp

@@ -17,9 +17,22 @@ import (
 // routes must match.
 var segmentPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
+// Options tune Parse. The zero value is the default of every generator.
+type Options struct {
+	// Strict makes every service of the files a gamesrv service: one
+	// without the (gamesrv.v1.service) option is an error. By default
+	// (false) such a service is skipped, so that a module can hold gRPC or
+	// Connect services beside gamesrv ones; a service without the option
+	// whose methods have a (gamesrv.v1.method) option is an error all the
+	// same, since its author meant it for gamesrv.
+	Strict bool
+}
+
 // Parse reads and validates the gamesrv options of the services of files,
-// which are the files a generator was asked to generate. Files without
-// services are left out of the result; the others keep their order.
+// which are the files a generator was asked to generate. The result holds
+// the files with gamesrv services (those with the (gamesrv.v1.service)
+// option, or all services with opts.Strict), in their order; files without
+// any are left out, and generators write nothing for them.
 //
 // The options must be decoded as the registered gamesrvv1 types, as they
 // are in a CodeGeneratorRequest unmarshalled by a plugin that links
@@ -27,36 +40,65 @@ var segmentPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 //
 // Every error names the full proto name of the offending element first
 // ("chat.v1.RoomService.Join: streaming methods are not supported"). Parse
-// rejects: a service without (gamesrv.v1.service).server_type, streaming
-// methods, unknown kinds, internal pushes, notifies and pushes whose
-// response type has fields, route segments and overrides of the wrong
-// form, routes over MaxRouteLen bytes, and a route used twice among all
-// the services of files.
-func Parse(files []protoreflect.FileDescriptor) ([]*File, error) {
+// rejects: a service with the option but no server_type (with
+// opts.Strict, any service without it; otherwise one whose methods have
+// gamesrv options), streaming methods, unknown kinds, internal pushes,
+// notifies and pushes whose response type has fields, route segments and
+// overrides of the wrong form, routes over MaxRouteLen bytes, and a route
+// used twice among all the gamesrv services of files.
+func Parse(files []protoreflect.FileDescriptor, opts Options) ([]*File, error) {
 	var specs []*File
 	for _, f := range files {
-		if f.Services().Len() == 0 {
-			continue
-		}
-		spec, err := parseFile(f)
+		spec, err := parseFile(f, opts)
 		if err != nil {
 			return nil, err
 		}
-		specs = append(specs, spec)
+		if len(spec.Services) > 0 {
+			specs = append(specs, spec)
+		}
 	}
 	return specs, checkDuplicateRoutes(specs)
 }
 
-func parseFile(f protoreflect.FileDescriptor) (*File, error) {
-	spec := &File{Desc: f}
+func parseFile(f protoreflect.FileDescriptor, opts Options) (*File, error) {
+	spec := &File{
+		Desc:       f,
+		Deprecated: f.Options().(*descriptorpb.FileOptions).GetDeprecated(),
+	}
 	for i := range f.Services().Len() {
-		svc, err := parseService(f.Services().Get(i))
+		s := f.Services().Get(i)
+		ok, err := isGamesrvService(s, opts)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		svc, err := parseService(s)
 		if err != nil {
 			return nil, err
 		}
 		spec.Services = append(spec.Services, svc)
 	}
 	return spec, nil
+}
+
+// isGamesrvService reports whether s is to be generated: it has the
+// (gamesrv.v1.service) option, or opts.Strict is set (and then a missing
+// option is an error). A service without the option but with gamesrv
+// method options is an error.
+func isGamesrvService(s protoreflect.ServiceDescriptor, opts Options) (bool, error) {
+	if proto.HasExtension(s.Options(), gamesrvv1.E_Service) || opts.Strict {
+		return true, nil
+	}
+	for i := range s.Methods().Len() {
+		m := s.Methods().Get(i)
+		if proto.HasExtension(m.Options(), gamesrvv1.E_Method) {
+			return false, fmt.Errorf(`%s: option (gamesrv.v1.service) = {server_type: "..."} is required: method %s has option (gamesrv.v1.method)`,
+				s.FullName(), m.Name())
+		}
+	}
+	return false, nil
 }
 
 func parseService(s protoreflect.ServiceDescriptor) (*Service, error) {

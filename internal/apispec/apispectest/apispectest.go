@@ -8,6 +8,7 @@ package apispectest
 import (
 	"context"
 	"maps"
+	"os"
 	"slices"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
@@ -49,15 +51,66 @@ func Compile(t testing.TB, r protocompile.Resolver, files ...string) linker.File
 	return compiled
 }
 
+// Load returns the descriptors of files, in their order: compiled with r
+// as Compile does, but for the files found in the descriptor sets images,
+// which are read from there. The images hold what protocompile cannot
+// compile (edition 2024): FileDescriptorSets with source info, every file
+// after its imports, as buf build --as-file-descriptor-set writes them.
+func Load(t testing.TB, r protocompile.Resolver, images []string, files ...string) []protoreflect.FileDescriptor {
+	t.Helper()
+	built := make(map[string]protoreflect.FileDescriptor)
+	for _, image := range images {
+		reg := ReadImage(t, image)
+		reg.RangeFiles(func(f protoreflect.FileDescriptor) bool {
+			built[f.Path()] = f
+			return true
+		})
+	}
+	var toCompile []string
+	for _, f := range files {
+		if built[f] == nil {
+			toCompile = append(toCompile, f)
+		}
+	}
+	if len(toCompile) > 0 {
+		for _, f := range Compile(t, r, toCompile...) {
+			built[f.Path()] = f
+		}
+	}
+	descs := make([]protoreflect.FileDescriptor, len(files))
+	for i, f := range files {
+		descs[i] = built[f]
+	}
+	return descs
+}
+
+// ReadImage reads the descriptor set at path (see Load).
+func ReadImage(t testing.TB, path string) *protoregistry.Files {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := new(descriptorpb.FileDescriptorSet)
+	if err := proto.Unmarshal(b, set); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	reg, err := protodesc.NewFiles(set)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return reg
+}
+
 // NewRequest builds the request protoc or buf would send to generate
-// compiled with parameter param, and round-trips it through the wire
-// format so that option values become the registered Go types rather than
-// dynamicpb messages, as they are in a plugin.
-func NewRequest(t testing.TB, compiled linker.Files, param string) *pluginpb.CodeGeneratorRequest {
+// files (from Compile or Load) with parameter param, and round-trips it
+// through the wire format so that option values become the registered Go
+// types rather than dynamicpb messages, as they are in a plugin.
+func NewRequest[S ~[]F, F protoreflect.FileDescriptor](t testing.TB, files S, param string) *pluginpb.CodeGeneratorRequest {
 	t.Helper()
 	req := &pluginpb.CodeGeneratorRequest{Parameter: proto.String(param)}
 	seen := make(map[string]bool)
-	for _, f := range compiled {
+	for _, f := range files {
 		req.FileToGenerate = append(req.FileToGenerate, f.Path())
 		req.SourceFileDescriptors = append(req.SourceFileDescriptors, protodesc.ToFileDescriptorProto(f))
 		req.ProtoFile = appendWithDeps(req.ProtoFile, f, seen)
@@ -73,14 +126,26 @@ func NewRequest(t testing.TB, compiled linker.Files, param string) *pluginpb.Cod
 	return out
 }
 
-// appendWithDeps appends f after its dependencies.
+// optionImporter is a file descriptor of protobuf-go that has option
+// imports; protoreflect.FileDescriptor does not list them yet.
+type optionImporter interface {
+	OptionImports() protoreflect.FileImports
+}
+
+// appendWithDeps appends f after its dependencies, option imports
+// (edition 2024's import option) included, as buf sends them.
 func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.FileDescriptor, seen map[string]bool) []*descriptorpb.FileDescriptorProto {
-	if seen[f.Path()] {
+	if seen[f.Path()] || f.IsPlaceholder() {
 		return files
 	}
 	seen[f.Path()] = true
 	for i := range f.Imports().Len() {
 		files = appendWithDeps(files, f.Imports().Get(i).FileDescriptor, seen)
+	}
+	if o, ok := f.(optionImporter); ok {
+		for i := range o.OptionImports().Len() {
+			files = appendWithDeps(files, o.OptionImports().Get(i).FileDescriptor, seen)
+		}
 	}
 	return append(files, protodesc.ToFileDescriptorProto(f))
 }
@@ -111,14 +176,22 @@ func Paths(srcs map[string]string) []string {
 	return paths
 }
 
+// StrictParameter is the plugin parameter of ErrorCase.Strict.
+const StrictParameter = "strict=true"
+
 // CheckErrors runs every case through a generator: run returns the
 // generator's response to the request for the case's sources (with an
-// empty parameter), which must carry exactly the case's error and no file.
+// empty parameter, or StrictParameter), which must carry exactly the
+// case's error and no file.
 func CheckErrors(t *testing.T, cases []ErrorCase, run func(*testing.T, *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			req := NewRequest(t, Compile(t, Resolver(c.Sources), Paths(c.Sources)...), "")
+			param := ""
+			if c.Strict {
+				param = StrictParameter
+			}
+			req := NewRequest(t, Compile(t, Resolver(c.Sources), Paths(c.Sources)...), param)
 			resp := run(t, req)
 			if got := resp.GetError(); got != c.Want {
 				t.Errorf("error:\n got %s\nwant %s", got, c.Want)

@@ -12,6 +12,9 @@ type ErrorCase struct {
 	Sources map[string]string
 	// Want is the error.
 	Want string
+	// Strict runs the case with the plugin parameter "strict=true" (both
+	// generators' option for apispec.Options.Strict) instead of none.
+	Strict bool
 }
 
 // ChatHeader starts the inline protos of the error cases: package chat.v1
@@ -60,9 +63,28 @@ func ErrorCases() []ErrorCase {
 			Want:    "chat.v1.RoomService.Join: streaming methods are not supported",
 		},
 		{
-			Name:    "no service option",
+			Name:    "no service option, strict",
 			Sources: ChatProto(`service RoomService { rpc Join(JoinRequest) returns (JoinResponse); }`),
 			Want:    `chat.v1.RoomService: option (gamesrv.v1.service) = {server_type: "..."} is required`,
+			Strict:  true,
+		},
+		{
+			Name: "no service option, strict, beside a gamesrv service",
+			Sources: ChatProto(`service RoomService {
+  option (gamesrv.v1.service) = {server_type: "chat"};
+  rpc Join(JoinRequest) returns (JoinResponse);
+}
+service HealthService { rpc Check(stream JoinRequest) returns (stream JoinResponse); }`),
+			Want:   `chat.v1.HealthService: option (gamesrv.v1.service) = {server_type: "..."} is required`,
+			Strict: true,
+		},
+		{
+			Name: "no service option, method options",
+			Sources: ChatProto(`service RoomService {
+  rpc Join(JoinRequest) returns (JoinResponse);
+  rpc Say(JoinRequest) returns (Empty) { option (gamesrv.v1.method) = {kind: METHOD_KIND_NOTIFY}; }
+}`),
+			Want: `chat.v1.RoomService: option (gamesrv.v1.service) = {server_type: "..."} is required: method Say has option (gamesrv.v1.method)`,
 		},
 		{
 			Name: "empty server type",
