@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"unicode/utf8"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -18,8 +15,8 @@ import (
 func (s *session) OnPacket(t wire.PacketType, body []byte) error {
 	s.lastRecv.Store(s.srv.now())
 	state := s.state.Load()
-	if state == stateClosed {
-		return nil // kicked or closing: ignore what is still in flight
+	if state == stateClosed || s.flooding.Load() {
+		return nil // kicked, closing, or closing once answered: ignore what is still in flight
 	}
 	switch t {
 	case wire.PacketHandshake:
@@ -45,21 +42,27 @@ func (s *session) onHandshake(state uint32, body []byte) error {
 	if state != stateStart {
 		return nil
 	}
+	if len(body) > s.srv.opts.MaxHandshakeSize {
+		s.srv.log.Debug("handshake too large", "session", s.id, "size", len(body), "max", s.srv.opts.MaxHandshakeSize)
+		s.rejectHandshake()
+		return nil
+	}
 	hs, err := wire.DecodeHandshakeRequest(body)
 	if err != nil {
 		s.srv.log.Debug("bad handshake", "session", s.id, "err", err)
 		s.rejectHandshake()
 		return nil
 	}
+	hs = compactHandshake(hs)
 	s.mu.Lock()
-	s.hs = append([]byte(nil), body...)
+	s.hs = hs
 	s.mu.Unlock()
 	if len(s.srv.opts.HandshakeValidators) == 0 {
 		s.acceptHandshake()
 		return nil
 	}
 	s.state.Store(stateValidating)
-	s.enqueue(job{kind: jobHandshake, hs: hs}, true)
+	s.enqueue(job{kind: jobHandshake, hs: cloneHandshake(hs)}, true)
 	return nil
 }
 
@@ -145,25 +148,95 @@ func (reg *registry) checkRoute(j *job, m *wire.Message, typ string) *gamesrv.Er
 	return nil
 }
 
+// loopDecodeMax is the largest payload unmarshalled on the I/O goroutine.
+// A larger one (and every zlib payload) is copied and decoded by the
+// session's worker, in its turn: the copy costs far less loop time than
+// decoding, and a small request keeps its allocation-free path.
+const loopDecodeMax = 1 << 10
+
+// unmarshal decodes j's request, or leaves the payload to the worker (see
+// loopDecodeMax).
 func (s *session) unmarshal(j *job, m *wire.Message) error {
-	payload := m.Payload
-	if m.Zlib {
-		var err error
-		if payload, err = inflate(payload, s.srv.opts.MaxBodySize); err != nil {
-			if errors.Is(err, errInflatedTooLarge) {
-				return err
-			}
-			j.err = errBadRequest("payload does not inflate")
-			return nil
-		}
+	if m.Zlib || len(m.Payload) > loopDecodeMax {
+		j.raw, j.zlib = append(make([]byte, 0, len(m.Payload)), m.Payload...), m.Zlib
+		return nil
 	}
+	s.decodeRequest(j, m.Payload)
+	return nil
+}
+
+// decodeRequest unmarshals payload into j's request, or sets j's error.
+func (s *session) decodeRequest(j *job, payload []byte) {
 	req := j.r.desc.NewRequest()
 	if err := s.srv.opts.Serializer.Unmarshal(payload, req); err != nil {
 		j.err = errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
-		return nil
+		return
 	}
 	j.req = req
-	return nil
+}
+
+// decodeLate runs on the worker, before j: it inflates and unmarshals the
+// payload the I/O goroutine left to it. It reports false when j must not
+// run because the client broke the protocol (a payload that inflates
+// beyond MaxInflatedSize): the connection is then closing.
+func (s *session) decodeLate(j *job) bool {
+	payload := j.raw
+	j.raw = nil
+	if j.zlib {
+		var ok bool
+		if payload, ok = s.inflateLate(j, payload); !ok || j.err != nil {
+			return ok
+		}
+	}
+	if j.fwd != nil {
+		j.fwd.payload = payload
+		return true
+	}
+	s.decodeRequest(j, payload)
+	return true
+}
+
+// inflateLate inflates a zlib payload within the session's budget of
+// inflated bytes per second (MaxInflatedBytesPerSecond): a job over the
+// budget is answered GS-429 without inflating. A payload that does not
+// inflate is answered GS-400; one that inflates beyond MaxInflatedSize
+// closes the connection (ok is false), and inflating stops at that size.
+func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
+	budget := s.inflateBudget()
+	if budget != nil && !budget.ready(s.srv.now()) {
+		j.err = errInflateRateLimited()
+		return nil, true
+	}
+	out, err := s.srv.inflate(payload, s.srv.opts.MaxInflatedSize)
+	if budget != nil {
+		budget.spend(float64(len(out)))
+	}
+	switch {
+	case errors.Is(err, errInflatedTooLarge):
+		s.breach(err)
+		return nil, false
+	case err != nil:
+		j.err = errBadRequest("payload does not inflate")
+	}
+	return out, true
+}
+
+// inflateBudget returns the session's bucket of inflated bytes, created on
+// its first compressed payload; nil when the budget is off. Only the
+// session's worker uses it.
+func (s *session) inflateBudget() *tokenBucket {
+	if s.inflated == nil && s.srv.opts.MaxInflatedBytesPerSecond > 0 {
+		rate := float64(s.srv.opts.MaxInflatedBytesPerSecond)
+		s.inflated = &tokenBucket{tokens: rate, last: s.srv.now(), rate: rate, burst: rate}
+	}
+	return s.inflated
+}
+
+// breach closes the connection of a client whose protocol violation only
+// the worker could see. The answers already written are sent first.
+func (s *session) breach(err error) {
+	s.srv.log.Info("protocol violation: connection closed", "session", s.id, "uid", s.UID(), "remote", s.conn.RemoteAddr(), "reason", err)
+	_ = s.Close()
 }
 
 // overLimit handles a message beyond the session's rate limit: GS-429 for
@@ -171,8 +244,8 @@ func (s *session) unmarshal(j *job, m *wire.Message) error {
 // connection.
 func (s *session) overLimit(m *wire.Message) error {
 	if s.srv.opts.RateLimit.Disconnect {
-		s.srv.log.Info("rate limit exceeded: disconnecting", "session", s.id, "uid", s.UID())
-		return protocolError("rate limit exceeded")
+		s.closeWhenAnswered("rate limit exceeded")
+		return nil
 	}
 	return s.refuse(&job{kind: jobRequest, id: m.ID}, m, errRateLimited())
 }
@@ -190,7 +263,8 @@ func (s *session) submit(j job, m *wire.Message) error {
 // full queue). A notify is dropped. A request is answered e in its turn,
 // after the answers still queued (PROTOCOL.md §7), by a refused job that
 // takes no place in the queue; when QueueSize refused requests already
-// wait, the client is flooding and the connection closes.
+// wait, the client is flooding and the connection closes once the
+// requests accepted so far are answered (see closeWhenAnswered).
 func (s *session) refuse(j *job, m *wire.Message, e *gamesrv.Error) error {
 	if m.Type != wire.MessageRequest {
 		s.srv.log.Debug("notify dropped", "session", s.id, "route", routeName(j.r, m), "code", e.Code())
@@ -200,8 +274,21 @@ func (s *session) refuse(j *job, m *wire.Message, e *gamesrv.Error) error {
 	if s.enqueue(refusal(j, e, s.srv.precise()), false) {
 		return nil
 	}
-	s.srv.log.Info("too many requests refused: disconnecting", "session", s.id, "uid", s.UID())
-	return protocolError("too many requests refused")
+	s.closeWhenAnswered("too many requests refused")
+	return nil
+}
+
+// closeWhenAnswered ends the connection of a flooding client without
+// losing an answer: from now on its packets are read and ignored, the
+// jobs already queued run and answer (every accepted request gets its
+// response or GS-429), and a last job closes the connection, which sends
+// what is queued before closing.
+func (s *session) closeWhenAnswered(reason string) {
+	if s.flooding.Swap(true) {
+		return
+	}
+	s.srv.log.Info(reason+": disconnecting after the queued answers", "session", s.id, "uid", s.UID(), "remote", s.conn.RemoteAddr())
+	s.enqueue(job{kind: jobClose}, true)
 }
 
 // refusal is the refused job that answers the request of j with e. It keeps
@@ -253,21 +340,3 @@ func routeName(r *route, m *wire.Message) string {
 	return string(m.Route)
 }
 
-const errInflatedTooLarge = protocolError("inflated payload over the maximum body size")
-
-// inflate decompresses a zlib payload, refusing to produce more than max
-// bytes (a zip bomb closes the connection).
-func inflate(b []byte, max int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > max {
-		return nil, errInflatedTooLarge
-	}
-	return out, zr.Close()
-}

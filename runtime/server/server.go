@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,8 @@ type Server struct {
 	conns       atomic.Int64 // open connections, for MaxConnections
 	pushEncodes atomic.Int64 // push packets encoded
 	zlibWriters sync.Pool    // *zlib.Writer, for outbound compression
+	inflaters   sync.Pool    // *inflater, for inbound zlib payloads
+	perIP       ipCounter    // connections by address, for MaxConnectionsPerIP
 	sessions    sessionMap
 	workers     workers
 	jobs        atomic.Int64  // queued or running jobs, for the drain
@@ -341,7 +344,8 @@ func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, ""
 // open makes a new connection a session, unless the server is shutting
 // down or full. A connection beyond MaxConnections gets a Kick packet
 // (with the reason "server full" when Options.KickReasons is set) and is
-// closed.
+// closed; so does one beyond MaxConnectionsPerIP (reason "too many
+// connections from your address").
 func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
@@ -353,8 +357,16 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
 		return nil
 	}
+	key, counted := srv.admitAddr(c)
+	if !counted && key.IsValid() {
+		srv.conns.Add(-1)
+		_ = c.Write(wire.KickPacket(srv.kickReason("too many connections from your address")))
+		_ = c.Close()
+		srv.log.Warn("connection refused: too many from one address", "remote", c.RemoteAddr(), "max", srv.opts.MaxConnectionsPerIP)
+		return nil
+	}
 	now := srv.now()
-	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network}
+	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network, ipKey: key}
 	s.lastRecv.Store(now)
 	if srv.opts.RateLimit.Rate > 0 {
 		s.bucket = newTokenBucket(srv.opts.RateLimit, now)
@@ -364,6 +376,21 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	srv.deadlines.add(s, now)
 	srv.metrics.ConnOpened(network)
 	return s
+}
+
+// admitAddr counts c against Options.MaxConnectionsPerIP. It returns the
+// address counted and true, the address and false when it holds too many
+// connections already, or an invalid address and false when the limit is
+// off or c has no IP address.
+func (srv *Server) admitAddr(c transport.Conn) (netip.Addr, bool) {
+	if srv.opts.MaxConnectionsPerIP <= 0 {
+		return netip.Addr{}, false
+	}
+	key, ok := ipKey(c.RemoteAddr())
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return key, srv.perIP.acquire(key, srv.opts.MaxConnectionsPerIP)
 }
 
 // kickReason returns the reason a Kick packet carries: reason when
@@ -378,6 +405,9 @@ func (srv *Server) kickReason(reason string) string {
 // forget removes a closed session from the server's indexes.
 func (srv *Server) forget(s *session, uid string) {
 	srv.conns.Add(-1)
+	if s.ipKey.IsValid() {
+		srv.perIP.release(s.ipKey)
+	}
 	srv.metrics.ConnClosed(s.network)
 	srv.sessions.remove(s)
 	srv.wheel.remove(s)
