@@ -339,4 +339,3 @@ func routeName(r *route, m *wire.Message) string {
 	}
 	return string(m.Route)
 }
-
