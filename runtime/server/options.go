@@ -48,12 +48,14 @@ type Options struct {
 	MaxInflatedSize int
 
 	// MaxInflatedBytesPerSecond is each connection's budget of inflated
-	// bytes: a token bucket of that many bytes, refilled at that rate. A
-	// compressed request that finds the budget spent is answered GS-429 in
-	// its turn without being inflated (a compressed notify is dropped);
-	// the payload that empties the budget is still served, so a burst may
-	// inflate up to one MaxInflatedSize more. Default 4 MiB per second;
-	// negative means no budget.
+	// bytes: a token bucket refilled at that rate, holding MaxInflatedSize
+	// bytes (or one second's worth when less), full when the connection
+	// opens. A compressed request that finds the bucket empty is answered
+	// GS-429 in its turn without being inflated (a compressed notify is
+	// dropped); the payload that empties it is still served, so the bucket
+	// may owe up to one MaxInflatedSize. A new connection thus inflates at
+	// most two MaxInflatedSize at once, then this rate. Default 4 MiB per
+	// second; negative means no budget.
 	MaxInflatedBytesPerSecond int
 
 	// MaxHandshakeSize is the largest Handshake packet body accepted; a

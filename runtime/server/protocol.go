@@ -202,6 +202,9 @@ func (s *session) decodeLate(j *job) bool {
 // inflate is answered GS-400; one that inflates beyond MaxInflatedSize
 // closes the connection (ok is false), and inflating stops at that size.
 func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
+	if s.state.Load() == stateClosed {
+		return nil, false // nobody to answer: not worth inflating
+	}
 	budget := s.inflateBudget()
 	if budget != nil && !budget.ready(s.srv.now()) {
 		j.err = errInflateRateLimited()
@@ -222,12 +225,15 @@ func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
 }
 
 // inflateBudget returns the session's bucket of inflated bytes, created on
-// its first compressed payload; nil when the budget is off. Only the
-// session's worker uses it.
+// its first compressed payload; nil when the budget is off. It holds
+// MaxInflatedSize bytes (a second's worth when that is less), so that a
+// client cannot get much more inflated by reconnecting. Only the session's
+// worker uses it.
 func (s *session) inflateBudget() *tokenBucket {
 	if s.inflated == nil && s.srv.opts.MaxInflatedBytesPerSecond > 0 {
 		rate := float64(s.srv.opts.MaxInflatedBytesPerSecond)
-		s.inflated = &tokenBucket{tokens: rate, last: s.srv.now(), rate: rate, burst: rate}
+		burst := min(rate, float64(s.srv.opts.MaxInflatedSize))
+		s.inflated = &tokenBucket{tokens: burst, last: s.srv.now(), rate: rate, burst: burst}
 	}
 	return s.inflated
 }
