@@ -4,7 +4,9 @@
 //	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
-// turns off the gamesrv.describe schema route. It prints one
+// turns off the gamesrv.describe schema route. -max-conns-per-ip (default
+// 64; 0 turns it off) bounds the connections of one address and
+// -max-rooms (default 1,000) the rooms open at once. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -48,6 +50,8 @@ func run() error {
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	verbose := flag.Bool("v", false, "debug logging")
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
+	perIP := flag.Int("max-conns-per-ip", 64, "client connections one address (IPv4, or IPv6 /64) may hold; beyond, a connection is kicked (0: no limit)")
+	maxRooms := flag.Int("max-rooms", 1000, "chat rooms open at once; a join beyond reclaims an empty room or fails with CHAT-TOO-MANY-ROOMS")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	flag.Parse()
@@ -58,11 +62,12 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe})
+	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
+		MaxConnectionsPerIP: *perIP})
 	if err != nil {
 		return err
 	}
-	if _, err := chatserver.Register(srv); err != nil {
+	if _, err := chatserver.RegisterWithOptions(srv, chatserver.Options{MaxRooms: *maxRooms}); err != nil {
 		return err
 	}
 	stopAdmin, err := startAdmin(*adminAddr, srv, prom, logger)
