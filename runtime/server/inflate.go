@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"io"
+	"runtime"
 	"slices"
 )
 
@@ -22,8 +23,15 @@ type inflater struct {
 
 // inflate decompresses a zlib payload, producing at most max bytes: it
 // stops there and fails with errInflatedTooLarge. It returns what it
-// produced even on failure, so that the caller can count the work done.
+// produced even on failure, so that the caller can count the work done;
+// the caller may hand the result back with recycleInflated once nothing
+// refers to it. At most inflateSlots payloads are inflated at once, so
+// that inflating never takes every CPU from the I/O loops.
 func (srv *Server) inflate(b []byte, max int) ([]byte, error) {
+	if srv.inflateSlots != nil {
+		srv.inflateSlots <- struct{}{}
+		defer func() { <-srv.inflateSlots }()
+	}
 	f, _ := srv.inflaters.Get().(*inflater)
 	if f == nil {
 		f = new(inflater)
@@ -42,14 +50,38 @@ func (srv *Server) inflate(b []byte, max int) ([]byte, error) {
 	} else if err := f.zr.(zlib.Resetter).Reset(&f.src, nil); err != nil {
 		return nil, err
 	}
-	return readAtMost(f.zr, max, len(b))
+	var buf []byte
+	if p, _ := srv.inflated.Get().(*[]byte); p != nil {
+		buf = (*p)[:0]
+	} else {
+		buf = make([]byte, 0, min(max+1, 512+4*len(b)))
+	}
+	return readAtMost(f.zr, max, buf)
 }
 
-// readAtMost reads r to its end into a buffer that grows by doubling from a
-// guess based on the compressed size hint, failing with
-// errInflatedTooLarge as soon as more than max bytes were read.
-func readAtMost(r io.Reader, max, hint int) ([]byte, error) {
-	buf := make([]byte, 0, min(max+1, 512+4*hint))
+// recycleInflated keeps a buffer inflate returned for the next payload, so
+// that inflating does not allocate (nor keep the collector busy) once
+// the buffers have grown.
+func (srv *Server) recycleInflated(b []byte) {
+	if cap(b) > 0 {
+		b = b[:0]
+		srv.inflated.Put(&b)
+	}
+}
+
+// newInflateSlots returns the semaphore of concurrent inflates: half the
+// CPUs, at least one.
+func newInflateSlots() chan struct{} {
+	return make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+}
+
+// readAtMost reads r to its end, appending to buf, which grows by
+// doubling, and fails with errInflatedTooLarge as soon as more than max
+// bytes were read.
+func readAtMost(r io.Reader, max int, buf []byte) ([]byte, error) {
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, min(max+1, 512))
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, min(cap(buf), max+1-len(buf)))

@@ -189,10 +189,13 @@ func (s *session) decodeLate(j *job) bool {
 		}
 	}
 	if j.fwd != nil {
-		j.fwd.payload = payload
+		j.fwd.payload = payload // the forward keeps it
 		return true
 	}
 	s.decodeRequest(j, payload)
+	if j.zlib {
+		s.srv.recycleInflated(payload) // the request holds copies
+	}
 	return true
 }
 
@@ -214,12 +217,16 @@ func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
 	if budget != nil {
 		budget.spend(float64(len(out)))
 	}
+	if err != nil {
+		s.srv.recycleInflated(out)
+	}
 	switch {
 	case errors.Is(err, errInflatedTooLarge):
 		s.breach(err)
 		return nil, false
 	case err != nil:
 		j.err = errBadRequest("payload does not inflate")
+		return nil, true
 	}
 	return out, true
 }

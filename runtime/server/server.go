@@ -42,17 +42,19 @@ type Server struct {
 
 	handshakeOK, handshakeBad []byte
 
-	state       atomic.Int32
-	nextID      atomic.Int64
-	conns       atomic.Int64 // open connections, for MaxConnections
-	pushEncodes atomic.Int64 // push packets encoded
-	zlibWriters sync.Pool    // *zlib.Writer, for outbound compression
-	inflaters   sync.Pool    // *inflater, for inbound zlib payloads
-	perIP       ipCounter    // connections by address, for MaxConnectionsPerIP
-	sessions    sessionMap
-	workers     workers
-	jobs        atomic.Int64  // queued or running jobs, for the drain
-	drained     chan struct{} // signalled when jobs reaches 0 while draining
+	state        atomic.Int32
+	nextID       atomic.Int64
+	conns        atomic.Int64  // open connections, for MaxConnections
+	pushEncodes  atomic.Int64  // push packets encoded
+	zlibWriters  sync.Pool     // *zlib.Writer, for outbound compression
+	inflaters    sync.Pool     // *inflater, for inbound zlib payloads
+	inflated     sync.Pool     // *[]byte, their output buffers
+	inflateSlots chan struct{} // bounds concurrent inflates (newInflateSlots)
+	perIP        ipCounter     // connections by address, for MaxConnectionsPerIP
+	sessions     sessionMap
+	workers      workers
+	jobs         atomic.Int64  // queued or running jobs, for the drain
+	drained      chan struct{} // signalled when jobs reaches 0 while draining
 
 	uidMu sync.Mutex
 	uids  map[string]*session
@@ -86,14 +88,15 @@ var (
 func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
 	srv := &Server{
-		opts:       opts,
-		log:        opts.Logger,
-		uids:       map[string]*session{},
-		groups:     map[string]*Group{},
-		drained:    make(chan struct{}, 1),
-		workers:    newWorkers(),
-		stopTimers: make(chan struct{}),
-		started:    time.Now(),
+		opts:         opts,
+		log:          opts.Logger,
+		uids:         map[string]*session{},
+		groups:       map[string]*Group{},
+		drained:      make(chan struct{}, 1),
+		workers:      newWorkers(),
+		inflateSlots: newInflateSlots(),
+		stopTimers:   make(chan struct{}),
+		started:      time.Now(),
 	}
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	srv.metrics = opts.Metrics
