@@ -1,4 +1,5 @@
-# gamesrv — see README.md. Every target works offline from the Go module proxy.
+# gamesrv — see README.md. Every target works offline from the Go module proxy, except that
+# make test installs the interop test's npm client once from the npm registry (make interop-deps).
 
 BUF_VERSION := v1.75.0
 BIN         := $(CURDIR)/.bin
@@ -6,8 +7,10 @@ BUF         := $(BIN)/buf
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
+ATTACKFLAGS ?=
+INTEROP_JS  := internal/interop/pomelojs
 
-.PHONY: demo cluster-demo run test test-browser chromium generate check-generated lint-proto fuzz bench bench-micro build clean
+.PHONY: demo cluster-demo run test test-browser chromium interop-deps test-interop generate check-generated lint-proto fuzz bench bench-micro attack build clean
 
 ## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
 demo: $(BIN)/chat-server
@@ -21,8 +24,8 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
-test:
+## test: gofmt, vet, the interop test's npm client (interop-deps), every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
+test: interop-deps
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
@@ -34,6 +37,18 @@ test:
 ## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
 test-browser: chromium
 	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
+
+## interop-deps: install the npm client the interop test drives (pomelo-jsclient-websocket 0.1.1, pomelo-protocol 0.1.6, ws; pinned in internal/interop/pomelojs/package-lock.json) with npm ci, when the lock file changed
+interop-deps: $(INTEROP_JS)/node_modules/.package-lock.json
+
+$(INTEROP_JS)/node_modules/.package-lock.json: $(INTEROP_JS)/package.json $(INTEROP_JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the interop test's client (apt-get install nodejs npm)"; exit 1; }
+	cd $(INTEROP_JS) && npm ci --no-audit --no-fund
+	@touch $@
+
+## test-interop: only the interop test: pomelo-jsclient-websocket, unmodified, under Node against the chat server (JSON, WebSocket)
+test-interop: interop-deps
+	$(GO_TEST) ./$(INTEROP_JS)
 
 # chromium installs Debian's chromium and chromium-driver when missing (as
 # root, or with sudo).
@@ -87,7 +102,9 @@ lint-proto: $(BUF)
 fuzz:
 	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
-		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode; do \
+		transport/ws:FuzzClientStream server:FuzzSessionPackets \
+		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
+		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
@@ -95,6 +112,10 @@ fuzz:
 ## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
 bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
 	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho $(BENCHFLAGS)
+
+## attack: the attack suite of issue 9 against the chat server (about 2 min): one table on stdout, bench/results/attack-latest.json (ATTACKFLAGS="-scenarios 1,3" for a subset; ATTACKFLAGS="-quick" writes to a temporary directory)
+attack: $(BIN)/chat-server
+	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
 
 ## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
 bench-micro:

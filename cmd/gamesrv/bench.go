@@ -55,10 +55,11 @@ func (b *benchFlags) register(fs *flag.FlagSet) {
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bench", "", `Opens -c connections, sends the -init steps on each, warms up, then sends
 -route requests (-n per connection, or for -d) and reports throughput,
-latency percentiles and errors by code. Exits 1 if any request failed or
-none succeeded. With -notify, each connection ends with one barrier request
-(-barrier-route) and the clock stops when the server has answered them all,
-i.e. handled every notify sent. Raw payloads (-payload-hex, -payload-file,
+latency percentiles and errors by code, each with its first message.
+Exits 1 if any request failed or none succeeded. With -notify, each
+connection ends with one barrier request (-barrier-route) and the clock
+stops when the server has answered them all, i.e. handled every notify
+sent. Raw payloads (-payload-hex, -payload-file,
 hex: init steps) work with any Pomelo/Pitaya server; JSON needs the
 describe route.
 

@@ -89,7 +89,9 @@ func TestBenchFailures(t *testing.T) {
 		wantCode int
 		want     string
 	}{
-		{"error responses", []string{"-route", "chat.room.members", "-n", "5"}, exitFailure, "CHAT-NOT-IN-ROOM 5"},
+		{"error responses, with the first message of each code", []string{"-route", "chat.room.members", "-n", "5"}, exitFailure,
+			"CHAT-NOT-IN-ROOM 5  join a room first"},
+		{"unknown route", []string{"-route", "chat.room.nope", "-n", "2"}, exitFailure, `GS-404 2  no handler for route "chat.room.nope"`},
 		{"no route", nil, exitUsage, "-route is required"},
 		{"two payloads", []string{"-route", "a.b", "-json", "{}", "-payload-hex", "00"}, exitUsage, "give one of"},
 		{"bad output", []string{"-route", "a.b", "-o", "xml"}, exitUsage, "-o must be"},

@@ -26,6 +26,7 @@ const replHelp = `commands:
   quit                       leave (or end of input)
   # ...                      a comment, ignored
 payload: JSON ({"room":"lobby"}), or hex:0a0141 for raw bytes; empty means {}.
+A route the server does not list is refused, unless the payload is hex:.
 Error responses print as: error CODE: message {metadata}.
 Pushes print as they arrive: push <route> <json>.`
 
@@ -196,6 +197,10 @@ func (r *repl) send(ctx context.Context, kind, route, arg string) {
 		return
 	}
 	rs := r.s.route(route)
+	if rs == nil && r.s.knowsRoutes() && !strings.HasPrefix(strings.TrimSpace(arg), hexPrefix) {
+		r.out.printf("error: %v", r.s.unknownRoute(route))
+		return
+	}
 	payload, err := r.s.encode(rs.GetRequestType(), arg)
 	if err != nil {
 		r.out.printf("error: %v", err)

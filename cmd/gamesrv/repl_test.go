@@ -143,6 +143,15 @@ func replChatSession(t *testing.T, addr string) {
 	}
 	ann.send("chat.room.nope hex:")
 	ann.expectPrefix("error GS-404: ")
+	for _, tt := range []struct{ line, want string }{
+		{`chat.room.joinn {"room":"lobby"}`, `error: unknown route "chat.room.joinn": the server does not list it (did you mean chat.room.join? "routes" lists them`},
+		{`request room.members`, `error: unknown route "room.members": the server does not list it (did you mean chat.room.members?`},
+		{`chat.room.roomstats {}`, `error: unknown route "chat.room.roomstats"`}, // internal: clients cannot call it
+		{`notify nothing.like.it {}`, `error: unknown route "nothing.like.it": the server does not list it ("routes" lists them`},
+	} {
+		ann.send(tt.line)
+		ann.expectPrefix(tt.want)
+	}
 	ann.send(`chat.room.members {"nope":1}`)
 	ann.expect("a conversion error", func(l string) bool { return strings.HasPrefix(l, "error: ") && strings.Contains(l, "nope") })
 	ann.send("describe JoinRequest")
@@ -189,6 +198,8 @@ func TestReplWithoutSchema(t *testing.T) {
 	s.expectPrefix("chat.room.say ")
 	s.send(`chat.room.join {"room":"lobby","name":"ann"}`)
 	s.expect("a request for hex", func(l string) bool { return strings.HasPrefix(l, "error: ") && strings.Contains(l, "hex:") })
+	s.send(`chat.room.jion {"room":"lobby","name":"ann"}`) // the handshake dictionary lists the routes
+	s.expectPrefix(`error: unknown route "chat.room.jion": the server does not list it (did you mean chat.room.join?`)
 
 	join, err := proto.Marshal(&chatv1.JoinRequest{Room: "lobby", Name: "ann"})
 	if err != nil {
@@ -207,6 +218,25 @@ func TestReplWithoutSchema(t *testing.T) {
 		t.Errorf("exit %d: %s", code, s.errs.String())
 	}
 	checkNoLeaks(t)
+}
+
+func TestClosestRoute(t *testing.T) {
+	routes := []string{"chat.room.join", "chat.room.leave", "chat.room.members", "chat.room.say", "gamesrv.describe", "onMessage"}
+	tests := []struct{ typed, want string }{
+		{"chat.room.joinn", "chat.room.join"},
+		{"chat.room.jion", "chat.room.join"},
+		{"chat.rom.say", "chat.room.say"},
+		{"room.members", "chat.room.members"}, // the server type left out
+		{"members", "chat.room.members"},
+		{"onmessage", "onMessage"},
+		{"lobby.match.find", ""},
+		{"x.y", ""},
+	}
+	for _, tt := range tests {
+		if got := closestRoute(tt.typed, routes); got != tt.want {
+			t.Errorf("closestRoute(%q) = %q, want %q", tt.typed, got, tt.want)
+		}
+	}
 }
 
 func TestReplJSONServer(t *testing.T) {

@@ -68,8 +68,8 @@ func (k *conn) barrier(ctx context.Context, cfg *Config) {
 	err := k.awaitBarrier(ctx, cfg)
 	k.drain = time.Since(start)
 	if err != nil && ctx.Err() == nil {
-		k.setup.fail(FailBarrier)
 		k.err = fmt.Errorf("barrier %s: %w", cfg.BarrierRoute, err)
+		k.setup.fail(FailBarrier, k.err.Error())
 	}
 }
 
@@ -109,7 +109,7 @@ func (k *conn) setUp(ctx context.Context, cfg *Config, dialAt time.Time) bool {
 	}
 	c, err := client.Dial(ctx, cfg.Addr, cfg.Client)
 	if err != nil {
-		k.setup.fail(FailDial)
+		k.setup.fail(FailDial, err.Error())
 		k.err = err
 		return false
 	}
@@ -120,8 +120,8 @@ func (k *conn) setUp(ctx context.Context, cfg *Config, dialAt time.Time) bool {
 	}
 	k.warmUp(ctx, cfg)
 	if err := c.Err(); err != nil {
-		k.setup.fail(FailClosed)
 		k.err = fmt.Errorf("connection ended during the warm-up: %w", err)
+		k.setup.fail(FailClosed, k.err.Error())
 		return false
 	}
 	return true
@@ -133,13 +133,14 @@ func (k *conn) init(ctx context.Context, cfg *Config) bool {
 		s := &cfg.Init[i]
 		payload, err := s.payload(k.index)
 		if err != nil {
-			k.setup.fail(FailOther)
 			k.err = fmt.Errorf("init %s payload: %w", s.Route, err)
+			k.setup.fail(FailOther, k.err.Error())
 			return false
 		}
 		if err := k.step(ctx, cfg.Timeout, s, payload); err != nil {
-			k.setup.fail(classify(err, k.c.Err()))
+			connErr := k.c.Err()
 			k.err = fmt.Errorf("init %s: %w", s.Route, err)
+			k.setup.fail(classify(err, connErr), "init "+s.Route+": "+describe(err, connErr))
 			return false
 		}
 	}
@@ -190,8 +191,9 @@ func (k *conn) send(ctx context.Context, cfg *Config, t *tally, more func() bool
 			return
 		}
 		if err != nil {
-			t.fail(classify(err, k.c.Err()))
-			if k.c.Err() != nil {
+			connErr := k.c.Err()
+			t.fail(classify(err, connErr), describe(err, connErr))
+			if connErr != nil {
 				return
 			}
 		}

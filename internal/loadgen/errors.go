@@ -44,3 +44,16 @@ func classify(err, connErr error) string {
 	}
 	return FailOther
 }
+
+// describe returns the message shown for a failure counted under
+// classify's key: the server's message for an error response, the
+// connection's own error when the connection ended, else the error.
+func describe(err, connErr error) string {
+	if e, ok := errors.AsType[*gamesrv.Error](err); ok {
+		return e.Message()
+	}
+	if classify(err, connErr) == FailClosed {
+		return connErr.Error()
+	}
+	return err.Error()
+}

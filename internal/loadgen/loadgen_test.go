@@ -145,8 +145,11 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	if r.Sent != 40 || r.OK != 0 || r.Errors[string(chatserver.CodeNotInRoom)] != r.Sent || len(r.Errors) != 1 {
 		t.Errorf("sent %d ok %d errors %v", r.Sent, r.OK, r.Errors)
 	}
-	if !strings.Contains(r.String(), "CHAT-NOT-IN-ROOM 40") {
-		t.Errorf("summary without the errors:\n%s", r)
+	if msg := r.Messages[string(chatserver.CodeNotInRoom)]; msg != "join a room first" || len(r.Messages) != 1 {
+		t.Errorf("first messages %q, want the server's message of %s", r.Messages, chatserver.CodeNotInRoom)
+	}
+	if !strings.Contains(r.String(), "CHAT-NOT-IN-ROOM 40  join a room first") {
+		t.Errorf("summary without the errors and their first message:\n%s", r)
 	}
 	checkNoLeaks(t)
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Report is the outcome of a [Run]. Latency percentiles come from a
@@ -31,6 +33,10 @@ type Report struct {
 	// too (a failed Init step under its error's key); nil when nothing
 	// failed.
 	Errors map[string]int
+	// Messages holds, for each key of Errors, the message of the first
+	// failure counted under it: the server's message for an error code,
+	// the connection's error for "closed", the error itself otherwise.
+	Messages map[string]string `json:",omitempty"`
 	// Pushes is the number of pushes the connections received, from
 	// connecting to the end of the measured phase.
 	Pushes int64
@@ -77,7 +83,7 @@ func (r *run) report(ph phase) *Report {
 		rep.Pushes += k.pushes.Load()
 		rep.Drain = max(rep.Drain, k.drain)
 	}
-	rep.Sent, rep.OK, rep.Errors = total.sent, total.ok, total.errors
+	rep.Sent, rep.OK, rep.Errors, rep.Messages = total.sent, total.ok, total.errors, total.messages()
 	rep.P50, rep.P99, rep.P999 = total.lat.quantile(0.5), total.lat.quantile(0.99), total.lat.quantile(0.999)
 	rep.Max = total.lat.max
 	done := rep.OK
@@ -120,14 +126,44 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "server cpu %s (%s per %s)  rss %s -> %s\n", round(r.ServerCPU),
 			round(r.CPUPerRequest), unit, mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
 	}
-	if len(r.Errors) > 0 {
-		b.WriteString("errors:")
-		for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
-			fmt.Fprintf(&b, " %s %d", k, r.Errors[k])
-		}
-		b.WriteString("\n")
-	}
+	r.writeErrors(&b)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// writeErrors writes the errors section: a line per key, with its count
+// and the message of its first failure.
+func (r *Report) writeErrors(b *strings.Builder) {
+	if len(r.Errors) == 0 {
+		return
+	}
+	keys := slices.Sorted(maps.Keys(r.Errors))
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(fmt.Sprint(k, " ", r.Errors[k])))
+	}
+	b.WriteString("errors (count, first message):\n")
+	for _, k := range keys {
+		line := fmt.Sprint(k, " ", r.Errors[k])
+		if msg := r.Messages[k]; msg != "" {
+			line = fmt.Sprintf("%-*s  %s", width, line, printable(msg))
+		}
+		fmt.Fprintf(b, "  %s\n", line)
+	}
+}
+
+// maxMessage bounds a message in the summary.
+const maxMessage = 200
+
+// printable returns a message from a server as one line of text: quoted
+// when it holds control characters, cut at maxMessage bytes.
+func printable(msg string) string {
+	if len(msg) > maxMessage {
+		msg = strings.ToValidUTF8(msg[:maxMessage], "") + "..."
+	}
+	if strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(msg)
+	}
+	return msg
 }
 
 // failures is the total of Errors.

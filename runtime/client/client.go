@@ -20,8 +20,8 @@ import (
 var (
 	// ErrClosed: Close was called.
 	ErrClosed = errors.New("client: closed")
-	// ErrServerTimeout: the server sent nothing for two heartbeat
-	// intervals.
+	// ErrServerTimeout: the server sent nothing for more than 2.5
+	// heartbeat intervals (wire.HeartbeatTimeout).
 	ErrServerTimeout = errors.New("client: server stopped responding")
 	// ErrNotConnected: a request or notify before Connect succeeded.
 	ErrNotConnected = errors.New("client: not connected")

@@ -230,6 +230,7 @@ func TestServerSilenceEndsClient(t *testing.T) {
 		}
 	})
 	c := dial(t, addr)
+	start := time.Now() // just after the last packet from the server
 	select {
 	case <-c.Done():
 	case <-time.After(10 * time.Second):
@@ -237,6 +238,13 @@ func TestServerSilenceEndsClient(t *testing.T) {
 	}
 	if !errors.Is(c.Err(), client.ErrServerTimeout) {
 		t.Errorf("got %v", c.Err())
+	}
+	// The rule is the server's: more than 2.5H of silence (H = 1 s). The
+	// lower bound allows for the reader arming its deadline before Dial
+	// returns; the upper one is generous for a loaded machine.
+	limit := wire.HeartbeatTimeout(time.Second)
+	if silent := time.Since(start); silent < limit-100*time.Millisecond || silent > limit+400*time.Millisecond {
+		t.Errorf("gave up after %v of silence, want just over %v", silent, limit)
 	}
 }
 

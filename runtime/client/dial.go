@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,13 @@ func (c *Client) readHandshakeResponse() (*wire.HandshakeResponse, error) {
 	return resp, nil
 }
 
-// readPacket reads one whole packet; the body is a new slice.
+// readChunk is the body buffer readPacket starts with; it doubles as the
+// bytes arrive, so a declared length costs memory only once its bytes
+// are there.
+const readChunk = 64 << 10
+
+// readPacket reads one whole packet; the body is a new slice. A stream
+// that ends inside a packet fails with io.ErrUnexpectedEOF.
 func readPacket(br *bufio.Reader, maxBody int) (wire.PacketType, []byte, error) {
 	var hdr [wire.HeaderLen]byte
 	if _, err := io.ReadFull(br, hdr[:]); err != nil {
@@ -214,9 +221,23 @@ func readPacket(br *bufio.Reader, maxBody int) (wire.PacketType, []byte, error) 
 	if n > maxBody {
 		return 0, nil, fmt.Errorf("%w: %d bytes", wire.ErrBodyTooLarge, n)
 	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(br, body); err != nil {
-		return 0, nil, err
+	body, filled := make([]byte, min(n, readChunk)), 0
+	for {
+		if _, err := io.ReadFull(br, body[filled:]); err != nil {
+			return 0, nil, unexpectedEOF(err)
+		}
+		if len(body) == n {
+			return t, body, nil
+		}
+		filled = len(body)
+		body = slices.Grow(body, min(n-filled, filled))[:filled+min(n-filled, filled)]
 	}
-	return t, body, nil
+}
+
+// unexpectedEOF reports the end of the stream inside a packet as such.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

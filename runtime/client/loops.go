@@ -17,12 +17,14 @@ import (
 )
 
 // readLoop reads packets until the connection ends. The server must send
-// something (at least a heartbeat) every heartbeat interval; after two
-// silent intervals the client gives up on it.
+// something (at least a heartbeat) every heartbeat interval H; after a
+// silence of more than 2.5H (wire.HeartbeatTimeout, the server's rule for
+// clients) the client gives up on it.
 func (c *Client) readLoop() {
 	defer c.wg.Done()
+	silence := wire.HeartbeatTimeout(c.heartbeat)
 	for {
-		_ = c.conn.SetReadDeadline(time.Now().Add(2*c.heartbeat + time.Second))
+		_ = c.conn.SetReadDeadline(time.Now().Add(silence))
 		t, body, err := readPacket(c.br, c.opts.MaxBodySize)
 		if err != nil {
 			c.fail(c.readError(err))

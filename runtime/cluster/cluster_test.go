@@ -274,8 +274,8 @@ func TestBackendSessionReachesTheClient(t *testing.T) {
 		t.Fatal("kick did not reach the client")
 	}
 	var k *client.KickError
-	if !errors.As(c.Err(), &k) {
-		t.Errorf("client ended with %v", c.Err())
+	if !errors.As(c.Err(), &k) || k.Reason != "bye" {
+		t.Errorf("client ended with %v, want the backend's kick reason", c.Err())
 	}
 }
 

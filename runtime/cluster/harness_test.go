@@ -148,13 +148,14 @@ type nodeConfig struct {
 	typ   string // "room" or "connector"
 	seeds []string
 	opts  cluster.Options
+	ser   gamesrv.Serializer // the client payloads' serializer; default protobuf
 }
 
 // startNode starts a server of the given type in the cluster and stops it
 // when the test ends.
 func startNode(t testing.TB, cfg nodeConfig) *testNode {
 	t.Helper()
-	srv, err := server.New(server.Options{ServerID: cfg.id, Logger: testkit.Logger(t), ForwardTimeout: 3 * time.Second})
+	srv, err := server.New(server.Options{ServerID: cfg.id, Logger: testkit.Logger(t), ForwardTimeout: 3 * time.Second, Serializer: cfg.ser})
 	if err != nil {
 		t.Fatal(err)
 	}

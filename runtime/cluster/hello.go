@@ -38,6 +38,17 @@ type transcript struct {
 	dialerID, listenerID       string
 }
 
+// maxTranscriptField is the longest nonce or id a transcript holds: each
+// is prefixed with its length in 2 bytes, and a longer field would wrap
+// it, giving two transcripts one encoding (and one proof).
+const maxTranscriptField = 0xffff
+
+// fits reports whether every field of t fits its length prefix.
+func (t transcript) fits() bool {
+	return len(t.dialerNonce) <= maxTranscriptField && len(t.listenerNonce) <= maxTranscriptField &&
+		len(t.dialerID) <= maxTranscriptField && len(t.listenerID) <= maxTranscriptField
+}
+
 // proof is HMAC-SHA256(secret, role || transcript); nil without a secret.
 func proof(secret []byte, role string, t transcript) []byte {
 	if len(secret) == 0 {
@@ -53,12 +64,13 @@ func proof(secret []byte, role string, t transcript) []byte {
 }
 
 // checkProof verifies the peer's proof; without a secret every peer is
-// accepted.
+// accepted. A transcript with a field too long for its length prefix
+// never verifies.
 func (n *Node) checkProof(role string, t transcript, got []byte) bool {
 	if len(n.opts.LinkSecret) == 0 {
 		return true
 	}
-	return hmac.Equal(proof(n.opts.LinkSecret, role, t), got)
+	return t.fits() && hmac.Equal(proof(n.opts.LinkSecret, role, t), got)
 }
 
 func newNonce() []byte {
@@ -139,6 +151,9 @@ func recvHello(br *bufio.Reader) (*gamesrvv1.Hello, error) {
 	h := f.GetHello()
 	if h == nil {
 		return nil, errors.New("cluster: link handshake: expected a hello")
+	}
+	if len(h.GetNonce()) > maxTranscriptField || len(h.GetServerId()) > maxTranscriptField {
+		return nil, errors.New("cluster: link handshake: hello nonce or server id over 65535 bytes")
 	}
 	return h, nil
 }

@@ -18,10 +18,12 @@ type jsonError struct {
 }
 
 // AppendErrorPayload appends the payload of an error response for e to
-// dst, in the encoding of s: gamesrv.v1.Error for protobuf, {"code","msg",
-// "metadata"} for JSON.
+// dst, in the encoding of s: gamesrv.v1.Error for protobuf; for a
+// serializer named "json", one JSON object that any JSON client can parse,
+// {"code":"GS-404","msg":"...","metadata":{"k":"v"}} (metadata omitted
+// when empty; PROTOCOL.md §5).
 func AppendErrorPayload(dst []byte, s Serializer, e *Error) ([]byte, error) {
-	if _, ok := s.(JSONSerializer); ok {
+	if isJSON(s) {
 		b, err := json.Marshal(jsonError{Code: string(e.code), Msg: e.msg, Metadata: e.metadata})
 		return append(dst, b...), err
 	}
@@ -32,7 +34,7 @@ func AppendErrorPayload(dst []byte, s Serializer, e *Error) ([]byte, error) {
 // DecodeErrorPayload decodes the payload of an error response.
 func DecodeErrorPayload(s Serializer, b []byte) (*Error, error) {
 	var je jsonError
-	if _, ok := s.(JSONSerializer); ok {
+	if isJSON(s) {
 		if err := json.Unmarshal(b, &je); err != nil {
 			return nil, err
 		}
@@ -48,3 +50,7 @@ func DecodeErrorPayload(s Serializer, b []byte) (*Error, error) {
 	}
 	return &Error{code: Code(je.Code), msg: je.Msg, metadata: je.Metadata}, nil
 }
+
+// isJSON reports whether s is the JSON serializer (by name, so a pointer
+// or a custom serializer named "json" counts).
+func isJSON(s Serializer) bool { return s != nil && s.Name() == SerializerJSON }

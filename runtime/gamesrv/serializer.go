@@ -46,15 +46,22 @@ type JSONSerializer struct{}
 // Name returns "json".
 func (JSONSerializer) Name() string { return SerializerJSON }
 
-// AppendMarshal appends the protojson encoding of m to dst.
+// AppendMarshal appends the protojson encoding of m to dst: field names
+// in lowerCamelCase, fields with their default value omitted, 64-bit
+// integers as strings (the proto3 JSON mapping).
 func (JSONSerializer) AppendMarshal(dst []byte, m proto.Message) ([]byte, error) {
-	b, err := protojson.Marshal(m)
-	return append(dst, b...), err
+	return protojson.MarshalOptions{}.MarshalAppend(dst, m)
 }
 
 // Unmarshal decodes the protojson encoding b into m. Unknown fields are
-// ignored, so older servers accept newer clients.
+// ignored, so older servers accept newer clients, and an empty payload is
+// the empty message, as in protobuf (PROTOCOL.md §4: a payload may be
+// empty).
 func (JSONSerializer) Unmarshal(b []byte, m proto.Message) error {
+	if len(b) == 0 {
+		proto.Reset(m)
+		return nil
+	}
 	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, m)
 }
 

@@ -38,8 +38,9 @@ type Session interface {
 	// Push sends a push message on route to this session. Generated
 	// XxxPusher types offer typed pushes.
 	Push(ctx context.Context, route string, msg proto.Message) error
-	// Kick sends a Kick packet (with reason, if not empty), then closes the
-	// connection.
+	// Kick sends a Kick packet, then closes the connection. The packet's
+	// body is {"reason":"<reason>"} ({"reason":"kick"} when reason is
+	// empty), or empty when the server is configured with EmptyKick.
 	Kick(ctx context.Context, reason string) error
 	// Close closes the connection without a Kick packet.
 	Close() error

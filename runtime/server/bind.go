@@ -23,7 +23,7 @@ func (srv *Server) bind(ctx context.Context, s *session, uid string) error {
 	}
 	if old != nil {
 		srv.log.Info("duplicate login: kicking the previous session", "uid", uid, "old", old.id, "new", s.id)
-		_ = old.Kick(ctx, "duplicate login")
+		_ = old.Kick(ctx, kickDuplicateUser)
 	}
 	return nil
 }

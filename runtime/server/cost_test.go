@@ -224,7 +224,7 @@ func TestMaxHandshakeSize(t *testing.T) {
 // connections; the next one is kicked and closed, another address is not
 // affected, and a closed connection frees its place.
 func TestMaxConnectionsPerIP(t *testing.T) {
-	srv := startServer(t, server.Options{MaxConnectionsPerIP: 2, KickReasons: true})
+	srv := startServer(t, server.Options{MaxConnectionsPerIP: 2})
 	from := func(ip string) *testkit.RawConn {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: timeout}
 		nc, err := d.Dial("tcp", srv.tcpAddr[len("tcp://"):])

@@ -57,7 +57,7 @@ func (srv *Server) handled(s *session, j *job, e *gamesrv.Error) {
 	if e != nil {
 		code = string(e.Code())
 		if j.kind == jobNotify {
-			srv.log.Debug("notify failed", "session", s.id, "uid", s.UID(), "route", j.routeName(), "code", code, "err", e.Message())
+			srv.notifyFailed(s, j, e)
 		}
 	}
 	d := srv.since(j.at)
@@ -65,6 +65,23 @@ func (srv *Server) handled(s *session, j *job, e *gamesrv.Error) {
 	if srv.opts.LogRequests {
 		srv.log.Info("handled", "session", s.id, "uid", s.UID(), "route", j.routeName(), "kind", j.kindName(), "code", code, "duration", d)
 	}
+}
+
+// notifyFailed logs a notify that ended with an error, which no client
+// sees: at Warn, with its route and code, at most one line per route per
+// second; a line reports how many of that route's were held back since
+// the previous one ("suppressed").
+func (srv *Server) notifyFailed(s *session, j *job, e *gamesrv.Error) {
+	route := j.routeName()
+	ok, suppressed := srv.notifyLogs.allow(route, srv.precise())
+	if !ok {
+		return
+	}
+	attrs := []any{"session", s.id, "uid", s.UID(), "route", route, "code", string(e.Code()), "err", e.Message()}
+	if suppressed > 0 {
+		attrs = append(attrs, "suppressed", suppressed)
+	}
+	srv.log.Warn("notify failed", attrs...)
 }
 
 // handlerContext returns the context handlers run with: the server's, with

@@ -12,67 +12,117 @@ import (
 const tick = 100 * time.Millisecond
 
 // now returns the server's coarse monotonic clock (nanoseconds since start,
-// updated every tick), cheap enough to stamp every packet.
+// updated every tick), for rate limits and anything else that can be a
+// tick late.
 func (srv *Server) now() int64 { return srv.clock.Load() }
 
-// precise returns the server's monotonic clock to the nanosecond.
+// precise returns the server's monotonic clock to the nanosecond. Every
+// received packet is stamped with it (session.lastRecv), so that the
+// heartbeat deadline is never early.
 func (srv *Server) precise() int64 { return int64(time.Since(srv.started)) }
 
 // since returns the time elapsed since a precise() reading.
 func (srv *Server) since(at int64) time.Duration { return time.Duration(srv.precise() - at) }
 
 // runTimers advances the clock, the heartbeat wheel and the handshake
-// deadlines every tick, until the server stops.
+// deadlines every tick, until the server stops. Ticks fall on multiples of
+// tick since the server's start, so a deadline rounded up to a tick is
+// enforced within one tick (plus the timer's own lateness).
 func (srv *Server) runTimers() {
-	start := srv.started
 	defer srv.timers.Done()
-	t := time.NewTicker(tick)
+	t := time.NewTimer(srv.untilNextTick())
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			now := int64(time.Since(start))
+			now := srv.precise()
 			srv.clock.Store(now)
 			srv.wheel.advance(srv, now)
 			srv.deadlines.expire(now)
+			t.Reset(srv.untilNextTick())
 		case <-srv.stopTimers:
 			return
 		}
 	}
 }
 
-// wheel visits every session once per heartbeat interval, spread over the
-// interval: it sends the session's heartbeat and closes it if it has been
-// silent for more than two intervals. Sessions sit in intrusive lists, one
-// per slot, so an idle session costs three words and no timer.
+// untilNextTick returns the time left until the next multiple of tick on
+// the server's clock.
+func (srv *Server) untilNextTick() time.Duration {
+	now := srv.precise()
+	return time.Duration((now/int64(tick)+1)*int64(tick) - now)
+}
+
+// wheel sends every working session a heartbeat once per interval and
+// closes a session that has been silent for more than
+// wire.HeartbeatTimeout(interval), within one tick of that deadline.
+//
+// It has one slot per tick of an interval; a session sits in the slot of
+// the tick it must be looked at next (its due tick): its next heartbeat,
+// or its silence deadline when that comes first. Receiving a packet only
+// stores the time (session.lastRecv), it never moves the session: when the
+// session comes up, a deadline that moved is found and the session is put
+// back in the slot of its new due tick. Sessions sit in intrusive lists,
+// so an idle session costs a few words and no timer, and is looked at
+// about once per interval.
 type wheel struct {
-	mu    sync.Mutex
-	slots []*session // list heads
-	pos   int
-	hb    []byte // the heartbeat packet, shared by every write
+	mu       sync.Mutex
+	slots    []*session // list heads; tick k is in slot k % len(slots)
+	last     int64      // the last tick visited
+	interval int64      // ticks per heartbeat interval
+	timeout  int64      // silence, in nanoseconds, beyond which a session is closed
+	hb       []byte     // the heartbeat packet, shared by every write
+
+	// beats and expired collect the sessions of one advance; only the
+	// timer goroutine uses them.
+	beats, expired []*session
 }
 
-func newWheel(interval time.Duration) *wheel {
-	n := max(1, int(interval/tick))
-	return &wheel{slots: make([]*session, n), hb: wire.HeartbeatPacket()}
+func newWheel(interval time.Duration, now int64) *wheel {
+	n := max(1, int64(interval/tick))
+	return &wheel{
+		slots:    make([]*session, n),
+		last:     now / int64(tick),
+		interval: n,
+		timeout:  int64(wire.HeartbeatTimeout(interval)),
+		hb:       wire.HeartbeatPacket(),
+	}
 }
 
-// add places s in the slot visited one interval from now.
+// add places a new session, whose lastRecv is set, in the wheel: its first
+// heartbeat is one interval from now.
 func (w *wheel) add(s *session) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	slot := int32((w.pos + len(w.slots) - 1) % len(w.slots))
-	s.wheelSlot, s.wheelPrev, s.wheelNext = slot, nil, w.slots[slot]
+	s.nextBeat = s.lastRecv.Load()/int64(tick) + w.interval
+	w.insert(s, w.dueTick(s))
+}
+
+// dueTick returns the tick at which s must be looked at next: its next
+// heartbeat, or the first tick after its silence deadline.
+func (w *wheel) dueTick(s *session) int64 {
+	return min(s.nextBeat, (s.lastRecv.Load()+w.timeout)/int64(tick)+1)
+}
+
+// insert puts s at the head of the slot of tick due (the next tick when due
+// has passed). w.mu is held.
+func (w *wheel) insert(s *session, due int64) {
+	due = max(due, w.last+1)
+	slot := int32(due % int64(len(w.slots)))
+	s.wheelDue, s.wheelSlot, s.wheelPrev, s.wheelNext = due, slot, nil, w.slots[slot]
 	if s.wheelNext != nil {
 		s.wheelNext.wheelPrev = s
 	}
 	w.slots[slot] = s
 }
 
-// remove takes s out of its slot.
+// remove takes s out of the wheel, if it is in it.
 func (w *wheel) remove(s *session) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if s.wheelSlot < 0 {
+		return
+	}
 	if s.wheelPrev != nil {
 		s.wheelPrev.wheelNext = s.wheelNext
 	} else if w.slots[s.wheelSlot] == s {
@@ -81,24 +131,59 @@ func (w *wheel) remove(s *session) {
 	if s.wheelNext != nil {
 		s.wheelNext.wheelPrev = s.wheelPrev
 	}
-	s.wheelPrev, s.wheelNext = nil, nil
+	s.wheelPrev, s.wheelNext, s.wheelSlot = nil, nil, -1
 }
 
-// advance visits the next slot. Writes only queue bytes, so holding the lock
-// while visiting is cheap.
+// advance visits the slots of the ticks up to now (more than one when the
+// timer was late; each slot at most once), then sends the heartbeats due
+// and closes the sessions whose silence exceeded the timeout. The lock is
+// not held while writing or closing.
 func (w *wheel) advance(srv *Server, now int64) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.pos = (w.pos + 1) % len(w.slots)
-	timeout := int64(2 * srv.opts.Heartbeat)
-	for s := w.slots[w.pos]; s != nil; s = s.wheelNext {
-		switch {
-		case now-s.lastRecv.Load() > timeout:
-			srv.log.Debug("heartbeat timeout", "session", s.id)
-			_ = s.Close()
-		case s.state.Load() == stateWorking:
+	cur := now / int64(tick)
+	for k := w.last + 1; k <= cur && k <= w.last+int64(len(w.slots)); k++ {
+		w.visit(int32(k%int64(len(w.slots))), cur, now)
+	}
+	w.last = max(w.last, cur)
+	w.mu.Unlock()
+
+	for _, s := range w.beats {
+		if s.state.Load() == stateWorking {
 			_ = s.conn.Write(w.hb)
 		}
+	}
+	for _, s := range w.expired {
+		srv.log.Debug("heartbeat timeout", "session", s.id, "silent", time.Duration(now-s.lastRecv.Load()))
+		_ = s.Close()
+	}
+	clear(w.beats)
+	clear(w.expired)
+	w.beats, w.expired = w.beats[:0], w.expired[:0]
+}
+
+// visit looks at the sessions of one slot at tick cur (precise time now):
+// those due close when silent for too long or get their heartbeat, and go
+// back into the wheel at their next due tick. w.mu is held.
+func (w *wheel) visit(slot int32, cur, now int64) {
+	next := w.slots[slot]
+	w.slots[slot] = nil
+	for s := next; s != nil; s = next {
+		next = s.wheelNext
+		s.wheelPrev, s.wheelNext = nil, nil
+		if s.wheelDue > cur { // a later turn of the wheel
+			w.insert(s, s.wheelDue)
+			continue
+		}
+		if now-s.lastRecv.Load() > w.timeout {
+			s.wheelSlot = -1
+			w.expired = append(w.expired, s)
+			continue
+		}
+		if s.nextBeat <= cur {
+			w.beats = append(w.beats, s)
+			s.nextBeat = max(s.nextBeat+w.interval, cur+1)
+		}
+		w.insert(s, w.dueTick(s))
 	}
 }
 

@@ -20,16 +20,16 @@ import (
 
 func TestMaxConnections(t *testing.T) {
 	tests := []struct {
-		name        string
-		kickReasons bool
-		want        string // the kick body
+		name      string
+		emptyKick bool
+		want      string // the kick body
 	}{
-		{"empty kick by default", false, ""},
-		{"reason with KickReasons", true, `{"reason":"server full"}`},
+		{"JSON reason by default", false, `{"reason":"server full"}`},
+		{"empty with EmptyKick", true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t, server.Options{MaxConnections: 2, KickReasons: tt.kickReasons})
+			srv := startServer(t, server.Options{MaxConnections: 2, EmptyKick: tt.emptyKick})
 			a, b := testkit.DialRaw(t, srv.tcpAddr), testkit.DialRaw(t, srv.tcpAddr)
 			a.Handshake(pomeloJSHandshake)
 			b.Handshake(pomeloJSHandshake)

@@ -27,8 +27,13 @@ type Options struct {
 	ServerType string
 
 	// Heartbeat is the interval H announced to clients, rounded to whole
-	// seconds (at least 1 s). The server sends a heartbeat every H and
-	// closes a connection that sent nothing for 2H. Default 30 s.
+	// seconds (at least 1 s). The server sends each connection a heartbeat
+	// every H, and closes a connection that has sent nothing (no packet of
+	// any type) for more than 2.5H (wire.HeartbeatTimeout), within 100 ms
+	// of that deadline: a client may wait up to H for the server's
+	// heartbeat before starting its own H timer (pomelo-jsclient-websocket
+	// does), so it can be silent for 2H; the extra H/2 absorbs delays.
+	// Default 30 s (a silent connection closes after 75 s).
 	Heartbeat time.Duration
 
 	// HandshakeTimeout closes a connection that has not completed the
@@ -71,16 +76,16 @@ type Options struct {
 	MaxPendingBytes int
 
 	// MaxConnections is the number of client connections the server holds
-	// at most; a connection beyond it gets a Kick packet (empty, or
-	// {"reason":"server full"} with KickReasons) and is closed. Default
-	// 100,000; negative means no limit.
+	// at most; a connection beyond it gets a Kick packet
+	// ({"reason":"server full"}, empty with EmptyKick) and is closed.
+	// Default 100,000; negative means no limit.
 	MaxConnections int
 
 	// MaxConnectionsPerIP is the number of client connections one address
 	// may hold: an IPv4 address, or an IPv6 /64 (one host's usual
 	// allocation; IPv4-mapped IPv6 addresses count as IPv4). A connection
-	// beyond it gets a Kick packet (with the reason "too many connections
-	// from your address" when kick reasons are sent) and is closed. Behind
+	// beyond it gets a Kick packet (reason "too many connections from your
+	// address"; empty with EmptyKick) and is closed. Behind
 	// a proxy or a NAT every client has the same address: size it for that,
 	// or leave it off. Default 0: off.
 	MaxConnectionsPerIP int
@@ -153,10 +158,14 @@ type Options struct {
 	// publish their schemas set this.
 	DisableDescribe bool
 
-	// KickReasons sends the reason of a kick as a JSON body
-	// ({"reason":"duplicate login"}). Off by default: Kick packets are
-	// empty, as every Pomelo client expects.
-	KickReasons bool
+	// EmptyKick sends Kick packets with an empty body (05 00 00 00), as
+	// Pitaya's server does. Off by default: a Kick packet carries its
+	// reason as JSON, as Pomelo's server does: {"reason":"duplicate
+	// login"}, {"reason":"server full"}, {"reason":"shutdown"}, the reason
+	// given to Session.Kick, or {"reason":"kick"} when it is empty.
+	// Pomelo JS clients need the JSON body: they JSON.parse it, and an
+	// empty one throws before their onKick event fires.
+	EmptyKick bool
 
 	// CompressPushRoutes sends push routes as dictionary codes (and adds
 	// them to the handshake dictionary). Off by default: libpitaya cannot

@@ -13,7 +13,7 @@ import (
 // goroutine: it decodes and queues, it never runs a handler. Any packet
 // counts as liveness.
 func (s *session) OnPacket(t wire.PacketType, body []byte) error {
-	s.lastRecv.Store(s.srv.now())
+	s.lastRecv.Store(s.srv.precise())
 	state := s.state.Load()
 	if state == stateClosed || s.flooding.Load() {
 		return nil // kicked, closing, or closing once answered: ignore what is still in flight

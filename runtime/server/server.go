@@ -69,6 +69,8 @@ type Server struct {
 	timers     sync.WaitGroup
 	stopTimers chan struct{}
 
+	notifyLogs logLimiter // "notify failed" lines, per route
+
 	ctx       context.Context // handlers' base context, cancelled at the end of shutdown
 	cancel    context.CancelFunc
 	listeners []transport.Listener
@@ -204,7 +206,7 @@ func (srv *Server) prepare() error {
 	srv.reg = reg
 	srv.schema = srv.buildSchema()
 	srv.registerGauges()
-	srv.wheel = newWheel(srv.opts.Heartbeat)
+	srv.wheel = newWheel(srv.opts.Heartbeat, srv.precise())
 	return srv.handshakePackets()
 }
 
@@ -286,7 +288,7 @@ func (srv *Server) jobDone() {
 // their connections to close, so the kicks are flushed.
 func (srv *Server) kickAll(ctx context.Context) {
 	for _, s := range srv.sessions.all() {
-		_ = s.Kick(ctx, "")
+		_ = s.Kick(ctx, kickShutdown)
 	}
 	wait := time.NewTicker(10 * time.Millisecond)
 	defer wait.Stop()
@@ -346,16 +348,15 @@ func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, ""
 
 // open makes a new connection a session, unless the server is shutting
 // down or full. A connection beyond MaxConnections gets a Kick packet
-// (with the reason "server full" when Options.KickReasons is set) and is
-// closed; so does one beyond MaxConnectionsPerIP (reason "too many
-// connections from your address").
+// (reason "server full") and is closed; so does one beyond
+// MaxConnectionsPerIP (reason "too many connections from your address").
 func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
 	}
 	if n := srv.conns.Add(1); srv.opts.MaxConnections > 0 && n > int64(srv.opts.MaxConnections) {
 		srv.conns.Add(-1)
-		_ = c.Write(wire.KickPacket(srv.kickReason("server full")))
+		_ = c.Write(wire.KickPacket(srv.kickReason(kickServerFull)))
 		_ = c.Close()
 		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
 		return nil
@@ -363,16 +364,16 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	key, counted := srv.admitAddr(c)
 	if !counted && key.IsValid() {
 		srv.conns.Add(-1)
-		_ = c.Write(wire.KickPacket(srv.kickReason("too many connections from your address")))
+		_ = c.Write(wire.KickPacket(srv.kickReason(kickTooManyFromAddress)))
 		_ = c.Close()
 		srv.log.Warn("connection refused: too many from one address", "remote", c.RemoteAddr(), "max", srv.opts.MaxConnectionsPerIP)
 		return nil
 	}
-	now := srv.now()
+	now := srv.precise()
 	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network, ipKey: key}
 	s.lastRecv.Store(now)
 	if srv.opts.RateLimit.Rate > 0 {
-		s.bucket = newTokenBucket(srv.opts.RateLimit, now)
+		s.bucket = newTokenBucket(srv.opts.RateLimit, srv.now())
 	}
 	srv.sessions.add(s)
 	srv.wheel.add(s)
@@ -396,11 +397,24 @@ func (srv *Server) admitAddr(c transport.Conn) (netip.Addr, bool) {
 	return key, srv.perIP.acquire(key, srv.opts.MaxConnectionsPerIP)
 }
 
-// kickReason returns the reason a Kick packet carries: reason when
-// Options.KickReasons is set, else "" (an empty Kick, PROTOCOL.md §1).
+// The reasons of the server's own kicks (PROTOCOL.md §6).
+const (
+	kickDefault            = "kick" // Session.Kick without a reason, like Pomelo's server
+	kickServerFull         = "server full"
+	kickTooManyFromAddress = "too many connections from your address"
+	kickShutdown           = "shutdown"
+	kickDuplicateUser      = "duplicate login"
+)
+
+// kickReason returns the reason a Kick packet carries (wire.KickPacket
+// sends "" as an empty body): "" with Options.EmptyKick, else reason, or
+// "kick" when reason is empty.
 func (srv *Server) kickReason(reason string) string {
-	if !srv.opts.KickReasons {
+	switch {
+	case srv.opts.EmptyKick:
 		return ""
+	case reason == "":
+		return kickDefault
 	}
 	return reason
 }

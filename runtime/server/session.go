@@ -36,7 +36,7 @@ type session struct {
 	bucket   *tokenBucket // per-session rate limit, when configured
 	ipKey    netip.Addr   // the address counted for MaxConnectionsPerIP, if it is on
 	state    atomic.Uint32
-	lastRecv atomic.Int64 // server clock at the last packet received
+	lastRecv atomic.Int64 // precise server clock at the last packet received
 	flooding atomic.Bool  // the client floods: its packets are ignored, the connection closes once answered
 	inflated *tokenBucket // inflated bytes per second; used by the worker only
 
@@ -52,7 +52,9 @@ type session struct {
 	done    bool // closed and cleaned up
 
 	wheelPrev, wheelNext *session
-	wheelSlot            int32
+	wheelSlot            int32 // -1 once out of the wheel
+	wheelDue             int64 // the tick at which the wheel looks at the session
+	nextBeat             int64 // the tick of the session's next heartbeat
 }
 
 var _ gamesrv.Session = (*session)(nil)
@@ -146,7 +148,8 @@ func (s *session) pushable() error {
 	return ErrSessionNotReady
 }
 
-// Kick implements gamesrv.Session.
+// Kick implements gamesrv.Session: a Kick packet with the JSON reason
+// ("kick" when reason is empty), or an empty one with Options.EmptyKick.
 func (s *session) Kick(_ context.Context, reason string) error {
 	if s.state.Swap(stateClosed) == stateClosed {
 		return ErrSessionClosed

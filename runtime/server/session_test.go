@@ -156,10 +156,10 @@ func TestGracefulShutdownAnswersQueuedRequests(t *testing.T) {
 		if m, _ := wire.DecodeMessage(body); m.ID != 4 || !m.Error {
 			t.Fatalf("got %+v, want GS-503 for the request sent while draining", m)
 		}
-		typ, _ = c.Next(timeout)
+		typ, body = c.Next(timeout)
 	}
-	if typ != wire.PacketKick {
-		t.Fatalf("got %s, want a kick", typ)
+	if typ != wire.PacketKick || string(body) != `{"reason":"shutdown"}` {
+		t.Fatalf("got %s %q, want a shutdown kick", typ, body)
 	}
 	c.ExpectClosed(timeout)
 	if err := recv(t, done, "Shutdown to return"); err != nil {
@@ -187,7 +187,7 @@ func TestShutdownDeadlineCancelsHandlers(t *testing.T) {
 }
 
 func TestKickAndCloseHooks(t *testing.T) {
-	srv := startServer(t, server.Options{KickReasons: true})
+	srv := startServer(t, server.Options{})
 	c := testkit.DialRaw(t, srv.tcpAddr)
 	c.Handshake(pomeloJSHandshake)
 	echo(t, c, 1, "bind:ann")
@@ -226,8 +226,8 @@ func TestDuplicateLoginPolicies(t *testing.T) {
 		second := testkit.DialRaw(t, srv.tcpAddr)
 		second.Handshake(pomeloJSHandshake)
 		echo(t, second, 1, "bind:ann")
-		if typ, body := first.Next(timeout); typ != wire.PacketKick || len(body) != 0 {
-			t.Fatalf("first got %s %q, want an empty kick", typ, body)
+		if typ, body := first.Next(timeout); typ != wire.PacketKick || string(body) != `{"reason":"duplicate login"}` {
+			t.Fatalf("first got %s %q, want a duplicate login kick", typ, body)
 		}
 		first.ExpectClosed(timeout)
 		echo(t, second, 2, "still here")
@@ -323,23 +323,6 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
-func TestJSONSerializer(t *testing.T) {
-	srv := startServer(t, server.Options{Serializer: gamesrv.JSONSerializer{}})
-	c := testkit.DialRaw(t, srv.tcpAddr)
-	if resp := c.Handshake(pomeloJSHandshake); resp.Sys.Serializer != "json" {
-		t.Fatalf("serializer %q", resp.Sys.Serializer)
-	}
-	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, []byte(`"hello"`))
-	if m := c.NextData(timeout); string(m.Payload) != `"hello"` {
-		t.Errorf("got %q", m.Payload)
-	}
-	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: "x.y.z"}, nil)
-	m := c.NextData(timeout)
-	if !m.Error || !strings.HasPrefix(string(m.Payload), `{"code":"GS-404","msg":`) {
-		t.Errorf("got %q", m.Payload)
-	}
-}
-
 func TestRegisterAfterStart(t *testing.T) {
 	srv := startServer(t, server.Options{})
 	if err := srv.RegisterService(&echoDesc, newEchoHandler()); !errors.Is(err, server.ErrServerStarted) {
@@ -363,4 +346,41 @@ func TestKCPSessionsTimeOut(t *testing.T) {
 	echo(t, c, 1, "over kcp")
 	_ = c.Conn().Close() // KCP sends nothing: only the heartbeat check notices
 	testkit.Eventually(t, 5*time.Second, func() bool { return srv.Sessions() == 0 }, "the vanished KCP peer to be dropped")
+}
+
+// TestKickBody: a Kick packet carries its reason as JSON by default, like
+// Pomelo's server ("kick" when none is given), and is empty with
+// EmptyKick.
+func TestKickBody(t *testing.T) {
+	tests := []struct {
+		name      string
+		emptyKick bool
+		reason    string
+		want      string
+	}{
+		{"reason", false, "maintenance", `{"reason":"maintenance"}`},
+		{"no reason", false, "", `{"reason":"kick"}`},
+		{"escaped", false, `say "bye"`, `{"reason":"say \"bye\""}`},
+		{"EmptyKick", true, "maintenance", ""},
+		{"EmptyKick without reason", true, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, server.Options{EmptyKick: tt.emptyKick})
+			c := testkit.DialRaw(t, srv.tcpAddr)
+			c.Handshake(pomeloJSHandshake)
+			echo(t, c, 1, "bind:ann")
+			s, ok := srv.SessionByUID("ann")
+			if !ok {
+				t.Fatal("no session bound to ann")
+			}
+			if err := s.Kick(context.Background(), tt.reason); err != nil {
+				t.Fatal(err)
+			}
+			if typ, body := c.Next(timeout); typ != wire.PacketKick || string(body) != tt.want {
+				t.Fatalf("got %s %q, want a kick %q", typ, body, tt.want)
+			}
+			c.ExpectClosed(timeout)
+		})
+	}
 }

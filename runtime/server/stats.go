@@ -52,7 +52,7 @@ func (srv *Server) SessionInfos(max int) []SessionInfo {
 	if max > 0 && len(all) > max {
 		all = all[:max]
 	}
-	now := srv.now()
+	now := srv.precise()
 	out := make([]SessionInfo, len(all))
 	for i, s := range all {
 		out[i] = SessionInfo{

@@ -140,8 +140,8 @@ func TestDuplicateLoginKicksTheFirst(t *testing.T) {
 		t.Fatal("the first session was not kicked")
 	}
 	var kick *client.KickError
-	if !errors.As(first.c.Err(), &kick) {
-		t.Errorf("first client ended with %v, want a kick", first.c.Err())
+	if !errors.As(first.c.Err(), &kick) || kick.Reason != "duplicate login" {
+		t.Errorf("first client ended with %v, want a duplicate login kick", first.c.Err())
 	}
 	testkit.Eventually(t, 5*time.Second, func() bool {
 		r, err := second.rooms.Members(ctx, &chatv1.MembersRequest{})

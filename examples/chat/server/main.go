@@ -4,9 +4,12 @@
 //	go run ./examples/chat/server -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -ws 127.0.0.1:3252 -web 127.0.0.1:8080
 //
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
-// turns off the gamesrv.describe schema route. -max-conns-per-ip (default
-// 64; 0 turns it off) bounds the connections of one address and
-// -max-rooms (default 1,000) the rooms open at once. It prints one
+// turns off the gamesrv.describe schema route. -serializer json makes
+// payloads JSON (protojson) instead of protobuf, for Pomelo JS clients such
+// as pomelo-jsclient-websocket; the browser page speaks protobuf, so it is
+// not served then. -max-conns-per-ip (default 64; 0 turns it off) bounds
+// the connections of one address and -max-rooms (default 1,000) the rooms
+// open at once. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -27,6 +30,7 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	"github.com/gamesrv/gamesrv/examples/chat/web"
 	"github.com/gamesrv/gamesrv/runtime/admin"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -54,7 +58,19 @@ func run() error {
 	maxRooms := flag.Int("max-rooms", 1000, "chat rooms open at once; a join beyond reclaims an empty room or fails with CHAT-TOO-MANY-ROOMS")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
+	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced in the handshake: protobuf, "+
+		"or json (protojson) for Pomelo JS clients; the browser page (-web) needs protobuf")
 	flag.Parse()
+	ser, err := gamesrv.SerializerByName(*serializer)
+	if err != nil {
+		return fmt.Errorf("-serializer: %w", err)
+	}
+	if ser.Name() != gamesrv.SerializerProtobuf {
+		if flagSet("web") && *webAddr != "" {
+			return fmt.Errorf("-web serves a browser client that speaks protobuf: drop it (or pass -web '') with -serializer %s", ser.Name())
+		}
+		*webAddr = ""
+	}
 
 	level := slog.LevelInfo
 	if *verbose {
@@ -62,7 +78,7 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
+	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe, Serializer: ser,
 		MaxConnectionsPerIP: *perIP})
 	if err != nil {
 		return err
@@ -126,6 +142,13 @@ func run() error {
 		_ = hs.Shutdown(sctx)
 	}
 	return srv.Shutdown(sctx)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // listeners returns the listeners to start, and the WebSocket one (nil
