@@ -102,7 +102,7 @@ lint-proto: $(BUF)
 fuzz:
 	@for t in wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
-		transport/ws:FuzzClientStream server:FuzzSessionPackets \
+		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
 		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
