@@ -3,15 +3,15 @@ package server
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
 	"io"
 	"runtime"
 	"slices"
 )
 
-// errInflatedTooLarge closes the connection of a client whose zlib payload
-// inflates beyond Options.MaxInflatedSize (a zip bomb). Its text keeps the
-// words of earlier releases' log lines.
-const errInflatedTooLarge = protocolError("inflated payload over the maximum body size of compressed payloads (MaxInflatedSize)")
+// errInflatedTooLarge: a zlib payload inflates beyond the limit (a zip
+// bomb, or a payload too large to accept).
+var errInflatedTooLarge = errors.New("inflated payload over the limit")
 
 // inflater is a zlib reader kept in the server's pool with its source, so
 // that inflating does not allocate the decompressor's window and tables

@@ -46,10 +46,13 @@ type Options struct {
 	MaxBodySize int
 
 	// MaxInflatedSize is the largest size a zlib-compressed payload (flag
-	// 0x10) may inflate to. Inflating stops there and the connection
-	// closes (a zip bomb is a protocol violation), after the answers to the
-	// requests before it. Payloads are inflated on the session's worker,
-	// never on the I/O loop. Default 256 KiB, or MaxBodySize when smaller.
+	// 0x10) may inflate to. Inflating stops there and the request is
+	// answered GS-400 in its turn (a notify is dropped); the connection
+	// stays open, and the bytes inflated count against
+	// MaxInflatedBytesPerSecond, so repeated zip bombs soon get GS-429
+	// without being inflated. Payloads are inflated on the session's
+	// worker, never on the I/O loop. Default 256 KiB, or MaxBodySize when
+	// smaller.
 	MaxInflatedSize int
 
 	// MaxInflatedBytesPerSecond is each connection's budget of inflated

@@ -176,9 +176,9 @@ func (s *session) decodeRequest(j *job, payload []byte) {
 }
 
 // decodeLate runs on the worker, before j: it inflates and unmarshals the
-// payload the I/O goroutine left to it. It reports false when j must not
-// run because the client broke the protocol (a payload that inflates
-// beyond MaxInflatedSize): the connection is then closing.
+// payload the I/O goroutine left to it, or sets j's error. It reports
+// false when j must not run: the connection closed, so there is nobody to
+// answer and a compressed payload is not worth inflating.
 func (s *session) decodeLate(j *job) bool {
 	payload := j.raw
 	j.raw = nil
@@ -201,19 +201,21 @@ func (s *session) decodeLate(j *job) bool {
 
 // inflateLate inflates a zlib payload within the session's budget of
 // inflated bytes per second (MaxInflatedBytesPerSecond): a job over the
-// budget is answered GS-429 without inflating. A payload that does not
-// inflate is answered GS-400; one that inflates beyond MaxInflatedSize
-// closes the connection (ok is false), and inflating stops at that size.
+// budget is answered GS-429 without inflating. Inflating stops at
+// MaxInflatedSize: a larger payload (a zip bomb) is answered GS-400, like
+// one that does not inflate; the bytes inflated count against the budget
+// either way. ok is false when the session is closed: nothing is inflated.
 func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
 	if s.state.Load() == stateClosed {
-		return nil, false // nobody to answer: not worth inflating
+		return nil, false
 	}
 	budget := s.inflateBudget()
 	if budget != nil && !budget.ready(s.srv.now()) {
 		j.err = errInflateRateLimited()
 		return nil, true
 	}
-	out, err := s.srv.inflate(payload, s.srv.opts.MaxInflatedSize)
+	limit := s.srv.opts.MaxInflatedSize
+	out, err := s.srv.inflate(payload, limit)
 	if budget != nil {
 		budget.spend(float64(len(out)))
 	}
@@ -222,8 +224,8 @@ func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
 	}
 	switch {
 	case errors.Is(err, errInflatedTooLarge):
-		s.breach(err)
-		return nil, false
+		j.err = errBadRequest(fmt.Sprintf("payload inflates to more than %d bytes (MaxInflatedSize)", limit))
+		return nil, true
 	case err != nil:
 		j.err = errBadRequest("payload does not inflate")
 		return nil, true
@@ -243,13 +245,6 @@ func (s *session) inflateBudget() *tokenBucket {
 		s.inflated = &tokenBucket{tokens: burst, last: s.srv.now(), rate: rate, burst: burst}
 	}
 	return s.inflated
-}
-
-// breach closes the connection of a client whose protocol violation only
-// the worker could see. The answers already written are sent first.
-func (s *session) breach(err error) {
-	s.srv.log.Info("protocol violation: connection closed", "session", s.id, "uid", s.UID(), "remote", s.conn.RemoteAddr(), "reason", err)
-	_ = s.Close()
 }
 
 // overLimit handles a message beyond the session's rate limit: GS-429 for

@@ -149,7 +149,7 @@ func (s *session) work() {
 			return
 		}
 		if j.late() && !s.decodeLate(&j) {
-			s.srv.jobDone() // the connection is closing: a protocol violation
+			s.srv.jobDone() // the connection closed: nobody to answer
 			continue
 		}
 		if j.kind == jobClose {
