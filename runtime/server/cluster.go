@@ -108,7 +108,7 @@ func (srv *Server) forwardTarget(r *route, name []byte) string {
 func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 	j.fwd = &forwardJob{route: routeName(j.r, m), serverType: typ}
 	if m.Zlib {
-		j.raw, j.zlib = append(make([]byte, 0, len(m.Payload)), m.Payload...), true
+		j.raw, j.zlib = s.srv.payloads.copyOf(m.Payload), true
 		return nil
 	}
 	j.fwd.payload = append([]byte(nil), m.Payload...)

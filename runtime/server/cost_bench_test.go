@@ -106,3 +106,25 @@ func heldMemory(b *testing.B) (heap, rss int64) {
 	pages, _ := strconv.ParseInt(fields[1], 10, 64)
 	return int64(ms.HeapInuse), pages * int64(os.Getpagesize())
 }
+
+// BenchmarkDispatchZlib is BenchmarkDispatch with a zlib-compressed
+// payload, which the session's worker inflates.
+func BenchmarkDispatchZlib(b *testing.B) {
+	peer, conn, _ := openSession(b)
+	body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute, Zlib: true}, deflate(str("hello")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkDispatch(b, peer, conn, body)
+}
+
+// BenchmarkDispatchLargePayload is BenchmarkDispatch with a 4 KiB payload,
+// which the I/O goroutine copies and the worker unmarshals.
+func BenchmarkDispatchLargePayload(b *testing.B) {
+	peer, conn, _ := openSession(b)
+	body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str(strings.Repeat("x", 4<<10)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkDispatch(b, peer, conn, body)
+}

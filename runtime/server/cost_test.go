@@ -22,6 +22,10 @@ import (
 // close. When the rest of its flood fits in what the transport drains on
 // a close (64 KiB), the close is orderly (EOF); when the client is still
 // sending, the transport may end with a reset, but after the answers.
+//
+// The second case needs the transports' graceful close (flush, FIN, then
+// drain the input): a socket closed with unread input sends a reset at
+// once and the kernel drops the answers it had not sent yet.
 func TestFloodAnsweredThenClosed(t *testing.T) {
 	const queueSize = 16
 	tests := []struct {

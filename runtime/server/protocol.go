@@ -158,7 +158,7 @@ const loopDecodeMax = 1 << 10
 // loopDecodeMax).
 func (s *session) unmarshal(j *job, m *wire.Message) error {
 	if m.Zlib || len(m.Payload) > loopDecodeMax {
-		j.raw, j.zlib = append(make([]byte, 0, len(m.Payload)), m.Payload...), m.Zlib
+		j.raw, j.zlib = s.srv.payloads.copyOf(m.Payload), m.Zlib
 		return nil
 	}
 	s.decodeRequest(j, m.Payload)
@@ -180,13 +180,18 @@ func (s *session) decodeRequest(j *job, payload []byte) {
 // false when j must not run: the connection closed, so there is nobody to
 // answer and a compressed payload is not worth inflating.
 func (s *session) decodeLate(j *job) bool {
-	payload := j.raw
+	box := j.raw
 	j.raw = nil
+	payload := *box
 	if j.zlib {
 		var ok bool
-		if payload, ok = s.inflateLate(j, payload); !ok || j.err != nil {
+		payload, ok = s.inflateLate(j, payload)
+		s.srv.payloads.put(box) // inflated: the compressed bytes are done with
+		if !ok || j.err != nil {
 			return ok
 		}
+	} else {
+		defer s.srv.payloads.put(box) // once unmarshalled
 	}
 	if j.fwd != nil {
 		j.fwd.payload = payload // the forward keeps it

@@ -34,7 +34,7 @@ type job struct {
 	err     *gamesrv.Error
 	fwd     *forwardJob
 	hs      *wire.HandshakeRequest // jobHandshake: the decoded handshake
-	raw     []byte                 // a payload left to the worker: large, or compressed
+	raw     *[]byte                // a payload left to the worker, large or compressed (in a bufPool box)
 }
 
 // late reports whether the worker must decode the job's payload first.

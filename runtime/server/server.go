@@ -50,6 +50,7 @@ type Server struct {
 	inflaters    sync.Pool     // *inflater, for inbound zlib payloads
 	inflated     sync.Pool     // *[]byte, their output buffers
 	inflateSlots chan struct{} // bounds concurrent inflates (newInflateSlots)
+	payloads     bufPool       // copies of payloads decoded by the worker
 	perIP        ipCounter     // connections by address, for MaxConnectionsPerIP
 	sessions     sessionMap
 	workers      workers
