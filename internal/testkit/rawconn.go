@@ -146,7 +146,8 @@ func (c *RawConn) Handshake(body string) *wire.HandshakeResponse {
 
 // ExpectClosed fails the test unless the server closes the connection
 // within timeout; heartbeats and other packets before the close are
-// skipped and returned.
+// skipped and returned. Then it closes the client's side, as a client
+// does (a closing server reads until then, within its linger bounds).
 func (c *RawConn) ExpectClosed(timeout time.Duration) []wire.PacketType {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -161,6 +162,7 @@ func (c *RawConn) ExpectClosed(timeout time.Duration) []wire.PacketType {
 		if errors.As(err, &ne) && ne.Timeout() {
 			c.t.Fatalf("connection still open after %v (saw %v)", timeout, seen)
 		}
+		_ = c.nc.Close()
 		return seen
 	}
 }

@@ -279,6 +279,58 @@ func TestBackendSessionReachesTheClient(t *testing.T) {
 	}
 }
 
+// TestBackendBindReturnsAfterTheKickedSessionEnded: a Bind on a backend
+// travels to the frontend, which kicks the session holding the uid; when
+// it returns, the backend's view of the kicked session has run its close
+// hooks and left its groups (the chat example's ghost member, in a
+// cluster).
+func TestBackendBindReturnsAfterTheKickedSessionEnded(t *testing.T) {
+	checkGoroutines(t)
+	gate := startNode(t, nodeConfig{id: "gate", typ: "connector"})
+	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate.seed()})
+	converge(t, 2, gate, room)
+	release := sync.OnceFunc(func() { close(room.room.hookRelease) })
+	t.Cleanup(release) // before the shutdown, even when the test fails
+	ctx := context.Background()
+	first, second := dial(t, gate), dial(t, gate)
+	if v, err := echo(ctx, first, "login:ann"); err != nil || v != "hooks=0 members=1" {
+		t.Fatalf("first login: %q %v", v, err)
+	}
+	type answer struct {
+		v   string
+		err error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		v, err := echo(ctx, second, "login:ann")
+		answered <- answer{v, err}
+	}()
+	// The backend's close hook of the first session runs (and is held)
+	// while the second session's Bind waits for it.
+	select {
+	case <-room.room.hookStarted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backend's close hook of the first session did not run")
+	}
+	release()
+	select {
+	case a := <-answered:
+		if a.err != nil || a.v != "hooks=1 members=1" {
+			t.Fatalf("second login: %q %v, want hooks=1 members=1 (the kicked session's view ended)", a.v, a.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer to the second login")
+	}
+	select {
+	case <-first.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first session was not kicked")
+	}
+	if s, ok := gate.srv.SessionByUID("ann"); !ok || room.srv.Group("g").Len() != 1 || !room.srv.Group("g").Contains(s) {
+		t.Error("ann is not the second session, alone in the group")
+	}
+}
+
 func TestPushToUIDOnAnotherFrontend(t *testing.T) {
 	checkGoroutines(t)
 	gate1 := startNode(t, nodeConfig{id: "gate-1", typ: "connector"})

@@ -16,4 +16,13 @@
 // Calls carry their deadline; a cancelled caller cancels the callee; a
 // member that dies fails its pending calls at once; links redial with
 // backoff and may require a shared secret.
+//
+// # Security
+//
+// A node is secure by default: one whose gossip or link listener binds an
+// address beyond loopback does not start without Options.GossipKey (gossip
+// encryption) and Options.LinkSecret (link authentication) or mutual
+// Options.LinkTLS, unless Options.Insecure is set ([ErrInsecure]). Give
+// every server the same key and secret; keep them out of command lines
+// (the example servers read $GAMESRV_GOSSIP_KEY and $GAMESRV_LINK_SECRET).
 package cluster

@@ -166,21 +166,45 @@ func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) err
 
 // SessionClosed implements server.Cluster: the backends that served the
 // session hear of its end, so its backend views run their close hooks and
-// leave their groups. It runs on an I/O goroutine, so it sends in the
-// background.
-func (n *Node) SessionClosed(s gamesrv.Session) {
+// leave their groups. It calls them all at once and returns when they
+// have answered (after running the hooks), or failed, or CallTimeout or
+// ctx ran out. The server calls it on the session's worker, after the
+// session's queued requests (so no forwarded request of the session can
+// reach a backend after the notice) and its local hooks.
+func (n *Node) SessionClosed(ctx context.Context, s gamesrv.Session) {
 	backends := n.forwarded.take(s.ID())
 	if len(backends) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, n.opts.CallTimeout)
+	defer cancel()
 	c := sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: s.ID()})
-	n.goAsync(func() {
-		ctx, cancel := context.WithTimeout(n.ctx, n.opts.CallTimeout)
-		defer cancel()
-		for _, id := range backends {
-			_ = n.notifyMember(ctx, id, c)
-		}
-	})
+	var wg sync.WaitGroup
+	for _, id := range backends {
+		wg.Go(func() {
+			if err := n.callSystem(ctx, id, c); err != nil {
+				n.log.Debug("cluster: session end not confirmed", "server", id, "session", s.ID(), "err", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// callSystem sends a system call to server id and waits for its answer.
+func (n *Node) callSystem(ctx context.Context, id string, c *gamesrvv1.Call) error {
+	m, ok := n.ms.Member(id)
+	if !ok {
+		return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is not in the cluster", id)
+	}
+	l, err := n.linkTo(ctx, m)
+	if err != nil {
+		return err
+	}
+	r, err := l.call(ctx, cloneCall(c))
+	if err != nil {
+		return err
+	}
+	return replyError(r.GetError())
 }
 
 // notifyMember sends a call without waiting for an answer.

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -33,7 +34,10 @@ const (
 // roomHandler answers echo according to its input:
 // "id" its server id, "push:x" pushes x first, "kick", "bind:uid",
 // "set:k=v", "get:k", "pin" (pins the session here), "join" (joins group
-// "g"), "block" (waits for release), "uid".
+// "g"), "block" (waits for release), "uid", "login:uid" (binds, then joins
+// group "g" with a close hook that reports to hookStarted, waits for
+// hookRelease and counts in hooks, and answers the hooks counted and the
+// group's size).
 type roomHandler struct {
 	srv      *server.Server
 	release  chan struct{}
@@ -41,6 +45,11 @@ type roomHandler struct {
 	canceled chan time.Duration // a blocked echo ended by its context: the deadline it saw, from now
 	ticks    atomic.Int32
 	notes    chan string
+	// hookStarted receives when a close hook of a "login" session starts;
+	// the hook ends once hookRelease is closed, and counts in hooks.
+	hookStarted chan struct{}
+	hookRelease chan struct{}
+	hooks       atomic.Int32
 }
 
 func (h *roomHandler) echo(ctx context.Context, s gamesrv.Session, v string) (string, error) {
@@ -56,6 +65,22 @@ func (h *roomHandler) echo(ctx context.Context, s gamesrv.Session, v string) (st
 		return arg, s.Bind(ctx, arg)
 	case "uid":
 		return s.UID(), nil
+	case "login":
+		if err := s.Bind(ctx, arg); err != nil {
+			return "", err
+		}
+		hooks, g := h.hooks.Load(), h.srv.Group("g")
+		if !g.Contains(s) {
+			s.OnClose(func(gamesrv.Session) {
+				h.hookStarted <- struct{}{}
+				<-h.hookRelease
+				h.hooks.Add(1)
+			})
+			if err := g.Add(s); err != nil {
+				return "", err
+			}
+		}
+		return fmt.Sprintf("hooks=%d members=%d", hooks, g.Len()), nil
 	case "set":
 		k, val, _ := strings.Cut(arg, "=")
 		s.Set(k, val)
@@ -162,7 +187,8 @@ func startNode(t testing.TB, cfg nodeConfig) *testNode {
 	tn := &testNode{srv: srv}
 	if cfg.typ == "room" {
 		tn.room = &roomHandler{srv: srv, release: make(chan struct{}), blocked: make(chan struct{}, 16),
-			canceled: make(chan time.Duration, 16), notes: make(chan string, 16)}
+			canceled: make(chan time.Duration, 16), notes: make(chan string, 16),
+			hookStarted: make(chan struct{}, 16), hookRelease: make(chan struct{})}
 		mustOK(t, srv.RegisterService(&roomDesc, tn.room))
 	} else {
 		mustOK(t, srv.RegisterService(&gateDesc, struct{}{}))

@@ -59,9 +59,14 @@ var (
 )
 
 // New creates the cluster node of srv and installs it in srv. Nothing is
-// bound until srv starts.
+// bound until srv starts. It fails with an error wrapping [ErrInsecure]
+// when the node would listen beyond loopback unprotected (see
+// Options.Insecure).
 func New(srv *server.Server, opts Options) (*Node, error) {
 	opts = opts.withDefaults()
+	if err := opts.checkExposure(); err != nil {
+		return nil, err
+	}
 	n := &Node{
 		srv: srv, opts: opts, log: opts.Logger, boot: randomID(),
 		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
@@ -105,6 +110,7 @@ func (n *Node) Start(context.Context) error {
 		n.log = n.srv.Logger()
 	}
 	n.log = n.log.With("server", n.id)
+	n.warnExposure()
 	ln, err := net.Listen("tcp", n.opts.LinkAddr)
 	if err != nil {
 		return fmt.Errorf("cluster: link listener: %w", err)

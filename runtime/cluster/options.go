@@ -10,6 +10,11 @@ import (
 
 // Options configures a [Node]. The zero value joins nobody (a cluster of
 // one) with the LAN profile; set Seeds to join others.
+//
+// A node is secure by default: when its gossip or link listener binds an
+// address beyond loopback (the LAN profile's defaults do), [New] refuses it
+// ([ErrInsecure]) unless GossipKey and LinkSecret (or mutual LinkTLS) are
+// set, or Insecure is.
 type Options struct {
 	// Seeds are gossip addresses ("host:port", or a DNS name that resolves
 	// to several, such as a Kubernetes headless service) of servers already
@@ -19,16 +24,23 @@ type Options struct {
 	// for tests and local demos.
 	Profile Profile
 	// GossipAddr is the gossip bind address. Default: ProfileLAN
-	// "0.0.0.0:7946", ProfileFast "127.0.0.1:0".
+	// "0.0.0.0:7946", ProfileFast "127.0.0.1:0". The LAN default binds
+	// every interface because the LAN profile is for servers on several
+	// hosts; without GossipKey and LinkSecret such a node does not start
+	// (see Insecure), so the default exposes nothing unprotected. (A
+	// loopback default would instead let a multi-host deployment that
+	// forgot this field start and then fail to reach its peers.)
 	GossipAddr string
 	// GossipAdvertise is the gossip address other servers use. Set it in
 	// production when binding 0.0.0.0.
 	GossipAdvertise string
-	// GossipKey enables AES-GCM encryption of gossip (16, 24 or 32 bytes).
+	// GossipKey enables AES-GCM encryption of gossip (16, 24 or 32 bytes,
+	// the same on every server); a server without it cannot join. Required
+	// when gossip or links bind beyond loopback, unless Insecure is set.
 	GossipKey []byte
 	// LinkAddr is the bind address of the link listener, where other
-	// servers connect. Default "127.0.0.1:0" with ProfileFast, ":0"
-	// otherwise.
+	// servers connect. Default "127.0.0.1:0" with ProfileFast, ":0" (every
+	// interface; see GossipAddr for why, and Insecure) otherwise.
 	LinkAddr string
 	// LinkAdvertise is the link address other servers dial. Default: the
 	// bound address, with the gossip advertise host when it binds all
@@ -36,7 +48,10 @@ type Options struct {
 	LinkAdvertise string
 	// LinkSecret, if set, is a shared secret every link must prove on
 	// connect (HMAC-SHA256 challenge both ways); a peer without it is
-	// refused and logged.
+	// refused and logged. It authenticates, it does not encrypt (LinkTLS
+	// does). Required, or LinkTLS with ClientAuth
+	// tls.RequireAndVerifyClientCert, when gossip or links bind beyond
+	// loopback, unless Insecure is set.
 	LinkSecret []byte
 	// LinkTLS, if set, runs every link over TLS: it is the listener's
 	// config (certificate; ClientCAs and ClientAuth for mutual TLS) and,
@@ -44,6 +59,15 @@ type Options struct {
 	// dialer's (RootCAs, client certificate). LinkSecret still applies on
 	// top.
 	LinkTLS *tls.Config
+	// Insecure lets a node whose gossip or link listener binds an address
+	// beyond loopback start without GossipKey and without LinkSecret (or
+	// mutual LinkTLS); it then logs a warning at start. Without it such a
+	// node is refused by New with an error wrapping [ErrInsecure] that
+	// says what to set: anyone who reached those ports could join the
+	// cluster, read its gossip and call every internal route. Set it only
+	// on a network you trust. Loopback-only nodes (ProfileFast's defaults)
+	// never need it. Default false.
+	Insecure bool
 	// Weight is this server's weight for PolicyWeighted. Default 1.
 	Weight int
 	// Version is the application version this server announces.

@@ -107,7 +107,14 @@ func (s *remoteSession) change(record func(*gamesrvv1.SessionUpdate), apply func
 }
 
 // Bind implements gamesrv.Session: the frontend binds (applying its
-// duplicate-login policy) and answers.
+// duplicate-login policy) and answers. When it kicked a session, it
+// answers once that session ended: its hooks ran on the frontend and on
+// every backend that served it, this one included (the frontend's close
+// notice is a call that backends answer after running the view's hooks).
+// The wait is bounded by ctx (whose deadline travels with the call) and
+// the frontend's BindWait; when it is cut the frontend's session is bound
+// all the same, and Bind returns GS-504 and leaves this view's uid as it
+// was.
 func (s *remoteSession) Bind(ctx context.Context, uid string) error {
 	l, err := s.link(ctx)
 	if err != nil {

@@ -18,7 +18,12 @@ type Session interface {
 	// UID is the user bound with Bind, or "".
 	UID() string
 	// Bind associates the session with a user id. A second session binding
-	// the same uid follows the server's duplicate-login policy.
+	// the same uid follows the server's duplicate-login policy. When it
+	// kicks the session that held the uid (KickOld), Bind returns once that
+	// session has ended: it left its groups and its OnClose hooks ran, on
+	// its frontend and on the backends that served it. The wait is bounded
+	// by ctx and the server's BindWait; when it is cut the uid is bound all
+	// the same and Bind returns an error wrapping ctx's error.
 	Bind(ctx context.Context, uid string) error
 	// FrontendID is the id of the server that holds the connection, or ""
 	// on a server that runs without a cluster.

@@ -3,12 +3,16 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
 // bind associates s with uid, applying the duplicate-login policy when
-// another session holds it.
+// another session holds it. Under KickOld it returns once the kicked
+// session has ended (see Session.Bind's documentation in the README and
+// Options.BindWait): the caller's next step never sees it in a group or
+// in the state its OnClose hooks clean up.
 func (srv *Server) bind(ctx context.Context, s *session, uid string) error {
 	if uid == "" {
 		return errors.New("gamesrv: Bind with an empty uid")
@@ -21,9 +25,28 @@ func (srv *Server) bind(ctx context.Context, s *session, uid string) error {
 		s.setUIDIf(uid, "")
 		return err
 	}
-	if old != nil {
-		srv.log.Info("duplicate login: kicking the previous session", "uid", uid, "old", old.id, "new", s.id)
-		_ = old.Kick(ctx, kickDuplicateUser)
+	if old == nil {
+		return nil
+	}
+	srv.log.Info("duplicate login: kicking the previous session", "uid", uid, "old", old.id, "new", s.id)
+	_ = old.Kick(ctx, kickDuplicateUser)
+	return srv.awaitEnd(ctx, old, uid)
+}
+
+// awaitEnd ends a kicked session at once, without waiting for its
+// connection to close, and waits until its close hooks have run, on its
+// frontend and on the backends that served it, bounded by ctx and by
+// Options.BindWait. The hooks run on the old session's worker, never on
+// the caller's, so a hook that waits for something the caller holds
+// delays this Bind until the bound, and no longer.
+func (srv *Server) awaitEnd(ctx context.Context, old *session, uid string) error {
+	old.end()
+	ctx, cancel := context.WithTimeout(ctx, srv.opts.BindWait)
+	defer cancel()
+	if err := old.waitEnded(ctx); err != nil {
+		srv.log.Warn("duplicate login: the previous session's close hooks did not finish in time",
+			"uid", uid, "old", old.id, "err", err)
+		return fmt.Errorf("gamesrv: %q is bound, but the session it replaced has not finished closing: %w", uid, err)
 	}
 	return nil
 }

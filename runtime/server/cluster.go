@@ -40,8 +40,12 @@ type Cluster interface {
 	// uids on the other frontends.
 	PushToUIDs(ctx context.Context, uids []string, packet []byte) error
 	// SessionClosed tells the servers that handled requests of s that it
-	// closed. It must not block.
-	SessionClosed(s gamesrv.Session)
+	// closed, so that their views of it run their OnClose hooks, and
+	// returns once they have (or failed to answer), bounded by ctx and the
+	// cluster's own call timeout. The server calls it on the session's
+	// worker, after the requests it had queued and its local close hooks;
+	// a Bind that kicked s waits for it.
+	SessionClosed(ctx context.Context, s gamesrv.Session)
 }
 
 // UseCluster makes the server part of a cluster. It must be called before

@@ -147,6 +147,14 @@ type Options struct {
 	// another session holds. Default: KickOld.
 	DuplicateLogin DuplicateLoginPolicy
 
+	// BindWait bounds how long a Bind that kicked the session holding its
+	// uid (KickOld) waits for that session to end: its groups left and its
+	// OnClose hooks run, on this server and on the backends that served
+	// it. Bind returns earlier when its own context ends. When the wait is
+	// cut, the uid is bound all the same and Bind returns an error that
+	// wraps context.DeadlineExceeded (GS-504 to a client). Default 10 s.
+	BindWait time.Duration
+
 	// Before and After run around every handler; see [BeforeFunc] and
 	// [AfterFunc].
 	Before []BeforeFunc
@@ -228,6 +236,7 @@ const (
 	defaultMaxInflatedSize  = 256 << 10
 	defaultMaxInflateRate   = 4 << 20
 	defaultMaxHandshakeSize = 4 << 10
+	defaultBindWait         = 10 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -246,6 +255,7 @@ func (o Options) withDefaults() Options {
 	o.QueueSize = orDefault(o.QueueSize, defaultQueueSize)
 	o.ShutdownTimeout = orDefault(o.ShutdownTimeout, defaultShutdownTimeout)
 	o.ForwardTimeout = orDefault(o.ForwardTimeout, defaultForwardTimeout)
+	o.BindWait = orDefault(o.BindWait, defaultBindWait)
 	if o.Serializer == nil {
 		o.Serializer = gamesrv.ProtobufSerializer{}
 	}

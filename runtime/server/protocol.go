@@ -22,7 +22,11 @@ func (s *session) OnPacket(t wire.PacketType, body []byte) error {
 	case wire.PacketHandshake:
 		return s.onHandshake(state, body)
 	case wire.PacketHandshakeAck:
-		s.state.CompareAndSwap(stateHandshaken, stateWorking) // accepted in any state
+		if s.state.CompareAndSwap(stateHandshaken, stateWorking) { // accepted in any state
+			if e, ok := s.conn.(interface{ Established() }); ok { // transport.Establisher
+				e.Established()
+			}
+		}
 		return nil
 	case wire.PacketHeartbeat:
 		return nil // liveness only: the server sends its own on a timer

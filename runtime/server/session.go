@@ -51,6 +51,11 @@ type session struct {
 	running bool // a goroutine is draining queue
 	done    bool // closed and cleaned up
 
+	// ended: done and the close hooks ran (markEnded); endedCh is closed
+	// then, for the Binds waiting for it (waitEnded makes it).
+	ended   bool
+	endedCh chan struct{}
+
 	wheelPrev, wheelNext *session
 	wheelSlot            int32 // -1 once out of the wheel
 	wheelDue             int64 // the tick at which the wheel looks at the session
@@ -193,21 +198,9 @@ func (s *session) write(pkt []byte) error {
 // the session's worker after the requests already queued.
 func (s *session) OnDisconnect(err error) {
 	s.state.Store(stateClosed)
-	s.mu.Lock()
-	s.done = true
-	uid, groups, hooks := s.uid, s.groups, len(s.hooks) > 0
-	s.groups = nil
-	s.mu.Unlock()
+	uid := s.UID()
+	s.end()
 	s.srv.forget(s, uid)
-	for _, g := range groups {
-		g.remove(s)
-	}
-	if hooks {
-		s.enqueue(job{kind: jobClosed}, true)
-	}
-	if s.srv.cluster != nil {
-		s.srv.cluster.SessionClosed(s)
-	}
 	s.logClosed(uid, err)
 }
 
@@ -222,7 +215,9 @@ func (s *session) logClosed(uid string, err error) {
 	s.srv.log.Debug("session closed", "session", s.id, "uid", uid, "reason", err)
 }
 
-// runCloseHooks runs the OnClose hooks once, on the worker.
+// runCloseHooks runs the OnClose hooks once, on the worker, then tells the
+// servers of the cluster that handled the session's requests, which run
+// the hooks of their views of it, and marks the session ended.
 func (s *session) runCloseHooks() {
 	s.mu.Lock()
 	hooks := s.hooks
@@ -230,5 +225,70 @@ func (s *session) runCloseHooks() {
 	s.mu.Unlock()
 	for _, f := range hooks {
 		s.srv.safely("close hook", s, func() { f(s) })
+	}
+	if s.srv.cluster != nil {
+		s.srv.cluster.SessionClosed(s.srv.ctx, s)
+	}
+	s.markEnded()
+}
+
+// end ends the session, once: when its connection is gone, or earlier when
+// a duplicate login kicks it (its connection may still be flushing the
+// Kick). It releases the uid, leaves the groups and queues the close hooks
+// behind the requests already queued; without hooks and cluster the
+// session has ended at once.
+func (s *session) end() {
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return
+	}
+	s.done = true
+	uid, groups, hooks := s.uid, s.groups, len(s.hooks) > 0
+	s.groups = nil
+	s.mu.Unlock()
+	if uid != "" {
+		s.srv.unbind(s, uid)
+	}
+	for _, g := range groups {
+		g.remove(s)
+	}
+	if hooks || s.srv.cluster != nil {
+		s.enqueue(job{kind: jobClosed}, true)
+		return
+	}
+	s.markEnded()
+}
+
+// markEnded records that the session ended and its close hooks ran, and
+// releases the Binds waiting for it (waitEnded).
+func (s *session) markEnded() {
+	s.mu.Lock()
+	s.ended = true
+	ch := s.endedCh
+	s.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// waitEnded waits until the session has ended and its close hooks ran, or
+// until ctx is done (it then returns ctx's error).
+func (s *session) waitEnded(ctx context.Context) error {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.endedCh == nil {
+		s.endedCh = make(chan struct{})
+	}
+	ch := s.endedCh
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -12,25 +12,50 @@ import (
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
+// TestSlowConsumerDisconnected: a client that sends requests and never
+// reads is disconnected once its answers exceed MaxPendingBytes; another
+// client is unaffected. Both socket buffers are small (the server's send
+// buffer, the slow client's receive buffer), so the limit is reached after
+// a few answers, not after the megabytes the kernel would otherwise hold.
 func TestSlowConsumerDisconnected(t *testing.T) {
-	srv := startServer(t, server.Options{MaxPendingBytes: 64 << 10, QueueSize: 1024})
-	slow := testkit.DialRaw(t, srv.tcpAddr)
+	srv, err := server.New(server.Options{Logger: quietLogger(t), MaxPendingBytes: 64 << 10, QueueSize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RegisterService(&echoDesc, newEchoHandler()); err != nil {
+		t.Fatal(err)
+	}
+	tl := tcp.New("127.0.0.1:0", tcp.Options{EventLoops: 1, SocketSendBuffer: 16 << 10})
+	if err := srv.Start(tl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	addr := "tcp://" + tl.Addr().String()
+	slow := testkit.DialRaw(t, addr)
+	if err := slow.Conn().(*net.TCPConn).SetReadBuffer(4 << 10); err != nil {
+		t.Fatal(err)
+	}
 	slow.Handshake(pomeloJSHandshake)
-	fast := testkit.DialRaw(t, srv.tcpAddr)
+	fast := testkit.DialRaw(t, addr)
 	fast.Handshake(pomeloJSHandshake)
 
 	big := str(strings.Repeat("x", 32<<10))
 	var batch []byte
-	for i := 1; i <= 800; i++ { // 25 MiB of answers, more than the socket buffers hold
+	for i := 1; i <= 64; i++ { // 2 MiB of answers: 64 KiB pending, plus both small socket buffers, is reached after a few
 		batch, _ = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i), Route: echoRoute}, big)
 	}
 	go func() { _, _ = slow.Conn().Write(batch) }() // and never read
-	testkit.Eventually(t, 10*time.Second, func() bool { return srv.Sessions() == 1 }, "the slow consumer to be dropped")
+	testkit.Eventually(t, timeout, func() bool { return srv.Sessions() == 1 }, "the slow consumer to be dropped")
 	echo(t, fast, 1, "unaffected")
 }
 

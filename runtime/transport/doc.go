@@ -3,7 +3,11 @@
 // accepts connections, splits their bytes into packets for a [Peer], and
 // writes what the session layer queues through [Conn].
 //
-// Sub-packages tcp and kcp implement [Listener]; [ServeConn] runs any
-// stream-oriented net.Conn (KCP sessions, TLS connections) with a reader and
-// a writer goroutine.
+// Sub-packages tcp, ws, kcp and stdnet implement [Listener]; [ServeConn]
+// runs any stream-oriented net.Conn (KCP sessions, TLS connections) with a
+// reader goroutine, and a writer goroutine while something is queued.
+//
+// Every transport closes without losing data: [Conn.Close] sends what was
+// queued, ends the output in order and reads until the peer closes its
+// side, within [Config.LingerTimeout] and [Config.LingerBytes].
 package transport

@@ -1,6 +1,9 @@
 package transport
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Queue is the outbound queue of one connection: many writers push whole
 // packets, one flusher takes them in batches. It bounds the bytes waiting
@@ -10,10 +13,12 @@ type Queue struct {
 	mu        sync.Mutex
 	bufs      [][]byte
 	bytes     int
-	scheduled bool // a flush is pending: writers need not wake the flusher
-	closing   bool // close after the next flush
-	closed    bool // no more writes
-	backlog   bool // the flusher is writing, or the socket holds bytes it could not send yet
+	scheduled bool        // a flush is pending: writers need not wake the flusher
+	closing   bool        // close after the next flush
+	closed    bool        // no more writes
+	backlog   bool        // the flusher is writing, or the socket holds bytes it could not send yet
+	overflow  bool        // closed because the limit was exceeded
+	ending    atomic.Bool // closing, readable without the lock
 }
 
 // Push queues p. schedule is true when the caller must wake the flusher.
@@ -31,7 +36,8 @@ func (q *Queue) push(p []byte, limit int) (schedule bool, err error) {
 		return false, ErrClosed
 	}
 	if limit > 0 && q.bytes+len(p) > limit {
-		q.closed, q.closing = true, true
+		q.closed, q.closing, q.overflow = true, true, true
+		q.ending.Store(true)
 		return q.schedule(), ErrSlowConsumer
 	}
 	q.bufs = append(q.bufs, p)
@@ -57,6 +63,7 @@ func (q *Queue) PushDirect(p []byte, limit int, write func([]byte) (int, error))
 	n, err := write(p)
 	if err != nil {
 		q.closed, q.closing = true, true
+		q.ending.Store(true)
 		return q.schedule(), ErrClosed
 	}
 	if n == len(p) {
@@ -95,8 +102,22 @@ func (q *Queue) Close() (schedule bool) {
 		return false
 	}
 	q.closed, q.closing = true, true
+	q.ending.Store(true)
 	return q.schedule()
 }
+
+// Overflowed reports whether the queue closed itself because a Push
+// exceeded the limit: the peer does not read, so there is no point in
+// waiting for it to take the rest.
+func (q *Queue) Overflowed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.overflow
+}
+
+// Closing reports whether the queue was closed: the connection is to close
+// after the next flush. It takes no lock.
+func (q *Queue) Closing() bool { return q.ending.Load() }
 
 // Take returns the queued packets (nil if none) and whether the connection
 // must be closed once they are sent. The caller hands the slice back with

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,5 +96,63 @@ func TestServeConnCloseFlushes(t *testing.T) {
 	}
 	if err := <-rec.closed; err != nil {
 		t.Errorf("a requested close reports %v", err)
+	}
+}
+
+// TestWriterExitsWhenIdle: the writer goroutine runs only while something
+// is queued, and whatever is written meanwhile from many goroutines arrives
+// whole.
+func TestWriterExitsWhenIdle(t *testing.T) {
+	rec, peer := serveStream(t, Config{MaxBody: 16})
+	c := (<-rec.opened).(*streamConn)
+	const writers, each = 8, 50
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, writers*each*8)
+		n := 0
+		_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for n < len(buf) {
+			m, err := peer.Read(buf[n:])
+			if err != nil {
+				t.Errorf("read after %d bytes: %v", n, err)
+				return
+			}
+			n += m
+		}
+		for off := 0; off < n; off += 8 { // every packet whole: a heartbeat then a kick
+			if buf[off] != byte(wire.PacketHeartbeat) || buf[off+4] != byte(wire.PacketKick) {
+				t.Errorf("at %d: % x", off, buf[off:off+8])
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				_ = c.Write(append(wire.HeartbeatPacket(), wire.KickPacket("")...))
+			}
+		})
+	}
+	wg.Wait()
+	<-done
+	eventually(t, func() bool {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		return !c.writing
+	}, "the writer to exit")
+}
+
+// eventually is testkit.Eventually, which this package cannot import (it
+// imports the server, which imports this package).
+func eventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

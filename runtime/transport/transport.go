@@ -29,12 +29,23 @@ type Conn interface {
 	// connection) when the bytes queued for this connection exceed the
 	// configured limit.
 	Write(p []byte) error
-	// Close sends what is already queued, as far as the peer accepts it,
-	// then closes the connection. It is idempotent.
+	// Close stops delivering packets to the Peer, sends what is already
+	// queued, then ends the connection in order (a TCP FIN after the last
+	// byte, never a reset): the transport reads and discards what the peer
+	// still sends until it closes its side, for at most
+	// Config.LingerTimeout and Config.LingerBytes, and only then closes
+	// the socket. It never blocks and is idempotent.
 	Close() error
 	// RemoteAddr returns the peer's address.
 	RemoteAddr() net.Addr
 }
+
+// Establisher is implemented by connections whose transport bounds the
+// ones that have not completed the handshake (KCP: one datagram opens a
+// session). The session layer calls Established once, when the client's
+// HandshakeAck arrives; until then the transport may close the connection
+// at its own, shorter, handshake deadline.
+type Establisher interface{ Established() }
 
 // Peer is the session layer's side of one connection. The transport calls
 // OnPacket from one goroutine at a time (an event loop or the connection's
@@ -85,8 +96,37 @@ type Config struct {
 	// WriteTimeout bounds one write to the socket on transports with write
 	// deadlines.
 	WriteTimeout time.Duration
+	// LingerTimeout bounds a close: after Close, the time the transport
+	// spends sending what was queued and waiting for the peer to close its
+	// side before it closes the socket anyway. Default 2 s.
+	LingerTimeout time.Duration
+	// LingerBytes bounds what a closing connection reads and discards
+	// from a peer that keeps sending; beyond it the socket is closed at
+	// once. A client pipelining requests may have megabytes in flight
+	// (socket buffers) when the close starts, and reads its answers only
+	// once they are sent: the default is 4 MiB. Discarding costs the
+	// server less than sending costs the client.
+	LingerBytes int
 	// Logger receives transport errors.
 	Logger *slog.Logger
+}
+
+// Defaults of [Config].
+const (
+	DefaultLingerTimeout = 2 * time.Second
+	DefaultLingerBytes   = 4 << 20
+)
+
+// Linger returns the bounds of a lingering close, defaults applied.
+func (c *Config) Linger() (time.Duration, int) {
+	d, n := c.LingerTimeout, c.LingerBytes
+	if d <= 0 {
+		d = DefaultLingerTimeout
+	}
+	if n <= 0 {
+		n = DefaultLingerBytes
+	}
+	return d, n
 }
 
 // Listener is a client-facing transport.

@@ -22,7 +22,7 @@ type chatRoom struct {
 	group *server.Group
 	exec  *room.Room
 
-	members map[int64]string      // session id -> player name
+	members map[int64]member      // by session id
 	history []*chatv1.ChatMessage // the last Options.History lines, oldest first
 	idle    *room.Timer           // runs while the room has no members
 	gone    bool                  // closed for idleness
@@ -32,9 +32,15 @@ type chatRoom struct {
 	retired bool // out of the directory: joins go to a new room
 }
 
+// member is a player in the room.
+type member struct {
+	name string
+	s    gamesrv.Session
+}
+
 // newChatRoom opens a room with no members: its idle timer starts with it.
 func newChatRoom(h *Handler, name string) *chatRoom {
-	r := &chatRoom{name: name, h: h, group: h.srv.Group(name), members: map[int64]string{}}
+	r := &chatRoom{name: name, h: h, group: h.srv.Group(name), members: map[int64]member{}}
 	r.exec = room.New(room.Options{Name: "chat " + name, Logger: h.log, QueueSize: h.opts.RoomQueueSize})
 	_ = r.exec.TrySubmit(r.startIdle) // the first task of an empty queue: cannot fail
 	return r
@@ -52,9 +58,10 @@ func (r *chatRoom) join(s gamesrv.Session, name string) ([]string, error) {
 		}
 		return nil, err
 	}
+	r.replace(s.ID(), name)
 	r.idle.Stop()
 	r.idle = nil
-	r.members[s.ID()] = name
+	r.members[s.ID()] = member{name: name, s: s}
 	members, _ := r.names()
 	for _, msg := range r.history {
 		_ = r.h.push.OnMessage(r.h.ctx, gamesrv.ToSession(s), msg)
@@ -63,11 +70,24 @@ func (r *chatRoom) join(s gamesrv.Session, name string) ([]string, error) {
 	return members, nil
 }
 
+// replace removes another session playing name: names are uids, so it is
+// a session that a duplicate login kicked. Bind returns after its close
+// hook (which leaves the room) has run, unless the wait was cut short (the
+// Join then fails, and a retry lands here); the room does not rely on it.
+func (r *chatRoom) replace(id int64, name string) {
+	for other, m := range r.members {
+		if other != id && m.name == name {
+			delete(r.members, other)
+			r.group.Remove(m.s)
+		}
+	}
+}
+
 // leave removes the session; the last one out starts the idle timer.
 func (r *chatRoom) leave(s gamesrv.Session) {
-	name, ok := r.members[s.ID()]
+	m, ok := r.members[s.ID()]
 	if !ok {
-		return
+		return // never joined, or replaced by a new login of its player
 	}
 	delete(r.members, s.ID())
 	r.group.Remove(s)
@@ -77,7 +97,7 @@ func (r *chatRoom) leave(s gamesrv.Session) {
 		return
 	}
 	members, _ := r.names()
-	_ = r.h.push.OnMembers(r.h.ctx, gamesrv.ToGroup(r.name), &chatv1.MembersChanged{Room: r.name, Left: name, Members: members})
+	_ = r.h.push.OnMembers(r.h.ctx, gamesrv.ToGroup(r.name), &chatv1.MembersChanged{Room: r.name, Left: m.name, Members: members})
 }
 
 // say pushes a member's line to the room and keeps it in the history.
@@ -86,7 +106,7 @@ func (r *chatRoom) say(id int64, text string, atUnixMs int64) {
 	if !ok {
 		return // left (or was kicked) after saying it
 	}
-	msg := &chatv1.ChatMessage{Room: r.name, From: from, Text: text, SentAtUnixMs: atUnixMs}
+	msg := &chatv1.ChatMessage{Room: r.name, From: from.name, Text: text, SentAtUnixMs: atUnixMs}
 	_ = r.h.push.OnMessage(r.h.ctx, gamesrv.ToGroup(r.name), msg)
 	r.remember(msg)
 }
@@ -120,8 +140,8 @@ func (r *chatRoom) expire() {
 // names returns the sorted player names (a room.Call function).
 func (r *chatRoom) names() ([]string, error) {
 	out := make([]string, 0, len(r.members))
-	for _, name := range r.members {
-		out = append(out, name)
+	for _, m := range r.members {
+		out = append(out, m.name)
 	}
 	slices.Sort(out)
 	return out, nil

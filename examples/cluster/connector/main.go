@@ -5,6 +5,16 @@
 //	go run ./examples/cluster/connector -tcp 127.0.0.1:3250 -kcp 127.0.0.1:3251 -gossip 127.0.0.1:7946
 //	go run ./examples/cluster/room -id room-1 -seeds 127.0.0.1:7946
 //
+// Across hosts (a -gossip or -link address that is not loopback) the
+// servers refuse to start unprotected: give every server the same gossip
+// key and link secret, by flag or environment,
+//
+//	export GAMESRV_GOSSIP_KEY=$(openssl rand -base64 32)   # -gossip-key
+//	export GAMESRV_LINK_SECRET=$(openssl rand -base64 32)  # -link-secret
+//	go run ./examples/cluster/connector -gossip 10.0.0.5:7946 -link 10.0.0.5:0
+//
+// or pass -insecure on a network you trust.
+//
 // Once it accepts connections it prints "LISTEN tcp <addr>", "LISTEN kcp
 // <addr>" and "GOSSIP <addr>" on stdout, then "MEMBERS <n> <ids>" each time
 // its view of the cluster changes. It shuts down gracefully on SIGINT or

@@ -13,16 +13,18 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/gamesrv/gamesrv/internal/childproc"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gamesrv/gamesrv/examples/cluster/clusterbot"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 )
 
 // config is the demo's command line.
@@ -84,12 +86,15 @@ type cluster struct {
 }
 
 // startCluster starts the connector, then two room servers that join it,
-// and waits until the connector sees both.
+// and waits until the connector sees both. On loopback the servers need no
+// keys, but the demo runs them as a real deployment would: gossip
+// encrypted and links authenticated with a fresh key and secret.
 func startCluster(c config) (*cluster, error) {
 	cl := &cluster{started: time.Now()}
-	p, err := childproc.Start("connector-1", c.connector,
+	secure := []string{"-gossip-key", randomBase64(32), "-link-secret", randomBase64(32)}
+	p, err := childproc.Start("connector-1", c.connector, append([]string{
 		"-id", "connector-1", "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0",
-		"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
+		"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast"}, secure...)...)
 	if err != nil {
 		return cl, err
 	}
@@ -99,14 +104,22 @@ func startCluster(c config) (*cluster, error) {
 		return cl, err
 	}
 	for _, id := range []string{"room-1", "room-2"} {
-		r, err := childproc.Start(id, c.room, "-id", id, "-seeds", seed,
-			"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast")
+		r, err := childproc.Start(id, c.room, append([]string{"-id", id, "-seeds", seed,
+			"-gossip", "127.0.0.1:0", "-link", "127.0.0.1:0", "-profile", "fast"}, secure...)...)
 		if err != nil {
 			return cl, err
 		}
 		cl.rooms = append(cl.rooms, r)
 	}
 	return cl, cl.awaitMembers()
+}
+
+// randomBase64 returns n random bytes in standard base64, as `openssl rand
+// -base64 n` prints them.
+func randomBase64(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // awaitConnector reads the connector's addresses and returns its gossip

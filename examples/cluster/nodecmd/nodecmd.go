@@ -5,6 +5,7 @@ package nodecmd
 
 import (
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -33,11 +34,25 @@ type Flags struct {
 	Seeds string
 	// Profile is the gossip profile, "fast" or "lan".
 	Profile string
-	// LinkSecret, if set, is the secret every link must prove.
+	// GossipKey is the gossip encryption key in standard base64 (16, 24 or
+	// 32 bytes once decoded); empty: $GAMESRV_GOSSIP_KEY.
+	GossipKey string
+	// LinkSecret, if set, is the secret every link must prove; empty:
+	// $GAMESRV_LINK_SECRET.
 	LinkSecret string
+	// Insecure lets the server listen beyond loopback without a gossip key
+	// and a link secret (cluster.Options.Insecure).
+	Insecure bool
 	// Verbose enables debug logs.
 	Verbose bool
 }
+
+// Environment variables read when the corresponding flag is empty: a
+// secret on the command line is visible to every user of the host (ps).
+const (
+	EnvGossipKey  = "GAMESRV_GOSSIP_KEY"
+	EnvLinkSecret = "GAMESRV_LINK_SECRET"
+)
 
 // RegisterFlags defines the cluster flags on fs.
 func RegisterFlags(fs *flag.FlagSet) *Flags {
@@ -47,7 +62,12 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Link, "link", "127.0.0.1:0", "link (server-to-server) bind address")
 	fs.StringVar(&f.Seeds, "seeds", "", "comma-separated gossip addresses of servers to join (empty: start a cluster)")
 	fs.StringVar(&f.Profile, "profile", "lan", "gossip timings: lan, or fast for local demos and tests")
-	fs.StringVar(&f.LinkSecret, "link-secret", "", "shared secret every server-to-server link must prove")
+	fs.StringVar(&f.GossipKey, "gossip-key", "", "gossip encryption key, the same on every server: 16, 24 or 32 bytes in standard base64,\n"+
+		"e.g. from `openssl rand -base64 32` (default $"+EnvGossipKey+")")
+	fs.StringVar(&f.LinkSecret, "link-secret", "", "shared secret every server-to-server link must prove, the same on every server,\n"+
+		"e.g. from `openssl rand -base64 32` (default $"+EnvLinkSecret+")")
+	fs.BoolVar(&f.Insecure, "insecure", false, "start without -gossip-key and -link-secret even when -gossip or -link is not a loopback address\n"+
+		"(only on a network you trust)")
 	fs.BoolVar(&f.Verbose, "v", false, "debug logging")
 	return f
 }
@@ -67,16 +87,45 @@ func (f *Flags) ClusterOptions(log *slog.Logger) (cluster.Options, error) {
 	if err != nil {
 		return cluster.Options{}, err
 	}
-	o := cluster.Options{Profile: p, GossipAddr: f.Gossip, LinkAddr: f.Link, Logger: log}
+	o := cluster.Options{Profile: p, GossipAddr: f.Gossip, LinkAddr: f.Link, Logger: log, Insecure: f.Insecure}
 	for s := range strings.SplitSeq(f.Seeds, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			o.Seeds = append(o.Seeds, s)
 		}
 	}
-	if f.LinkSecret != "" {
-		o.LinkSecret = []byte(f.LinkSecret)
+	if o.GossipKey, err = ParseGossipKey(orEnv(f.GossipKey, EnvGossipKey)); err != nil {
+		return cluster.Options{}, err
+	}
+	if secret := orEnv(f.LinkSecret, EnvLinkSecret); secret != "" {
+		o.LinkSecret = []byte(secret)
 	}
 	return o, nil
+}
+
+// ParseGossipKey decodes a gossip key given in standard base64 ("" gives
+// no key).
+func ParseGossipKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("gossip key: not standard base64 (%v); generate one with: openssl rand -base64 32", err)
+	}
+	switch len(key) {
+	case 16, 24, 32:
+		return key, nil
+	}
+	return nil, fmt.Errorf("gossip key: %d bytes once decoded, want 16, 24 or 32; generate one with: openssl rand -base64 32", len(key))
+}
+
+// orEnv returns v, or the environment variable name when v is empty.
+func orEnv(v, name string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(name)
 }
 
 // ParseProfile parses "fast" or "lan".

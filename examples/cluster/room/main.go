@@ -4,6 +4,10 @@
 //
 //	go run ./examples/cluster/room -id room-1 -seeds 127.0.0.1:7946
 //
+// Across hosts it needs the same -gossip-key and -link-secret (or
+// $GAMESRV_GOSSIP_KEY and $GAMESRV_LINK_SECRET) as the connector; see
+// there.
+//
 // Once it joined the cluster it prints "GOSSIP <addr>" on stdout, then
 // "MEMBERS <n> <ids>" each time its view of the cluster changes. It shuts
 // down gracefully on SIGINT or SIGTERM: it leaves the cluster first, so

@@ -1,5 +1,20 @@
 // Package kcp is the KCP (reliable UDP) transport for game clients, on
-// kcp-go. Each session gets a reader and a writer goroutine
-// ([transport.ServeConn]); liveness comes from read deadlines and the
-// protocol heartbeat, since KCP itself never notices a vanished peer.
+// kcp-go. Each session is served by [transport.ServeConn]: a reader
+// goroutine, a writer goroutine only while something is queued, and
+// kcp-go's own goroutine per session. Liveness comes from read deadlines
+// and the protocol heartbeat, since KCP itself never notices a vanished
+// peer.
+//
+// KCP has no connection set-up: kcp-go opens a session for the first
+// datagram from any address. The listener bounds the sessions that have not
+// completed the protocol handshake, in total and per IP address, and gives
+// them a short deadline ([Options.MaxHandshakes],
+// [Options.MaxHandshakesPerIP], [Options.HandshakeTimeout]); the session
+// layer reports the handshake's end through [transport.Establisher].
+// Datagrams over the limits are dropped before kcp-go allocates anything.
+// With [Options.Key] a datagram that does not decrypt creates nothing.
+//
+// Closing a session sends what was queued and waits (within the linger
+// bounds of [transport.Config]) until the client acknowledged it, because
+// kcp-go's Close does not retransmit.
 package kcp

@@ -2,6 +2,7 @@ package kcp
 
 import (
 	"fmt"
+	"sync"
 
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
@@ -79,4 +80,37 @@ func BlockCrypt(key []byte) (kcpgo.BlockCrypt, error) {
 		return kcpgo.NewAESBlockCrypt(key)
 	}
 	return nil, fmt.Errorf("kcp: AES key must be 16, 24 or 32 bytes, got %d", len(key))
+}
+
+// lockedBlockCrypt returns BlockCrypt(key) made safe for concurrent use,
+// or nil for an empty key.
+func lockedBlockCrypt(key []byte) (kcpgo.BlockCrypt, error) {
+	b, err := BlockCrypt(key)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	return &lockedCrypt{b: b}, nil
+}
+
+// lockedCrypt serializes a kcp-go cipher's encryptions, and its
+// decryptions. kcp-go v5.6.35's ciphers keep their CFB feedback block in the
+// cipher value, and a listener hands its one cipher to every session, whose
+// goroutines encrypt concurrently: datagrams would go out corrupted (the
+// client's CRC drops them and KCP retransmits). See xtaci/kcp-go#183, fixed
+// upstream after v5.6.35.
+type lockedCrypt struct {
+	enc, dec sync.Mutex
+	b        kcpgo.BlockCrypt
+}
+
+func (c *lockedCrypt) Encrypt(dst, src []byte) {
+	c.enc.Lock()
+	defer c.enc.Unlock()
+	c.b.Encrypt(dst, src)
+}
+
+func (c *lockedCrypt) Decrypt(dst, src []byte) {
+	c.dec.Lock()
+	defer c.dec.Unlock()
+	c.b.Decrypt(dst, src)
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/linger"
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 )
@@ -13,11 +14,13 @@ import (
 type conn struct {
 	gc         gnet.Conn
 	fd         int
-	peer       transport.Peer
+	cfg        *transport.Config
+	peer       transport.Peer // nil when the handler refused the connection
 	remote     net.Addr
 	maxPending int
 	q          transport.Queue
-	violation  error // why the loop closed the connection, if the client broke the protocol
+	violation  error          // why the loop closed the connection, if the client broke the protocol
+	linger     *linger.Linger // set once the connection is closing; loop-only
 }
 
 var _ transport.Conn = (*conn)(nil)
@@ -65,9 +68,10 @@ func (c *conn) Close() error {
 // per connection and never changes it.
 func (c *conn) RemoteAddr() net.Addr { return c.remote }
 
-// flush writes the queued packets; it runs on the event loop. The
-// connection closes after a requested close, and when the bytes gnet could
-// not send yet exceed the limit (the peer does not read).
+// flush writes the queued packets; it runs on the event loop. After a
+// requested close the connection lingers (see package linger); it closes at
+// once when the bytes gnet could not send yet exceed the limit (the peer
+// does not read).
 func (c *conn) flush(gc gnet.Conn) gnet.Action {
 	bufs, closing := c.q.Take()
 	if len(bufs) > 0 {
@@ -79,7 +83,12 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 		c.q.SetBacklog(gc.OutboundBuffered() > 0)
 	}
 	if closing {
-		return gnet.Close
+		if c.q.Overflowed() { // a slow consumer: it would not read the rest
+			return gnet.Close
+		}
+		var a gnet.Action
+		c.linger, a = linger.Start(gc, c.cfg)
+		return a
 	}
 	if c.maxPending > 0 && gc.OutboundBuffered() > c.maxPending {
 		return gnet.Close

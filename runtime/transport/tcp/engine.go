@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 
@@ -23,20 +22,27 @@ func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 func (e *engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	tc := &conn{gc: c, fd: c.Fd(), maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
-	peer := e.l.cfg.Handler.Open(tc)
-	if peer == nil { // refused: send what the handler wrote (a kick), then close
-		bufs, _ := tc.q.Take()
-		return bytes.Join(bufs, nil), gnet.Close
-	}
-	tc.peer = peer
+	tc := &conn{gc: c, fd: c.Fd(), cfg: &e.l.cfg, maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
 	c.SetContext(tc)
+	tc.peer = e.l.cfg.Handler.Open(tc)
+	if tc.peer == nil { // refused: send what the handler wrote (a kick), then close
+		tc.q.Close()
+		_ = c.Wake(nil)
+	}
 	return nil, gnet.None
 }
 
 func (e *engine) OnClose(c gnet.Conn, err error) gnet.Action {
-	if tc, ok := c.Context().(*conn); ok {
-		tc.q.Close()
+	tc, ok := c.Context().(*conn)
+	if !ok {
+		return gnet.None
+	}
+	tc.q.Close()
+	if tc.linger != nil {
+		tc.linger.Stop()
+		err = nil // we closed it: what ended the linger does not matter
+	}
+	if tc.peer != nil {
 		tc.peer.OnDisconnect(cmp.Or(tc.violation, err))
 	}
 	return gnet.None
@@ -45,10 +51,13 @@ func (e *engine) OnClose(c gnet.Conn, err error) gnet.Action {
 // OnTraffic flushes the connection's outbound queue (writers wake the loop
 // for that), then hands every complete inbound packet to the peer. Frames
 // left in the buffer would not be delivered again until more bytes arrive,
-// so the loop drains all of them.
+// so the loop drains all of them. A closing connection only discards.
 func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 	tc := c.Context().(*conn)
-	if a := tc.flush(c); a != gnet.None {
+	if tc.linger != nil {
+		return tc.linger.OnTraffic()
+	}
+	if a := tc.flush(c); a != gnet.None || tc.linger != nil {
 		return a
 	}
 	for {
@@ -76,12 +85,17 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 		if _, err := c.Discard(wire.HeaderLen + n); err != nil {
 			return gnet.Close
 		}
+		if tc.q.Closing() { // the peer closed the connection from OnPacket
+			return tc.flush(c)
+		}
 	}
 }
 
-// breach closes a connection whose client broke the protocol; OnClose
-// reports err to the peer.
+// breach closes a connection whose client broke the protocol, after what
+// was queued for it (the answers to its earlier packets); OnClose reports
+// err to the peer.
 func (c *conn) breach(err error) gnet.Action {
 	c.violation = &transport.ProtocolError{Err: err}
-	return gnet.Close
+	c.q.Close()
+	return c.flush(c.gc)
 }

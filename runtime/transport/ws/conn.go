@@ -1,12 +1,14 @@
 package ws
 
 import (
+	"cmp"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/linger"
 	"github.com/gobwas/ws"
 	"github.com/panjf2000/gnet/v2"
 )
@@ -23,9 +25,11 @@ type conn struct {
 	timer      *time.Timer // the upgrade deadline; stopped at the upgrade
 	upgraded   atomic.Bool // read by the timer
 	peer       transport.Peer
-	frag       []byte // the fragments of a message being reassembled
-	fragging   bool   // frag holds the first fragments of a message
-	violation  error  // why the connection was closed, if the client broke the protocol
+	frag       []byte         // the fragments of a message being reassembled
+	fragging   bool           // frag holds the first fragments of a message
+	violation  error          // why the connection was closed, if the client broke the protocol
+	closeCode  ws.StatusCode  // the close frame's status; 0: normal closure
+	linger     *linger.Linger // set once the connection is closing
 }
 
 var _ transport.Conn = (*conn)(nil)
@@ -60,9 +64,9 @@ func (c *conn) upgradeExpired() {
 }
 
 // flush sends the queued packets, one binary message each; it runs on the
-// event loop. The connection closes after a requested close (with a close
-// frame), and when the bytes gnet could not send yet exceed the limit (the
-// peer does not read).
+// event loop. After a requested close the connection sends its close frame
+// and lingers (see package linger); it closes at once when the bytes gnet
+// could not send yet exceed the limit (the peer does not read).
 func (c *conn) flush(gc gnet.Conn) gnet.Action {
 	bufs, closing := c.q.Take()
 	if len(bufs) > 0 {
@@ -73,7 +77,15 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 		}
 	}
 	if closing {
-		return closeWith(gc, ws.StatusNormalClosure)
+		if c.q.Overflowed() { // a slow consumer: it would not read the rest
+			return gnet.Close
+		}
+		if c.upgraded.Load() {
+			if _, err := gc.Write(closeFrame(cmp.Or(c.closeCode, ws.StatusNormalClosure))); err != nil {
+				return gnet.Close
+			}
+		}
+		return c.startLinger(gc)
 	}
 	if c.maxPending > 0 && gc.OutboundBuffered() > c.maxPending {
 		return gnet.Close
@@ -81,18 +93,27 @@ func (c *conn) flush(gc gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// closeWith sends a close frame and closes the connection; gnet flushes
-// what it buffered before closing the socket.
-func closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
-	_, _ = gc.Write(closeFrame(code))
-	return gnet.Close
+// startLinger begins the close once the last bytes were written.
+func (c *conn) startLinger(gc gnet.Conn) gnet.Action {
+	var a gnet.Action
+	c.linger, a = linger.Start(gc, &c.l.cfg)
+	return a
+}
+
+// closeWith closes the connection after what was queued, with a close
+// frame carrying code.
+func (c *conn) closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
+	c.closeCode = code
+	c.q.Close()
+	return c.flush(gc)
 }
 
 // breach closes, with a close frame, a connection whose client broke the
-// protocol; OnClose reports err to the peer.
+// protocol, after what was queued for it (the answers to its earlier
+// packets); OnClose reports err to the peer.
 func (c *conn) breach(gc gnet.Conn, code ws.StatusCode, err error) gnet.Action {
 	c.violation = &transport.ProtocolError{Err: err}
-	return closeWith(gc, code)
+	return c.closeWith(gc, code)
 }
 
 // batchMessages bounds the messages per writev: two iovecs each, under

@@ -17,7 +17,11 @@
 // that limit closes the connection before the frame is buffered. Text
 // frames close with 1003 (Pomelo clients send binary), other protocol
 // errors with 1002, pings are answered with pongs and a close frame is
-// echoed before the connection closes.
+// echoed before the connection closes. Every close sends what was queued
+// first, then the close frame, then shuts the output down and discards the
+// input until the client closes the TCP connection, within the linger's
+// bounds (transport.Config.LingerTimeout, LingerBytes): no reset drops what
+// the client has not read yet.
 //
 // Writes from any goroutine go through a bounded per-connection queue
 // (exactly as the TCP transport): the loop splits what was queued into

@@ -36,28 +36,38 @@ func (e *engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 }
 
 func (e *engine) OnClose(gc gnet.Conn, err error) gnet.Action {
-	if c, ok := gc.Context().(*conn); ok {
-		c.timer.Stop()
-		c.q.Close()
-		c.frag = nil
-		if c.peer != nil {
-			c.peer.OnDisconnect(cmp.Or(c.violation, err))
-		}
+	c, ok := gc.Context().(*conn)
+	if !ok {
+		return gnet.None
+	}
+	c.timer.Stop()
+	c.q.Close()
+	c.frag = nil
+	if c.linger != nil {
+		c.linger.Stop()
+		err = nil // we closed it: what ended the linger does not matter
+	}
+	if c.peer != nil {
+		c.peer.OnDisconnect(cmp.Or(c.violation, err))
 	}
 	return gnet.None
 }
 
 // OnTraffic upgrades the connection once its HTTP request is complete,
 // then flushes the outbound queue (writers wake the loop for that) and
-// handles every complete inbound frame.
+// handles every complete inbound frame. A closing connection only
+// discards.
 func (e *engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	c := gc.Context().(*conn)
+	if c.linger != nil {
+		return c.linger.OnTraffic()
+	}
 	if c.peer == nil {
-		if a := c.upgrade(gc); a != gnet.None || c.peer == nil {
+		if a := c.upgrade(gc); a != gnet.None || c.peer == nil || c.linger != nil {
 			return a
 		}
 	}
-	if a := c.flush(gc); a != gnet.None {
+	if a := c.flush(gc); a != gnet.None || c.linger != nil {
 		return a
 	}
 	return c.readFrames(gc)
@@ -97,7 +107,8 @@ func (c *conn) upgrade(gc gnet.Conn) gnet.Action {
 		if log := c.l.cfg.Logger; log != nil {
 			log.Debug("websocket upgrade refused", "remote", c.remote, "err", err)
 		}
-		return gnet.Close // after the error response
+		c.timer.Stop()
+		return c.startLinger(gc) // the client reads the error response
 	}
 	if _, err := gc.Discard(n); err != nil {
 		return gnet.Close
@@ -192,11 +203,14 @@ func (c *conn) readFrames(gc gnet.Conn) gnet.Action {
 		}
 		payload := frame[hl:]
 		ws.Cipher(payload, h.mask, 0) // in place: discarded right after
-		if a := c.onFrame(gc, &h, payload); a != gnet.None {
+		if a := c.onFrame(gc, &h, payload); a != gnet.None || c.linger != nil {
 			return a
 		}
 		if _, err := gc.Discard(total); err != nil {
 			return gnet.Close
+		}
+		if c.q.Closing() { // the peer closed the connection from OnPacket
+			return c.flush(gc)
 		}
 	}
 }
@@ -251,7 +265,7 @@ func (c *conn) onFrame(gc gnet.Conn, h *frameHeader, payload []byte) gnet.Action
 	case ws.OpPong:
 		return gnet.None
 	case ws.OpClose:
-		return closeWith(gc, echoCode(payload))
+		return c.closeWith(gc, echoCode(payload))
 	}
 	if !h.fin || c.fragging { // copy fragments only
 		c.frag = append(c.frag, payload...)

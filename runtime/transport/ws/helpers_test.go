@@ -295,7 +295,9 @@ func (c *rawClient) expectClose(want ws.StatusCode) {
 	c.expectEOF()
 }
 
-// expectEOF expects the server to close the connection with no more data.
+// expectEOF expects the server to end the connection with no more data
+// (an orderly end, not a reset), then closes the client's side as a client
+// does (the server lingers until then).
 func (c *rawClient) expectEOF() {
 	c.t.Helper()
 	_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -306,5 +308,8 @@ func (c *rawClient) expectEOF() {
 		c.t.Fatalf("got byte %#x, want the connection closed", b)
 	case errors.As(err, &ne) && ne.Timeout():
 		c.t.Fatal("connection still open after 5s")
+	case !errors.Is(err, io.EOF):
+		c.t.Fatalf("connection ended with %v, want EOF", err)
 	}
+	_ = c.nc.Close()
 }

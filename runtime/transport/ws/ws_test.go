@@ -374,6 +374,7 @@ func (c *rawClient) expectEOFAfterBody() {
 			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
 				c.t.Fatal("connection still open after 5s")
 			}
+			_ = c.nc.Close()
 			return
 		}
 	}

@@ -75,12 +75,24 @@ func (e *Engine) Stop(ctx context.Context) error {
 }
 
 // Options returns the options every gamesrv listener uses: loops event
-// loops, no SO_REUSEPORT (with port 0 each loop would bind its own port),
-// TCP_NODELAY, gnet's logs to log, and readBufferCap when positive.
+// loops, SO_REUSEADDR, no SO_REUSEPORT, TCP_NODELAY, gnet's logs to log,
+// and readBufferCap when positive.
+//
+// SO_REUSEADDR is what Go's net.Listen sets too: without it a restarted
+// server cannot bind its port while the connections the old process closed
+// first sit in TIME_WAIT or FIN_WAIT_2 (measured: 64 s after a graceful
+// stop with one WebSocket client connected). It does not let two
+// listeners share a port: bind still fails while another socket listens
+// on the address (TestRunFailsOnABusyAddress).
+//
+// SO_REUSEPORT stays off: with port 0 each event loop would bind its own
+// random port, and it would let a second process bind the same port
+// silently and steal half of the connections.
 func Options(loops, readBufferCap int, log *slog.Logger) []gnet.Option {
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(loops),
 		gnet.WithReusePort(false),
+		gnet.WithReuseAddr(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogger(slogLogger{log}),
 	}
