@@ -1,20 +1,30 @@
-# gamesrv — see README.md. Every target works offline from the Go module proxy, except that
-# make test installs the interop test's npm client once from the npm registry (make interop-deps).
+# gamesrv — see README.md. Every target works offline from the Go module proxy
+# and the npm registry (node_modules: buf, protoc-gen-es and TypeScript, pinned
+# in package-lock.json; the interop test's Pomelo client in internal/interop/pomelojs).
 
-BUF_VERSION := v1.75.0
 BIN         := $(CURDIR)/.bin
-BUF         := $(BIN)/buf
+BUF         := node_modules/.bin/buf
+# Generated files check-generated compares with a fresh generation.
+GENERATED   := '*.pb.go' '*_pb.ts' '*_gamesrv.ts' examples/chat/web/static/js
+TSBOT       := examples/chat/tsbot/build/tsbot/src/main.js
 GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 ATTACKFLAGS ?=
 INTEROP_JS  := internal/interop/pomelojs
 
-.PHONY: demo cluster-demo run test test-browser chromium interop-deps test-interop generate check-generated lint-proto fuzz bench bench-micro attack build clean
+.PHONY: demo cluster-demo run test ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack build clean
 
-## demo: build the chat example, run bots over TCP, KCP and WebSocket against it, print a summary
+## demo: build the chat example, run Go bots over TCP, KCP and WebSocket and TypeScript bots (Node, examples/chat/tsbot) over TCP and WebSocket in the same rooms, print a summary (Go bots only when npm is missing)
 demo: $(BIN)/chat-server
-	go run ./examples/chat/demo -server $(BIN)/chat-server
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory tsbot && go run ./examples/chat/demo -server $(BIN)/chat-server -tsbot $(TSBOT); \
+	else echo "npm not found: Go bots only (the TypeScript bots need Node 20+ and npm)"; \
+		go run ./examples/chat/demo -server $(BIN)/chat-server; fi
+
+## tsbot: build the Node chat bot (examples/chat/tsbot) and @gamesrv/client, which it uses
+tsbot: node_modules
+	npm run --silent build --workspace examples/chat/tsbot
 
 ## cluster-demo: build the cluster example (a connector, two room servers), run bots through it, SIGKILL a room server mid-run, check the fallout
 cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
@@ -24,17 +34,24 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: gofmt, vet, the interop test's npm client (interop-deps), every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
-test: interop-deps
+## test: npm ci (node_modules and the interop test's client), gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
+test: node_modules interop-deps
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
 	$(GO_TEST) ./...
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./runtime/... ./internal/...
+	$(MAKE) --no-print-directory ts-test
 	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
 
-## test-browser: the chat page end to end in headless Chromium (two browsers, one room) and its codecs under Node; installs Debian's chromium and chromium-driver with apt-get when missing
+## ts-test: the TypeScript code: npm ci at the root (pinned versions from package-lock.json), then the client (clients/ts: unit tests, end to end against the chat server) and the Node bot (examples/chat/tsbot, against the chat server); needs Node 20+ and npm
+ts-test:
+	npm ci --no-audit --no-fund
+	npm test --workspace clients/ts
+	npm test --workspace examples/chat/tsbot
+
+## test-browser: the chat page end to end in headless Chromium (two browsers, one room); installs Debian's chromium and chromium-driver with apt-get when missing
 test-browser: chromium
 	$(GO_TEST) -tags browser -run Browser ./examples/chat/...
 
@@ -82,21 +99,36 @@ $(BIN)/bench-gnetecho: FORCE
 
 FORCE:
 
-## generate: regenerate the Go code of every .proto with buf (protoc-gen-go and protoc-gen-gamesrv)
-generate: $(BUF)
+## generate: regenerate the code of every .proto with buf: Go (protoc-gen-go, protoc-gen-gamesrv) and the examples' TypeScript (protoc-gen-es, protoc-gen-gamesrv-es)
+generate: node_modules
 	$(BUF) generate
+	$(BUF) generate --template examples/chat/buf.gen.ts.yaml
+	$(BUF) generate --template examples/cluster/buf.gen.ts.yaml
 
-## check-generated: fail if the committed generated code differs from a fresh generation
+## web: compile the chat page (examples/chat/web/src: app.ts and the generated stubs) and copy the modules it imports (@gamesrv/client, @bufbuild/protobuf) into examples/chat/web/static/js, which is committed: the Go server embeds it
+web: node_modules
+	npm run build --workspace examples/chat/web
+
+## check-generated: fail if the committed generated code (Go and TypeScript, and the chat page's compiled modules) differs from a fresh generation, or the goldens from the generators
 check-generated: generate
-	go test ./protoc-gen-gamesrv -run 'TestGolden|TestFixturesUpToDate'
-	@git diff --exit-code -- '*.pb.go' || (echo "generated code is stale: run make generate and commit" && exit 1)
-	@test -z "$$(git status --porcelain --untracked-files=all -- '*.pb.go')" || \
-		(git status --porcelain -- '*.pb.go'; echo "untracked generated files: commit them" && exit 1)
+	npm run build --workspace examples/chat/web
+	go test -count=1 ./protoc-gen-gamesrv ./protoc-gen-gamesrv-es -run 'TestGolden|TestFixturesUpToDate|TestImagesUpToDate|TestTypeCheck'
+	@git diff --exit-code -- $(GENERATED) || (echo "generated code is stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain --untracked-files=all -- $(GENERATED))" || \
+		(git status --porcelain --untracked-files=all -- $(GENERATED); echo "untracked generated files: commit them" && exit 1)
 
-## lint-proto: buf lint (STANDARD) and buf format
-lint-proto: $(BUF)
+## lint-proto: buf lint (STANDARD) and buf format; tsc --strict over the generated TypeScript (goldens and examples, with protoc-gen-es's output)
+lint-proto: node_modules
 	$(BUF) lint
 	$(BUF) format -d --exit-code
+	go test -count=1 ./protoc-gen-gamesrv-es -run TestTypeCheck
+
+# node_modules: npm ci installs the pinned npm tools of package-lock.json
+# (buf, protoc-gen-es, @bufbuild/protobuf, TypeScript) in seconds; again when
+# the lock changes.
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
@@ -120,9 +152,6 @@ attack: $(BIN)/chat-server
 ## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
 bench-micro:
 	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster
-
-$(BUF):
-	GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
 
 clean:
 	rm -rf $(BIN)

@@ -6,10 +6,10 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"google.golang.org/protobuf/compiler/protogen"
@@ -24,6 +24,16 @@ const usage = `protoc-gen-gamesrv is a protoc plugin; run it with buf or protoc:
   buf generate        (with local: protoc-gen-gamesrv in buf.gen.yaml)
   protoc --gamesrv_out=. --gamesrv_opt=paths=source_relative x.proto
 
+Routes must be unique among the files of one run: give the plugin
+strategy: all in buf.gen.yaml (buf runs it once per directory otherwise),
+and protoc all the files at once.
+
+Options (opt: in buf.gen.yaml, --gamesrv_opt for protoc), besides
+protoc-gen-go's paths, module and M:
+  strict=true            every service must have the (gamesrv.v1.service)
+                         option; by default services without it (gRPC,
+                         Connect) are skipped
+
 Flags:
   --version              print the version and exit
   --print-options-proto  print gamesrv/v1/options.proto, to copy into your
@@ -35,14 +45,33 @@ func main() {
 	if len(os.Args) > 1 {
 		os.Exit(runCommand(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	pluginOptions().Run(generate)
+	var p params
+	pluginOptions(&p).Run(func(gen *protogen.Plugin) error { return generate(gen, p) })
 }
 
-// pluginOptions returns the protogen options of the plugin. protogen itself
-// handles the paths, module and M parameters; there are no others.
-func pluginOptions() protogen.Options {
-	var flags flag.FlagSet
-	return protogen.Options{ParamFunc: flags.Set}
+// params are the plugin's own parameters.
+type params struct {
+	// strict is the strict option: services without the
+	// (gamesrv.v1.service) option are errors instead of being skipped.
+	strict bool
+}
+
+// pluginOptions returns the protogen options of the plugin, which parse
+// the plugin's own parameters into p. protogen itself handles the paths,
+// module and M parameters.
+func pluginOptions(p *params) protogen.Options {
+	return protogen.Options{ParamFunc: func(name, value string) error {
+		switch name {
+		case "strict":
+			strict, err := strconv.ParseBool(value)
+			if err != nil {
+				return fmt.Errorf("invalid option %q: strict is true or false", name+"="+value)
+			}
+			p.strict = strict
+			return nil
+		}
+		return fmt.Errorf("unknown option %q: protoc-gen-gamesrv takes strict, and protoc-gen-go's paths, module and M", name)
+	}}
 }
 
 // runCommand handles a command-line invocation (protoc passes no

@@ -11,7 +11,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io/fs"
 	"os"
@@ -21,12 +20,11 @@ import (
 	"testing"
 
 	"github.com/bufbuild/protocompile"
-	"github.com/bufbuild/protocompile/linker"
+	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
@@ -34,15 +32,21 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden and testdata/gen")
 
-// importPaths are where test protos and gamesrv/v1/options.proto live.
-var importPaths = []string{"testdata/proto", "../proto"}
+// importPaths are where test protos live (gamesrv/v1/options.proto is
+// compiled into gamesrvv1).
+var importPaths = []string{"testdata/proto"}
 
 // goldenCases are the directories of testdata/proto compared with
 // testdata/golden.
 var goldenCases = []string{
-	"basic", "chat", "comments", "editions", "internal", "multiservice",
-	"noservice", "notify", "optional", "pitaya", "push",
+	"basic", "chat", "comments", "deprecatedfile", "edition2024", "editions", "internal", "license",
+	"mixed", "multiservice", "nested", "noservice", "notify", "optional", "pitaya", "proto2ext",
+	"push", "shadow",
 }
+
+// imagesDir holds the descriptor sets of the protos protocompile cannot
+// compile (edition 2024), built by buf: TestImagesUpToDate checks them.
+const imagesDir = "testdata/images"
 
 // fixtureFiles are compiled into testdata/gen, with protoc-gen-go's output.
 var fixtureFiles = []string{"common/v1/player.proto", "game/v1/room.proto"}
@@ -87,20 +91,26 @@ func TestResponseFeatures(t *testing.T) {
 	}
 }
 
+// TestGenerateIsDeterministic generates every golden case twice, from
+// two requests built separately, and compares the responses.
 func TestGenerateIsDeterministic(t *testing.T) {
-	files := caseFiles(t, "chat")
-	first := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
-	for range 5 {
-		again := runPlugin(t, diskResolver(), "paths=source_relative", nil, files...)
-		if !proto.Equal(first, again) {
-			t.Fatal("two runs on the same input gave different responses")
-		}
+	for _, c := range goldenCases {
+		t.Run(c, func(t *testing.T) {
+			first := runPlugin(t, diskResolver(), "paths=source_relative", nil, caseFiles(t, c)...)
+			again := runPlugin(t, diskResolver(), "paths=source_relative", nil, caseFiles(t, c)...)
+			if len(first.GetFile()) == 0 && c != "noservice" {
+				t.Fatalf("generated nothing: %s", first.GetError())
+			}
+			if !proto.Equal(first, again) {
+				t.Fatal("two runs on the same input gave different responses")
+			}
+		})
 	}
 }
 
 func TestUnknownParameter(t *testing.T) {
 	req := newRequest(t, compile(t, diskResolver(), "basic/basic.proto"), "clients=false")
-	if _, err := pluginOptions().New(req); err == nil || !strings.Contains(err.Error(), "clients") {
+	if _, err := pluginOptions(new(params)).New(req); err == nil || !strings.Contains(err.Error(), "clients") {
 		t.Errorf("New with an unknown parameter: err = %v, want an error naming it", err)
 	}
 }
@@ -131,19 +141,16 @@ func TestCommand(t *testing.T) {
 	}
 }
 
-// diskResolver resolves the protos under importPaths and the standard
-// imports.
+// diskResolver resolves the protos under testdata/proto, the gamesrv
+// options and the standard imports.
 func diskResolver() protocompile.Resolver {
-	return protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: importPaths})
+	return apispectest.Resolver(nil, importPaths...)
 }
 
 // memoryResolver resolves srcs (path → source), then what diskResolver
 // resolves.
 func memoryResolver(srcs map[string]string) protocompile.Resolver {
-	return protocompile.WithStandardImports(protocompile.CompositeResolver{
-		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(srcs)},
-		&protocompile.SourceResolver{ImportPaths: importPaths},
-	})
+	return apispectest.Resolver(srcs, importPaths...)
 }
 
 // caseFiles lists the protos of a golden case, relative to testdata/proto.
@@ -164,57 +171,48 @@ func caseFiles(t *testing.T, c string) []string {
 	return files
 }
 
-// compile compiles files with source info, as protoc and buf do.
-func compile(t *testing.T, r protocompile.Resolver, files ...string) linker.Files {
+// compile compiles files with source info, as protoc and buf do, or
+// reads them from the images of imagesDir.
+func compile(t *testing.T, r protocompile.Resolver, files ...string) []protoreflect.FileDescriptor {
 	t.Helper()
-	c := protocompile.Compiler{Resolver: r, SourceInfoMode: protocompile.SourceInfoStandard}
-	compiled, err := c.Compile(context.Background(), files...)
-	if err != nil {
-		t.Fatalf("compile %v: %v", files, err)
-	}
-	return compiled
+	return apispectest.Load(t, r, images(t), files...)
 }
 
-// newRequest builds the request protoc or buf would send for compiled, and
-// round-trips it through the wire format so that option values become the
-// registered Go types rather than dynamicpb messages.
-func newRequest(t *testing.T, compiled linker.Files, param string) *pluginpb.CodeGeneratorRequest {
+// images lists the descriptor sets of imagesDir.
+func images(t *testing.T) []string {
 	t.Helper()
-	req := &pluginpb.CodeGeneratorRequest{Parameter: proto.String(param)}
-	seen := make(map[string]bool)
-	for _, f := range compiled {
-		req.FileToGenerate = append(req.FileToGenerate, f.Path())
-		req.SourceFileDescriptors = append(req.SourceFileDescriptors, protodesc.ToFileDescriptorProto(f))
-		req.ProtoFile = appendWithDeps(req.ProtoFile, f, seen)
-	}
-	b, err := proto.Marshal(req)
+	images, err := filepath.Glob(filepath.Join(imagesDir, "*.binpb"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := new(pluginpb.CodeGeneratorRequest)
-	if err := proto.Unmarshal(b, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return images
 }
 
-// appendWithDeps appends f after its dependencies.
-func appendWithDeps(files []*descriptorpb.FileDescriptorProto, f protoreflect.FileDescriptor, seen map[string]bool) []*descriptorpb.FileDescriptorProto {
-	if seen[f.Path()] {
-		return files
-	}
-	seen[f.Path()] = true
-	for i := range f.Imports().Len() {
-		files = appendWithDeps(files, f.Imports().Get(i).FileDescriptor, seen)
-	}
-	return append(files, protodesc.ToFileDescriptorProto(f))
+// newRequest builds the request protoc or buf would send for compiled.
+func newRequest(t *testing.T, compiled []protoreflect.FileDescriptor, param string) *pluginpb.CodeGeneratorRequest {
+	t.Helper()
+	return apispectest.NewRequest(t, compiled, param)
 }
 
 // runPlugin compiles files and runs the plugin on them as protogen.Run
 // does, running also, if not nil, before our generator.
 func runPlugin(t *testing.T, r protocompile.Resolver, param string, also func(*protogen.Plugin) error, files ...string) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	plugin, err := pluginOptions().New(newRequest(t, compile(t, r, files...), param))
+	return respondWith(t, newRequest(t, compile(t, r, files...), param), also)
+}
+
+// respond runs the plugin on req as protogen.Run does.
+func respond(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	return respondWith(t, req, nil)
+}
+
+// respondWith runs the plugin on req as protogen.Run does, running also,
+// if not nil, before our generator.
+func respondWith(t *testing.T, req *pluginpb.CodeGeneratorRequest, also func(*protogen.Plugin) error) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	var p params
+	plugin, err := pluginOptions(&p).New(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +221,7 @@ func runPlugin(t *testing.T, r protocompile.Resolver, param string, also func(*p
 			t.Fatal(err)
 		}
 	}
-	if err := generate(plugin); err != nil {
+	if err := generate(plugin, p); err != nil {
 		plugin.Error(err)
 	}
 	return plugin.Response()

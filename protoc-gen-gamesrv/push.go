@@ -10,7 +10,7 @@ func genPusher(g *protogen.GeneratedFile, s *serviceSpec) {
 	genPusherInterface(g, s)
 	genPusherConstructor(g, s)
 	for _, m := range s.methods {
-		if m.isPush() {
+		if m.Pushed() {
 			genPusherMethod(g, s, m)
 		}
 	}
@@ -18,28 +18,28 @@ func genPusher(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genPusherInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.deprecation(s.Deprecated),
 		n.Pusher+" sends the pushes of "+string(s.proto.Desc.Name())+" from the server.")
 	g.AnnotateSymbol(n.Pusher, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.Pusher, " interface {")
 	for _, m := range s.methods {
-		if !m.isPush() {
+		if !m.Pushed() {
 			continue
 		}
-		typeDoc(g, m.proto.Comments.Leading, m.deprecated,
-			m.proto.GoName+" pushes msg on route "+strconv.Quote(m.route)+" to the target.")
+		typeDoc(g, m.proto.Comments.Leading, s.deprecation(m.Deprecated),
+			m.proto.GoName+" pushes "+s.file.locals.msg+" on route "+strconv.Quote(m.Route)+" to the target.")
 		g.AnnotateSymbol(n.Pusher+"."+m.proto.GoName, protogen.Annotation{Location: m.proto.Location})
-		g.P(pusherSignature(g, m))
+		g.P(pusherSignature(g, s, m))
 	}
 	g.P("}")
 	g.P()
 }
 
 func genPusherConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
-	n := s.names
-	typeDoc(g, "", s.deprecated, n.PusherConstructor+" returns a "+n.Pusher+" that sends through p.")
-	g.P("func ", n.PusherConstructor, "(p ", ident("Pusher"), ") ", n.Pusher, " {")
-	g.P("return ", n.PusherImpl, "{p: p}")
+	n, l := s.names, s.file.locals
+	typeDoc(g, "", s.deprecation(s.Deprecated), n.PusherConstructor+" returns a "+n.Pusher+" that sends through "+l.p+".")
+	g.P("func ", n.PusherConstructor, "(", l.p, " ", ident("Pusher"), ") ", n.Pusher, " {")
+	g.P("return ", n.PusherImpl, "{p: ", l.p, "}")
 	g.P("}")
 	g.P()
 	g.P("// ", n.PusherImpl, " implements ", n.Pusher, ".")
@@ -50,15 +50,17 @@ func genPusherConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 }
 
 func genPusherMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
-	g.P("func (p ", s.names.PusherImpl, ") ", pusherSignature(g, m), " {")
-	g.P("return p.p.Push(ctx, to, ", s.names.Route(m.proto), ", msg)")
+	l := s.file.locals
+	g.P("func (", l.p, " ", s.names.PusherImpl, ") ", pusherSignature(g, s, m), " {")
+	g.P("return ", l.p, ".p.Push(", l.ctx, ", ", l.to, ", ", s.names.Route(m.proto), ", ", l.msg, ")")
 	g.P("}")
 	g.P()
 }
 
-func pusherSignature(g *protogen.GeneratedFile, m *methodSpec) string {
-	return m.proto.GoName + "(ctx " + g.QualifiedGoIdent(contextType) + ", to " + g.QualifiedGoIdent(ident("PushTarget")) +
-		", msg *" + g.QualifiedGoIdent(m.proto.Input.GoIdent) + ") error"
+func pusherSignature(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) string {
+	l := s.file.locals
+	return m.proto.GoName + "(" + l.ctx + " " + g.QualifiedGoIdent(contextType) + ", " + l.to + " " + g.QualifiedGoIdent(ident("PushTarget")) +
+		", " + l.msg + " *" + g.QualifiedGoIdent(m.proto.Input.GoIdent) + ") error"
 }
 
 func genPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
@@ -69,17 +71,17 @@ func genPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genPushHandlerInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.deprecation(s.Deprecated),
 		n.PushHandler+" receives the pushes of "+string(s.proto.Desc.Name())+" on the client.")
 	g.AnnotateSymbol(n.PushHandler, protogen.Annotation{Location: s.proto.Location})
 	g.P("type ", n.PushHandler, " interface {")
 	for _, m := range s.methods {
-		if !m.isPush() {
+		if !m.Pushed() {
 			continue
 		}
-		methodDoc(g, m, m.proto.GoName+" receives the "+describe(s, m)+".")
+		methodDoc(g, s, m, m.proto.GoName+" receives the "+describe(s, m)+".")
 		g.AnnotateSymbol(n.PushHandler+"."+m.proto.GoName, protogen.Annotation{Location: m.proto.Location})
-		g.P(pushHandlerSignature(g, m, true))
+		g.P(pushHandlerSignature(g, s, m, true))
 	}
 	g.P("}")
 	g.P()
@@ -87,35 +89,37 @@ func genPushHandlerInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genUnimplementedPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, "", s.deprecated,
+	typeDoc(g, "", s.deprecation(s.Deprecated),
 		n.UnimplementedPushHandler+" ignores every push.",
 		"Embed it by value in your push handler so that adding pushes to the",
 		"service does not break your build.")
 	g.P("type ", n.UnimplementedPushHandler, " struct{}")
 	g.P()
 	for _, m := range s.methods {
-		if m.isPush() {
+		if m.Pushed() {
 			g.P("// ", m.proto.GoName, " ignores the push.")
-			g.P("func (", n.UnimplementedPushHandler, ") ", pushHandlerSignature(g, m, false), " {}")
+			g.P("func (", n.UnimplementedPushHandler, ") ", pushHandlerSignature(g, s, m, false), " {}")
 			g.P()
 		}
 	}
 }
 
 func genRegisterPushHandler(g *protogen.GeneratedFile, s *serviceSpec) {
-	n := s.names
-	typeDoc(g, "", s.deprecated,
-		n.RegisterPushHandler+" registers h to receive the pushes of "+string(s.proto.Desc.Name()),
-		"on r (a client connection).")
-	g.P("func ", n.RegisterPushHandler, "(r ", ident("PushRegistrar"), ", h ", n.PushHandler, ") error {")
-	g.P("return r.RegisterPushHandler(&", n.ServiceDesc, ", h)")
+	n, l := s.names, s.file.locals
+	typeDoc(g, "", s.deprecation(s.Deprecated),
+		n.RegisterPushHandler+" registers "+l.h+" to receive the pushes of "+string(s.proto.Desc.Name()),
+		"on "+l.r+" (a client connection). It fails if a route of these pushes",
+		"already has a handler on "+l.r+".")
+	g.P("func ", n.RegisterPushHandler, "(", l.r, " ", ident("PushRegistrar"), ", ", l.h, " ", n.PushHandler, ") error {")
+	g.P("return ", l.r, ".RegisterPushHandler(&", n.ServiceDesc, ", ", l.h, ")")
 	g.P("}")
 	g.P()
 }
 
 // pushHandlerSignature returns the signature of m in the push handler
 // interface, with or without parameter names.
-func pushHandlerSignature(g *protogen.GeneratedFile, m *methodSpec, named bool) string {
-	return m.proto.GoName + "(" + param(named, "ctx", g.QualifiedGoIdent(contextType)) + ", " +
-		param(named, "msg", "*"+g.QualifiedGoIdent(m.proto.Input.GoIdent)) + ")"
+func pushHandlerSignature(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec, named bool) string {
+	l := s.file.locals
+	return m.proto.GoName + "(" + param(named, l.ctx, g.QualifiedGoIdent(contextType)) + ", " +
+		param(named, l.msg, "*"+g.QualifiedGoIdent(m.proto.Input.GoIdent)) + ")"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 
+	"github.com/gamesrv/gamesrv/internal/apispec"
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
@@ -14,7 +15,7 @@ func genRemote(g *protogen.GeneratedFile, s *serviceSpec) {
 			continue
 		}
 		genRemoteMethod(g, s, m)
-		if m.kind == kindRequest {
+		if m.Kind == apispec.Request {
 			genRemoteAsync(g, s, m)
 			genRemoteBroadcast(g, s, m)
 		}
@@ -23,7 +24,7 @@ func genRemote(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genRemoteInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 	n := s.names
-	typeDoc(g, s.proto.Comments.Leading, s.deprecated,
+	typeDoc(g, s.proto.Comments.Leading, s.deprecation(s.Deprecated),
 		n.Remote+" calls the internal methods of "+string(s.proto.Desc.Name())+" on other servers.",
 		"The target is chosen by the route's server type and the call options.")
 	g.AnnotateSymbol(n.Remote, protogen.Annotation{Location: s.proto.Location})
@@ -39,22 +40,22 @@ func genRemoteInterface(g *protogen.GeneratedFile, s *serviceSpec) {
 
 func genRemoteInterfaceMethods(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 	n, name := s.names, m.proto.GoName
-	methodDoc(g, m, remoteMethodDoc(s, m))
+	methodDoc(g, s, m, remoteMethodDoc(s, m))
 	g.AnnotateSymbol(n.Remote+"."+name, protogen.Annotation{Location: m.proto.Location})
-	g.P(remoteSignature(g, m, name))
-	if m.kind != kindRequest {
+	g.P(remoteSignature(g, s, m, name))
+	if m.Kind != apispec.Request {
 		return
 	}
-	typeDoc(g, "", m.deprecated, n.Async(m.proto)+" is "+name+" in a new goroutine.")
-	g.P(remoteSignature(g, m, n.Async(m.proto)), " *", ident("Future"), "[*", m.proto.Output.GoIdent, "]")
-	typeDoc(g, "", m.deprecated, n.Broadcast(m.proto)+" calls "+name+" on every server of type "+strconv.Quote(s.serverType)+".")
-	g.P(remoteSignature(g, m, n.Broadcast(m.proto)), " []", ident("Reply"), "[*", m.proto.Output.GoIdent, "]")
+	typeDoc(g, "", s.deprecation(m.Deprecated), n.Async(m.proto)+" is "+name+" in a new goroutine.")
+	g.P(remoteSignature(g, s, m, n.Async(m.proto)), " *", ident("Future"), "[*", m.proto.Output.GoIdent, "]")
+	typeDoc(g, "", s.deprecation(m.Deprecated), n.Broadcast(m.proto)+" calls "+name+" on every server of type "+strconv.Quote(s.ServerType)+".")
+	g.P(remoteSignature(g, s, m, n.Broadcast(m.proto)), " []", ident("Reply"), "[*", m.proto.Output.GoIdent, "]")
 }
 
 // remoteMethodDoc is the doc of a Remote method without proto comments.
 func remoteMethodDoc(s *serviceSpec, m *methodSpec) string {
-	server := " one server of type " + strconv.Quote(s.serverType) + "."
-	if m.kind == kindNotify {
+	server := " one server of type " + strconv.Quote(s.ServerType) + "."
+	if m.Kind == apispec.Notify {
 		return m.proto.GoName + " sends the " + describe(s, m) + " to" + server
 	}
 	return m.proto.GoName + " calls " + s.proto.GoName + "." + m.proto.GoName + " on" + server
@@ -62,9 +63,10 @@ func remoteMethodDoc(s *serviceSpec, m *methodSpec) string {
 
 // remoteSignature returns the parameters of the Remote method name calling
 // m; the request method also gets its results.
-func remoteSignature(g *protogen.GeneratedFile, m *methodSpec, name string) string {
-	params := "(ctx " + g.QualifiedGoIdent(contextType) + ", req *" + g.QualifiedGoIdent(m.proto.Input.GoIdent) +
-		", opts ..." + g.QualifiedGoIdent(ident("CallOption")) + ")"
+func remoteSignature(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec, name string) string {
+	l := s.file.locals
+	params := "(" + l.ctx + " " + g.QualifiedGoIdent(contextType) + ", " + l.req + " *" + g.QualifiedGoIdent(m.proto.Input.GoIdent) +
+		", " + l.opts + " ..." + g.QualifiedGoIdent(ident("CallOption")) + ")"
 	if name != m.proto.GoName {
 		return name + params
 	}
@@ -72,10 +74,10 @@ func remoteSignature(g *protogen.GeneratedFile, m *methodSpec, name string) stri
 }
 
 func genRemoteConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
-	n := s.names
-	typeDoc(g, "", s.deprecated, n.RemoteConstructor+" returns a "+n.Remote+" that calls through c.")
-	g.P("func ", n.RemoteConstructor, "(c ", ident("RemoteConn"), ") ", n.Remote, " {")
-	g.P("return ", n.RemoteImpl, "{conn: c}")
+	n, l := s.names, s.file.locals
+	typeDoc(g, "", s.deprecation(s.Deprecated), n.RemoteConstructor+" returns a "+n.Remote+" that calls through "+l.c+".")
+	g.P("func ", n.RemoteConstructor, "(", l.c, " ", ident("RemoteConn"), ") ", n.Remote, " {")
+	g.P("return ", n.RemoteImpl, "{conn: ", l.c, "}")
 	g.P("}")
 	g.P()
 	g.P("// ", n.RemoteImpl, " implements ", n.Remote, ".")
@@ -86,13 +88,13 @@ func genRemoteConstructor(g *protogen.GeneratedFile, s *serviceSpec) {
 }
 
 func genRemoteMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
-	route := s.names.Route(m.proto)
-	g.P("func (c ", s.names.RemoteImpl, ") ", remoteSignature(g, m, m.proto.GoName), " {")
-	if m.kind == kindNotify {
-		g.P("return c.conn.Notify(ctx, ", route, ", req, opts...)")
+	route, l := s.names.Route(m.proto), s.file.locals
+	g.P("func (", l.c, " ", s.names.RemoteImpl, ") ", remoteSignature(g, s, m, m.proto.GoName), " {")
+	if m.Kind == apispec.Notify {
+		g.P("return ", l.c, ".conn.Notify(", l.ctx, ", ", route, ", ", l.req, ", ", l.opts, "...)")
 	} else {
 		g.P("resp := new(", m.proto.Output.GoIdent, ")")
-		g.P("if err := c.conn.Call(ctx, ", route, ", req, resp, opts...); err != nil {")
+		g.P("if err := ", l.c, ".conn.Call(", l.ctx, ", ", route, ", ", l.req, ", resp, ", l.opts, "...); err != nil {")
 		g.P("return nil, err")
 		g.P("}")
 		g.P("return resp, nil")
@@ -102,20 +104,20 @@ func genRemoteMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 }
 
 func genRemoteAsync(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
-	name, resp := s.names.Async(m.proto), m.proto.Output.GoIdent
-	g.P("func (c ", s.names.RemoteImpl, ") ", remoteSignature(g, m, name), " *", ident("Future"), "[*", resp, "] {")
+	name, resp, l := s.names.Async(m.proto), m.proto.Output.GoIdent, s.file.locals
+	g.P("func (", l.c, " ", s.names.RemoteImpl, ") ", remoteSignature(g, s, m, name), " *", ident("Future"), "[*", resp, "] {")
 	g.P("return ", ident("Async"), "(func() (*", resp, ", error) {")
-	g.P("return c.", m.proto.GoName, "(ctx, req, opts...)")
+	g.P("return ", l.c, ".", m.proto.GoName, "(", l.ctx, ", ", l.req, ", ", l.opts, "...)")
 	g.P("})")
 	g.P("}")
 	g.P()
 }
 
 func genRemoteBroadcast(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
-	name, resp := s.names.Broadcast(m.proto), m.proto.Output.GoIdent
-	g.P("func (c ", s.names.RemoteImpl, ") ", remoteSignature(g, m, name), " []", ident("Reply"), "[*", resp, "] {")
-	g.P("return ", ident("Replies"), "[*", resp, "](c.conn.Broadcast(ctx, ", s.names.Route(m.proto), ", req, func() ",
-		protoMessage, " { return new(", resp, ") }, opts...))")
+	name, resp, l := s.names.Broadcast(m.proto), m.proto.Output.GoIdent, s.file.locals
+	g.P("func (", l.c, " ", s.names.RemoteImpl, ") ", remoteSignature(g, s, m, name), " []", ident("Reply"), "[*", resp, "] {")
+	g.P("return ", ident("Replies"), "[*", resp, "](", l.c, ".conn.Broadcast(", l.ctx, ", ", s.names.Route(m.proto), ", ", l.req, ", func() ",
+		protoMessage, " { return new(", resp, ") }, ", l.opts, "...))")
 	g.P("}")
 	g.P()
 }

@@ -90,3 +90,21 @@ func exerciseFixture(t *testing.T, srv *server.Server, sayers <-chan gamesrv.Ses
 		t.Fatal("no push")
 	}
 }
+
+// TestFixtureDuplicatePushHandler: the real client refuses a second push
+// handler for the fixture's push routes, and the generated registration
+// function returns its error.
+func TestFixtureDuplicatePushHandler(t *testing.T) {
+	c, err := client.New("127.0.0.1:1", client.Options{Logger: testkit.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := gamev1.RegisterRoomServicePushHandler(c, &pushRecorder{}); err != nil {
+		t.Fatal(err)
+	}
+	err = gamev1.RegisterRoomServicePushHandler(c, &pushRecorder{})
+	if want := `gamesrv: push route "onMessage" registered twice (game.v1.RoomService and game.v1.RoomService)`; err == nil || err.Error() != want {
+		t.Errorf("second registration: err = %v, want %s", err, want)
+	}
+}

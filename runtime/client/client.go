@@ -96,6 +96,7 @@ type push struct {
 
 type pushHandler struct {
 	route   *gamesrv.Route
+	service string // the name of the ServiceDesc route is in
 	handler any
 }
 

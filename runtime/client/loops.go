@@ -201,14 +201,33 @@ func (c *Client) callPushHandler(h pushHandler, p push) {
 
 // RegisterPushHandler implements gamesrv.PushRegistrar: generated
 // RegisterXxxPushHandler functions call it, before or after Connect.
+//
+// A push route has one handler: if a push route of desc already has one
+// (another service with the same route, as two .proto files generated
+// separately can declare, or desc registered twice), RegisterPushHandler
+// returns an error naming the route and both services, and registers
+// nothing of desc.
 func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var routes []*gamesrv.Route
 	for i := range desc.Routes {
 		r := &desc.Routes[i]
-		if r.Kind == gamesrv.KindPush && r.HandlePush != nil {
-			c.handlers[r.Name] = pushHandler{route: r, handler: handler}
+		if r.Kind != gamesrv.KindPush || r.HandlePush == nil {
+			continue
 		}
+		if prev, ok := c.handlers[r.Name]; ok {
+			return fmt.Errorf("gamesrv: push route %q registered twice (%s and %s)", r.Name, prev.service, desc.Name)
+		}
+		for _, added := range routes {
+			if added.Name == r.Name {
+				return fmt.Errorf("gamesrv: push route %q registered twice (%s and %s)", r.Name, desc.Name, desc.Name)
+			}
+		}
+		routes = append(routes, r)
+	}
+	for _, r := range routes {
+		c.handlers[r.Name] = pushHandler{route: r, service: desc.Name, handler: handler}
 	}
 	c.arm()
 	return nil

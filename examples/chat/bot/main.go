@@ -17,12 +17,14 @@ import (
 
 func main() {
 	var cfg chatbot.Config
-	flag.StringVar(&cfg.Addr, "addr", "tcp://127.0.0.1:3250", "server address: tcp://host:port or kcp://host:port")
+	flag.StringVar(&cfg.Addr, "addr", "tcp://127.0.0.1:3250", "server address: tcp://host:port, kcp://host:port or ws://host:port/")
 	flag.IntVar(&cfg.Bots, "bots", 10, "number of bots")
 	flag.IntVar(&cfg.Rooms, "rooms", 2, "number of rooms")
 	flag.IntVar(&cfg.Messages, "messages", 10, "lines said by each bot")
 	flag.DurationVar(&cfg.Interval, "interval", 20*time.Millisecond, "pause between two lines of a bot")
 	flag.StringVar(&cfg.Prefix, "prefix", "", "prefix of bot and room names")
+	flag.StringVar(&cfg.RoomPrefix, "room-prefix", "", "prefix of room names (default: -prefix)")
+	flag.IntVar(&cfg.PeerBots, "peer-bots", 0, "bots of another run (e.g. TypeScript bots) in the same rooms, whose lines each bot also expects")
 	flag.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "limit for the whole run")
 	asJSON := flag.Bool("json", false, "print the report as JSON")
 	flag.Parse()

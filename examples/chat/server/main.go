@@ -6,10 +6,12 @@
 // Then open http://127.0.0.1:8080/ in two browser tabs. -describe=false
 // turns off the gamesrv.describe schema route. -serializer json makes
 // payloads JSON (protojson) instead of protobuf, for Pomelo JS clients such
-// as pomelo-jsclient-websocket; the browser page speaks protobuf, so it is
-// not served then. -max-conns-per-ip (default 64; 0 turns it off) bounds
-// the connections of one address and -max-rooms (default 1,000) the rooms
-// open at once. It prints one
+// as pomelo-jsclient-websocket (the browser page follows the announced
+// serializer). -empty-kick, -compress N, -compress-push-routes and
+// -queue-size N set the server options of those names (the TypeScript
+// client's tests use them). -max-conns-per-ip (default 64; 0 turns it off)
+// bounds the connections of one address and -max-rooms (default 1,000) the
+// rooms open at once. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM.
@@ -56,20 +58,18 @@ func run() error {
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
 	perIP := flag.Int("max-conns-per-ip", 64, "client connections one address (IPv4, or IPv6 /64) may hold; beyond, a connection is kicked (0: no limit)")
 	maxRooms := flag.Int("max-rooms", 1000, "chat rooms open at once; a join beyond reclaims an empty room or fails with CHAT-TOO-MANY-ROOMS")
+	emptyKick := flag.Bool("empty-kick", false, "send Kick packets with an empty body instead of {\"reason\":...}")
+	compress := flag.Int("compress", 0, "zlib-compress outbound payloads of at least this many bytes when it makes them shorter (0: off)")
+	compressPushRoutes := flag.Bool("compress-push-routes", false, "send push routes as dictionary codes")
+	queueSize := flag.Int("queue-size", 0, "requests and notifies of one session waiting to run; beyond it requests get GS-429 (0: the server's default, 64)")
 	describe := flag.Bool("describe", true, "serve the gamesrv.describe system route, which returns the services' schemas "+
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced in the handshake: protobuf, "+
-		"or json (protojson) for Pomelo JS clients; the browser page (-web) needs protobuf")
+		"or json (protojson) for Pomelo JS clients")
 	flag.Parse()
 	ser, err := gamesrv.SerializerByName(*serializer)
 	if err != nil {
 		return fmt.Errorf("-serializer: %w", err)
-	}
-	if ser.Name() != gamesrv.SerializerProtobuf {
-		if flagSet("web") && *webAddr != "" {
-			return fmt.Errorf("-web serves a browser client that speaks protobuf: drop it (or pass -web '') with -serializer %s", ser.Name())
-		}
-		*webAddr = ""
 	}
 
 	level := slog.LevelInfo
@@ -78,8 +78,11 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
-	srv, err := server.New(server.Options{Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe, Serializer: ser,
-		MaxConnectionsPerIP: *perIP})
+	srv, err := server.New(server.Options{
+		Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
+		EmptyKick: *emptyKick, Compression: server.Compression{Threshold: *compress}, Serializer: ser,
+		CompressPushRoutes: *compressPushRoutes, QueueSize: *queueSize, MaxConnectionsPerIP: *perIP,
+	})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -104,17 +103,4 @@ func TestBrowserChat(t *testing.T) {
 		return strings.Contains(bob.textOf("#status"), string(chatserver.CodeBadName))
 	})
 	t.Logf("done in %v", time.Since(start).Round(time.Millisecond))
-}
-
-// TestBrowserCodecs runs the page's codec tests (codec_test.mjs) under
-// Node, against the protocol's test vectors.
-func TestBrowserCodecs(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("codec tests skipped: node not found (apt-get install -y nodejs)")
-	}
-	out, err := exec.Command(node, "--test", "codec_test.mjs").CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test: %v\n%s", err, out)
-	}
 }

@@ -1,7 +1,11 @@
-// Package web serves the chat example's browser client: plain JavaScript
-// modules (no build step) embedded in the binary, which speak the Pomelo
-// protocol with protobuf payloads over the chat server's WebSocket
-// listener, and /config.json, which tells the page where that listener is.
+// Package web serves the chat example's browser client, embedded in the
+// binary: index.html, whose import map resolves the packages the page
+// imports, and static/js, plain ES modules (no bundler) that make web
+// compiles from src/app.ts and the stubs generated from chat.proto, with
+// the modules of @gamesrv/client and @bufbuild/protobuf they import. The
+// page speaks the Pomelo protocol with protobuf payloads over the chat
+// server's WebSocket listener; /config.json tells it where that listener
+// is. static/js is committed, so building the server needs no npm.
 package web
 
 import (

@@ -1,0 +1,146 @@
+// The handshake (docs/PROTOCOL.md §3) and kick (§6) bodies: JSON.
+
+import { ProtocolError } from "./packet.js";
+
+/**
+ * The "sys" object of a client handshake. Both the libpitaya shape
+ * (platform, libVersion, clientBuildNumber, clientVersion) and the pomelo JS
+ * shape (type, version) are accepted by servers.
+ */
+export interface HandshakeSys {
+  /** libpitaya shape: the client's platform ("js", "android", ...). */
+  platform?: string;
+  /** libpitaya shape: the client library's version. */
+  libVersion?: string;
+  /** libpitaya shape: the game's build number. */
+  clientBuildNumber?: string;
+  /** libpitaya shape: the game's version. */
+  clientVersion?: string;
+  /** pomelo JS shape: the client type ("js-websocket"). */
+  type?: string;
+  /** pomelo JS shape: the client's version. */
+  version?: string;
+  /** Any other key is sent as given. */
+  [key: string]: unknown;
+}
+
+/** The JSON body of a client's Handshake packet. */
+export interface HandshakeRequest {
+  /** Who the client is. */
+  sys: HandshakeSys;
+  /** The application's data (for example an auth token); a JSON object. */
+  user: Record<string, unknown>;
+}
+
+/** Handshake response codes. */
+export const HandshakeCode = {
+  /** The handshake is accepted. */
+  OK: 200,
+  /** The handshake is rejected; the server closes. */
+  BadRequest: 400,
+} as const;
+
+/** The names of the serializers a server announces. */
+export type SerializerName = "protobuf" | "json";
+
+/** The "sys" object of an accepted handshake. */
+export interface HandshakeResponseSys {
+  /** Heartbeat interval H in whole seconds (positive). */
+  heartbeat: number;
+  /** Route text → dictionary code. */
+  dict: Record<string, number>;
+  /** The serializer of every payload. */
+  serializer: SerializerName;
+}
+
+/** The JSON body of the server's Handshake packet. */
+export interface HandshakeResponse {
+  /** 200 when accepted. */
+  code: number;
+  /** Set when code is 200. */
+  sys?: HandshakeResponseSys;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/** Returns the JSON body of a client's Handshake packet. */
+export function encodeHandshakeRequest(r: HandshakeRequest): Uint8Array {
+  return textEncoder.encode(JSON.stringify({ sys: r.sys, user: r.user }));
+}
+
+/**
+ * Parses the body of the server's Handshake packet. A code-200 response must
+ * carry a sys object with a positive integer heartbeat, a dict of route →
+ * integer code in 0..65535 (absent means empty) and a serializer "protobuf"
+ * or "json" (absent or "" means protobuf). Throws a {@link ProtocolError}
+ * otherwise.
+ */
+export function decodeHandshakeResponse(body: Uint8Array): HandshakeResponse {
+  const v = parseJSON(body, "handshake response");
+  if (!isObject(v) || typeof v.code !== "number" || !Number.isInteger(v.code)) {
+    throw new ProtocolError("handshake response without an integer code");
+  }
+  if (v.code !== HandshakeCode.OK) return { code: v.code };
+  const sys = v.sys;
+  if (!isObject(sys)) throw new ProtocolError(`handshake response code ${v.code} without sys`);
+  const hb = sys.heartbeat;
+  if (typeof hb !== "number" || !Number.isInteger(hb) || hb <= 0) {
+    throw new ProtocolError(`handshake heartbeat ${JSON.stringify(hb)} is not a positive integer`);
+  }
+  return { code: v.code, sys: { heartbeat: hb, dict: checkDict(sys.dict), serializer: checkSerializer(sys.serializer) } };
+}
+
+function checkDict(d: unknown): Record<string, number> {
+  if (d === undefined || d === null) return {};
+  if (!isObject(d)) throw new ProtocolError("handshake dict is not an object");
+  const out: Record<string, number> = {};
+  for (const [route, code] of Object.entries(d)) {
+    if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 0xffff) {
+      throw new ProtocolError(`handshake dict code ${JSON.stringify(code)} of ${route} is not a uint16`);
+    }
+    // An own property even for a route called "__proto__".
+    Object.defineProperty(out, route, { value: code, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function checkSerializer(s: unknown): SerializerName {
+  if (s === undefined || s === null || s === "" || s === "protobuf") return "protobuf";
+  if (s === "json") return "json";
+  throw new ProtocolError(`unknown serializer ${JSON.stringify(s)}`);
+}
+
+/**
+ * Returns the reason of a Kick packet: "" for an empty body, else the
+ * "reason" string of its JSON object ("" when the body is not such JSON).
+ */
+export function decodeKick(body: Uint8Array): string {
+  if (body.length === 0) return "";
+  try {
+    const v: unknown = JSON.parse(textDecoder.decode(body));
+    return isObject(v) && typeof v.reason === "string" ? v.reason : "";
+  } catch {
+    return "";
+  }
+}
+
+/** Returns the body of a Kick packet: empty when reason is "", else {"reason":...}. */
+export function encodeKick(reason: string): Uint8Array {
+  return reason === "" ? new Uint8Array(0) : textEncoder.encode(JSON.stringify({ reason }));
+}
+
+/** Parses a UTF-8 JSON body, throwing a ProtocolError that names what it is. */
+export function parseJSON(body: Uint8Array, what: string): unknown {
+  if (body.length === 0) throw new ProtocolError(`empty ${what}`);
+  try {
+    return JSON.parse(textDecoder.decode(body));
+  } catch (e) {
+    throw new ProtocolError(`${what} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reports whether v is a plain JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,101 @@
+// tcp:// in Node, through node:net, imported lazily so that browsers and
+// bundlers never load it.
+
+import { PacketReader } from "./packet.js";
+import type { Transport, TransportHandlers } from "./transport.js";
+
+/** The part of node:net's Socket the client uses. */
+interface NetSocket {
+  setNoDelay(noDelay?: boolean): unknown;
+  write(data: Uint8Array): boolean;
+  destroy(): unknown;
+  on(event: "connect", f: () => void): unknown;
+  on(event: "data", f: (chunk: Uint8Array) => void): unknown;
+  on(event: "error", f: (err: Error) => void): unknown;
+  on(event: "close", f: () => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+/** The part of node:net the client uses. */
+interface NetModule {
+  createConnection(options: { host: string; port: number }): NetSocket;
+}
+
+// A variable, not a literal: bundlers (webpack, Vite, Cocos) then leave the
+// import alone instead of failing to resolve node:net for a browser build.
+const netModule = "node:net";
+
+/**
+ * Opens a TCP connection to host:port and resolves once it is connected.
+ * Packets are split from the byte stream; a declared body over maxBody
+ * closes the connection before the body is buffered.
+ */
+export async function openTCP(
+  host: string,
+  port: number,
+  maxBody: number,
+  handlers: TransportHandlers,
+  signal: AbortSignal,
+): Promise<Transport> {
+  let net: NetModule;
+  try {
+    net = (await import(/* @vite-ignore */ /* webpackIgnore: true */ netModule)) as NetModule;
+  } catch (e) {
+    throw new Error(`gamesrv: tcp:// needs Node's node:net (use ws:// or wss:// here): ${(e as Error).message}`);
+  }
+  if (signal.aborted) throw signal.reason;
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection({ host, port });
+    const reader = new PacketReader(maxBody);
+    let open = false;
+    let done = false;
+    let failure: Error | undefined;
+    const end = (err: Error): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener("abort", onAbort);
+      sock.removeAllListeners();
+      sock.on("error", () => {}); // errors after the end are expected
+      sock.destroy();
+      if (open) handlers.onClose(err);
+      else reject(err);
+    };
+    const onAbort = (): void => end(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    sock.on("connect", () => {
+      open = true;
+      signal.removeEventListener("abort", onAbort);
+      sock.setNoDelay(true);
+      resolve({
+        send(packet) {
+          if (done) throw new Error("gamesrv: TCP connection is closed");
+          sock.write(packet);
+        },
+        close() {
+          if (done) return;
+          done = true;
+          sock.removeAllListeners();
+          sock.on("error", () => {});
+          sock.destroy();
+        },
+      });
+    });
+    sock.on("data", (chunk) => {
+      if (done) return;
+      try {
+        for (const p of reader.push(chunk)) {
+          handlers.onPacket(p);
+          if (done) return;
+        }
+      } catch (e) {
+        end(e as Error);
+      }
+    });
+    sock.on("error", (err) => {
+      failure = new Error(`gamesrv: tcp://${host}:${port}: ${err.message}`);
+    });
+    sock.on("close", () => {
+      end(failure ?? new Error(`gamesrv: tcp://${host}:${port}: connection closed by the server`));
+    });
+  });
+}
