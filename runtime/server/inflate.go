@@ -75,6 +75,11 @@ func newInflateSlots() chan struct{} {
 	return make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 }
 
+// inflateChunk is the most bytes inflated between two yields of the
+// processor: inflating 256 KiB takes about a millisecond, which would
+// otherwise delay every other session's work waiting for that processor.
+const inflateChunk = 32 << 10
+
 // readAtMost reads r to its end, appending to buf, which grows by
 // doubling, and fails with errInflatedTooLarge as soon as more than max
 // bytes were read.
@@ -86,8 +91,9 @@ func readAtMost(r io.Reader, max int, buf []byte) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, min(cap(buf), max+1-len(buf)))
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+inflateChunk)])
 		buf = buf[:len(buf)+n]
+		runtime.Gosched() // a large payload inflates in slices: other sessions' work runs between them
 		switch {
 		case len(buf) > max:
 			return buf, errInflatedTooLarge
