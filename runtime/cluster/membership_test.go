@@ -290,13 +290,11 @@ func gossipKill(t testing.TB, nodes []*gossipNode, victim int, budget time.Durat
 func TestMembershipKillDetected(t *testing.T) {
 	log := gossipTest(t)
 	nodes, _ := startGossipCluster(t, log, 5, []string{"room"}, nil)
-	const budget = 3 * time.Second
-	took := gossipKill(t, nodes, 2, budget)
-	first, last := took[0], took[len(took)-1]
-	t.Logf("killed node left every view under fast: first observer %v, last %v (5 nodes)", first, last)
-	if last > budget {
-		t.Errorf("a killed node took %v to leave every view; budget %v", last, budget)
-	}
+	// A generous bound: how fast the fast profile detects a kill is a
+	// measurement (TestMeasureFailureDetection, make cluster-scale), not a
+	// timed test.
+	took := gossipKill(t, nodes, 2, 30*time.Second)
+	t.Logf("killed node left every view under fast: first observer %v, last %v (5 nodes)", took[0], took[len(took)-1])
 	for _, nd := range slices.Delete(slices.Clone(nodes), 2, 3) {
 		if got := gossipIDs(nd.ByType("room")); slices.Contains(got, "n2") || len(got) != 4 {
 			t.Errorf("%s: ByType(room) = %v after the kill", nd.Self().ID, got)
