@@ -60,6 +60,8 @@ func run() error {
 		return err
 	}
 
+	sd := nodecmd.NewShutdown() // a signal during the start still shuts down gracefully
+	defer sd.Stop()
 	logger := nf.Logger(os.Stderr)
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
 	srv, err := server.New(server.Options{
@@ -85,11 +87,11 @@ func run() error {
 	if err := srv.RegisterRoutes(&roomv1.RoomService_ServiceDesc); err != nil {
 		return err
 	}
-	return serve(srv, node, listeners(*tcpAddr, *kcpAddr), nf.ShutdownTimeout)
+	return serve(srv, node, listeners(*tcpAddr, *kcpAddr), sd, nf.ShutdownTimeout)
 }
 
 // serve starts the server, prints its addresses and runs until a signal.
-func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener, shutdownTimeout time.Duration) error {
+func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener, sd *nodecmd.Shutdown, shutdownTimeout time.Duration) error {
 	if len(ls) == 0 {
 		return fmt.Errorf("no listener: set -tcp or -kcp")
 	}
@@ -100,7 +102,7 @@ func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener, shut
 		fmt.Printf("LISTEN %s %s\n", l.Network(), l.Addr())
 	}
 	nodecmd.PrintGossip(os.Stdout, node)
-	return nodecmd.ServeUntilSignal(srv, shutdownTimeout)
+	return sd.Serve(srv, shutdownTimeout)
 }
 
 func listeners(tcpAddr, kcpAddr string) []transport.Listener {

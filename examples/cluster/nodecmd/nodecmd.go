@@ -163,15 +163,40 @@ func PrintGossip(w io.Writer, node *cluster.Node) {
 }
 
 // ServeUntilSignal waits for SIGINT or SIGTERM, then shuts srv down
-// gracefully (leaving the cluster first) within timeout.
+// gracefully (leaving the cluster first) within timeout. A signal that
+// arrives before it is called ends the process at once: call
+// [NewShutdown] before starting the server instead.
 func ServeUntilSignal(srv *server.Server, timeout time.Duration) error {
+	sd := NewShutdown()
+	defer sd.Stop()
+	return sd.Serve(srv, timeout)
+}
+
+// Shutdown catches SIGINT and SIGTERM from NewShutdown on, so that a
+// signal that arrives while the server starts still shuts it down
+// gracefully (a container stopped right after it started exits cleanly).
+type Shutdown struct {
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+// NewShutdown starts catching SIGINT and SIGTERM. Call Stop when done.
+func NewShutdown() *Shutdown {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
+	return &Shutdown{ctx: ctx, stop: stop}
+}
+
+// Serve waits for SIGINT or SIGTERM (perhaps already received), then shuts
+// srv down gracefully (leaving the cluster first) within timeout.
+func (s *Shutdown) Serve(srv *server.Server, timeout time.Duration) error {
+	<-s.ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
+
+// Stop stops catching the signals.
+func (s *Shutdown) Stop() { s.stop() }
 
 // Node creates srv's cluster node from the flags; the node prints MEMBERS
 // lines on w. Close the returned Members once the server has shut down.

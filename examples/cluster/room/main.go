@@ -42,6 +42,8 @@ func run() error {
 		return err
 	}
 
+	sd := nodecmd.NewShutdown() // a signal during the start still shuts down gracefully
+	defer sd.Stop()
 	logger := nf.Logger(os.Stderr)
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
 	srv, err := server.New(server.Options{ServerID: nf.ID, ServerType: roomv1.RoomServiceServerType, Logger: logger, Metrics: prom})
@@ -65,5 +67,5 @@ func run() error {
 		return err
 	}
 	nodecmd.PrintGossip(os.Stdout, node)
-	return nodecmd.ServeUntilSignal(srv, nf.ShutdownTimeout)
+	return sd.Serve(srv, nf.ShutdownTimeout)
 }
