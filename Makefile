@@ -134,7 +134,7 @@ node_modules: package.json package-lock.json
 fuzz:
 	@for t in transport/kcp:FuzzGateOpens wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
-		transport/ws:FuzzClientStream server:FuzzSessionPackets \
+		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
 		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \

@@ -125,7 +125,7 @@ func scenarioSpecs() []scenarioSpec {
 		{"3", "KCP flood: 24-byte datagrams from forged conv ids", "goroutines < +300, probe p99 < 3× baseline", runKCPFlood},
 		{"4", "connections from one address", "fewer held than opened (a per-address limit)", runPerIP},
 		{"5", "pipelining flood: answers before the disconnect", "≥ 64 answers (the default QueueSize) before an orderly close, no reset", runPipeline},
-		{"6", "room flood: distinct rooms from one client", "rooms capped with a coded error", runRooms},
+		{"6", "room flood: distinct rooms from one client", "the rooms held stay within the cap (1,000), or joins beyond it get a coded error", runRooms},
 		{"7", "restart: SIGTERM with clients connected, then bind again", "new server bound within 1 s of the exit", runRestart},
 	}
 }

@@ -108,22 +108,14 @@ func (srv *Server) forwardTarget(r *route, name []byte) string {
 
 // prepareForward fills a job that goes to another server: the route and a
 // copy of the payload (the packet buffer does not outlive the I/O
-// callback), inflated if it was compressed.
+// callback). A compressed payload is inflated by the worker (decodeLate).
 func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
-	payload := m.Payload
+	j.fwd = &forwardJob{route: routeName(j.r, m), serverType: typ}
 	if m.Zlib {
-		var err error
-		if payload, err = inflate(payload, s.srv.opts.MaxBodySize); err != nil {
-			if errors.Is(err, errInflatedTooLarge) {
-				return err
-			}
-			j.err = errBadRequest("payload does not inflate")
-			return nil
-		}
-	} else {
-		payload = append([]byte(nil), payload...)
+		j.raw, j.zlib = s.srv.payloads.copyOf(m.Payload), true
+		return nil
 	}
-	j.fwd = &forwardJob{route: routeName(j.r, m), serverType: typ, payload: payload}
+	j.fwd.payload = append([]byte(nil), m.Payload...)
 	return nil
 }
 

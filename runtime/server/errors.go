@@ -45,6 +45,10 @@ func errRateLimited() *gamesrv.Error {
 	return gamesrv.NewError(gamesrv.CodeRateLimited, "rate limit exceeded")
 }
 
+func errInflateRateLimited() *gamesrv.Error {
+	return gamesrv.NewError(gamesrv.CodeRateLimited, "too many compressed bytes: inflate budget exceeded")
+}
+
 func errShuttingDown() *gamesrv.Error {
 	return gamesrv.NewError(gamesrv.CodeUnavailable, "server shutting down")
 }

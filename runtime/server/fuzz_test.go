@@ -759,7 +759,7 @@ func sessionSeeds() [][]byte {
 	}
 	seeds = append(seeds,
 		seed(0, sHandshake(0), sAck, sMsg(msgRawBody, 1, call, []byte{0xff, 0xff}), sMsg(msgRawBody|msgZlib, 2, call, []byte("not zlib")), sWait),
-		seed(0, sHandshake(0), sAck, sMsg(msgRawBody|msgZlib, 1, call, bomb)),                  // zip bomb: closes
+		seed(0, sHandshake(0), sAck, sMsg(msgRawBody|msgZlib, 1, call, bomb)),                  // zip bomb: GS-400
 		seed(0, sHandshake(0), sAck, sMsg(0, 1, tell, hello), sMsg(msgNotify, 0, call, hello)), // request to a notify route, and the reverse
 		seed(0, sHandshake(0), sAck, sMsg(0, 0, call, hello)),                                  // request id 0
 		seed(0, sHandshake(0), sAck, sMsg(msgBadType, 1, call, hello)),                         // a push from the client

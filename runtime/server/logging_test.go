@@ -56,10 +56,6 @@ func TestProtocolViolationsLogged(t *testing.T) {
 			c.Next(timeout)
 			c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("x"))
 		}, "data before handshake ack"},
-		{"zip bomb", func(c *testkit.RawConn) {
-			c.Handshake(pomeloJSHandshake)
-			c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute, Zlib: true}, deflate(make([]byte, 4<<20)))
-		}, "inflated payload over the maximum body size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,11 +40,38 @@ type Options struct {
 	// handshake (sent its HandshakeAck) in time. Default 10 s.
 	HandshakeTimeout time.Duration
 
-	// MaxBodySize is the largest packet body accepted, and the largest
-	// inflated size of a zlib-compressed payload. A larger declared length
-	// closes the connection before anything that size is buffered. Default
-	// 1 MiB.
+	// MaxBodySize is the largest packet body accepted. A larger declared
+	// length closes the connection before anything that size is buffered.
+	// Default 1 MiB.
 	MaxBodySize int
+
+	// MaxInflatedSize is the largest size a zlib-compressed payload (flag
+	// 0x10) may inflate to. Inflating stops there and the request is
+	// answered GS-400 in its turn (a notify is dropped); the connection
+	// stays open, and the bytes inflated count against
+	// MaxInflatedBytesPerSecond, so repeated zip bombs soon get GS-429
+	// without being inflated. Payloads are inflated on the session's
+	// worker, never on the I/O loop. Default 256 KiB, or MaxBodySize when
+	// smaller.
+	MaxInflatedSize int
+
+	// MaxInflatedBytesPerSecond is each connection's budget of inflated
+	// bytes: a token bucket refilled at that rate, holding MaxInflatedSize
+	// bytes (or one second's worth when less), full when the connection
+	// opens. A compressed request that finds the bucket empty is answered
+	// GS-429 in its turn without being inflated (a compressed notify is
+	// dropped); the payload that empties it is still served, so the bucket
+	// may owe up to one MaxInflatedSize. A new connection thus inflates at
+	// most two MaxInflatedSize at once, then this rate. Default 4 MiB per
+	// second; negative means no budget.
+	MaxInflatedBytesPerSecond int
+
+	// MaxHandshakeSize is the largest Handshake packet body accepted; a
+	// larger one is answered handshake code 400 and the connection closes.
+	// A session keeps what it needs of its handshake (the sys fields and
+	// the compacted user object, see gamesrv.Session.Handshake) for its
+	// whole life, so this bounds that memory. Default 4 KiB.
+	MaxHandshakeSize int
 
 	// MaxPendingBytes is the number of outbound bytes a connection may have
 	// waiting; beyond it the client is too slow and is disconnected.
@@ -56,6 +83,15 @@ type Options struct {
 	// ({"reason":"server full"}, empty with EmptyKick) and is closed.
 	// Default 100,000; negative means no limit.
 	MaxConnections int
+
+	// MaxConnectionsPerIP is the number of client connections one address
+	// may hold: an IPv4 address, or an IPv6 /64 (one host's usual
+	// allocation; IPv4-mapped IPv6 addresses count as IPv4). A connection
+	// beyond it gets a Kick packet (reason "too many connections from your
+	// address"; empty with EmptyKick) and is closed. Behind
+	// a proxy or a NAT every client has the same address: size it for that,
+	// or leave it off. Default 0: off.
+	MaxConnectionsPerIP int
 
 	// RateLimit limits the requests and notifies of each session. Default:
 	// none.
@@ -197,6 +233,9 @@ const (
 	defaultQueueSize        = 64
 	defaultShutdownTimeout  = 10 * time.Second
 	defaultMaxConnections   = 100_000
+	defaultMaxInflatedSize  = 256 << 10
+	defaultMaxInflateRate   = 4 << 20
+	defaultMaxHandshakeSize = 4 << 10
 	defaultBindWait         = 10 * time.Second
 )
 
@@ -207,6 +246,11 @@ func (o Options) withDefaults() Options {
 	o.Heartbeat = max(orDefault(o.Heartbeat, defaultHeartbeat).Round(time.Second), time.Second)
 	o.HandshakeTimeout = orDefault(o.HandshakeTimeout, defaultHandshakeTimeout)
 	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), defaultMaxBodySize)
+	o.MaxInflatedSize = orDefault(o.MaxInflatedSize, min(defaultMaxInflatedSize, o.MaxBodySize))
+	if o.MaxInflatedBytesPerSecond == 0 {
+		o.MaxInflatedBytesPerSecond = defaultMaxInflateRate
+	}
+	o.MaxHandshakeSize = orDefault(o.MaxHandshakeSize, defaultMaxHandshakeSize)
 	o.MaxPendingBytes = orDefault(o.MaxPendingBytes, defaultMaxPendingBytes)
 	o.QueueSize = orDefault(o.QueueSize, defaultQueueSize)
 	o.ShutdownTimeout = orDefault(o.ShutdownTimeout, defaultShutdownTimeout)

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"unicode/utf8"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -18,8 +15,8 @@ import (
 func (s *session) OnPacket(t wire.PacketType, body []byte) error {
 	s.lastRecv.Store(s.srv.precise())
 	state := s.state.Load()
-	if state == stateClosed {
-		return nil // kicked or closing: ignore what is still in flight
+	if state == stateClosed || s.flooding.Load() {
+		return nil // kicked, closing, or closing once answered: ignore what is still in flight
 	}
 	switch t {
 	case wire.PacketHandshake:
@@ -49,21 +46,27 @@ func (s *session) onHandshake(state uint32, body []byte) error {
 	if state != stateStart {
 		return nil
 	}
+	if len(body) > s.srv.opts.MaxHandshakeSize {
+		s.srv.log.Debug("handshake too large", "session", s.id, "size", len(body), "max", s.srv.opts.MaxHandshakeSize)
+		s.rejectHandshake()
+		return nil
+	}
 	hs, err := wire.DecodeHandshakeRequest(body)
 	if err != nil {
 		s.srv.log.Debug("bad handshake", "session", s.id, "err", err)
 		s.rejectHandshake()
 		return nil
 	}
+	hs = compactHandshake(hs)
 	s.mu.Lock()
-	s.hs = append([]byte(nil), body...)
+	s.hs = hs
 	s.mu.Unlock()
 	if len(s.srv.opts.HandshakeValidators) == 0 {
 		s.acceptHandshake()
 		return nil
 	}
 	s.state.Store(stateValidating)
-	s.enqueue(job{kind: jobHandshake, hs: hs}, true)
+	s.enqueue(job{kind: jobHandshake, hs: cloneHandshake(hs)}, true)
 	return nil
 }
 
@@ -149,25 +152,108 @@ func (reg *registry) checkRoute(j *job, m *wire.Message, typ string) *gamesrv.Er
 	return nil
 }
 
+// loopDecodeMax is the largest payload unmarshalled on the I/O goroutine.
+// A larger one (and every zlib payload) is copied and decoded by the
+// session's worker, in its turn: the copy costs far less loop time than
+// decoding, and a small request keeps its allocation-free path.
+const loopDecodeMax = 1 << 10
+
+// unmarshal decodes j's request, or leaves the payload to the worker (see
+// loopDecodeMax).
 func (s *session) unmarshal(j *job, m *wire.Message) error {
-	payload := m.Payload
-	if m.Zlib {
-		var err error
-		if payload, err = inflate(payload, s.srv.opts.MaxBodySize); err != nil {
-			if errors.Is(err, errInflatedTooLarge) {
-				return err
-			}
-			j.err = errBadRequest("payload does not inflate")
-			return nil
-		}
+	if m.Zlib || len(m.Payload) > loopDecodeMax {
+		j.raw, j.zlib = s.srv.payloads.copyOf(m.Payload), m.Zlib
+		return nil
 	}
+	s.decodeRequest(j, m.Payload)
+	return nil
+}
+
+// decodeRequest unmarshals payload into j's request, or sets j's error.
+func (s *session) decodeRequest(j *job, payload []byte) {
 	req := j.r.desc.NewRequest()
 	if err := s.srv.opts.Serializer.Unmarshal(payload, req); err != nil {
 		j.err = errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
-		return nil
+		return
 	}
 	j.req = req
-	return nil
+}
+
+// decodeLate runs on the worker, before j: it inflates and unmarshals the
+// payload the I/O goroutine left to it, or sets j's error. It reports
+// false when j must not run: the connection closed, so there is nobody to
+// answer and a compressed payload is not worth inflating.
+func (s *session) decodeLate(j *job) bool {
+	box := j.raw
+	j.raw = nil
+	payload := *box
+	if j.zlib {
+		var ok bool
+		payload, ok = s.inflateLate(j, payload)
+		s.srv.payloads.put(box) // inflated: the compressed bytes are done with
+		if !ok || j.err != nil {
+			return ok
+		}
+	} else {
+		defer s.srv.payloads.put(box) // once unmarshalled
+	}
+	if j.fwd != nil {
+		j.fwd.payload = payload // the forward keeps it
+		return true
+	}
+	s.decodeRequest(j, payload)
+	if j.zlib {
+		s.srv.recycleInflated(payload) // the request holds copies
+	}
+	return true
+}
+
+// inflateLate inflates a zlib payload within the session's budget of
+// inflated bytes per second (MaxInflatedBytesPerSecond): a job over the
+// budget is answered GS-429 without inflating. Inflating stops at
+// MaxInflatedSize: a larger payload (a zip bomb) is answered GS-400, like
+// one that does not inflate; the bytes inflated count against the budget
+// either way. ok is false when the session is closed: nothing is inflated.
+func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
+	if s.state.Load() == stateClosed {
+		return nil, false
+	}
+	budget := s.inflateBudget()
+	if budget != nil && !budget.ready(s.srv.now()) {
+		j.err = errInflateRateLimited()
+		return nil, true
+	}
+	limit := s.srv.opts.MaxInflatedSize
+	out, err := s.srv.inflate(payload, limit)
+	if budget != nil {
+		budget.spend(float64(len(out)))
+	}
+	if err != nil {
+		s.srv.recycleInflated(out)
+	}
+	switch {
+	case errors.Is(err, errInflatedTooLarge):
+		j.err = errBadRequest(fmt.Sprintf("payload inflates to more than %d bytes (MaxInflatedSize)", limit))
+		return nil, true
+	case err != nil:
+		j.err = errBadRequest("payload does not inflate")
+		return nil, true
+	}
+	return out, true
+}
+
+// inflateBudget returns the session's bucket of inflated bytes, created on
+// its first compressed payload; nil when the budget is off. It holds
+// MaxInflatedSize bytes (a second's worth when that is less), so that a
+// client cannot get much more inflated by reconnecting. Only the session's
+// worker uses it.
+func (s *session) inflateBudget() *tokenBucket {
+	if s.inflated == nil && s.srv.opts.MaxInflatedBytesPerSecond > 0 {
+		rate := float64(s.srv.opts.MaxInflatedBytesPerSecond)
+		burst := min(rate, float64(s.srv.opts.MaxInflatedSize))
+		s.inflated = &tokenBucket{tokens: burst, last: s.srv.now(), rate: rate, burst: burst}
+	}
+	return s.inflated
 }
 
 // overLimit handles a message beyond the session's rate limit: GS-429 for
@@ -175,8 +261,8 @@ func (s *session) unmarshal(j *job, m *wire.Message) error {
 // connection.
 func (s *session) overLimit(m *wire.Message) error {
 	if s.srv.opts.RateLimit.Disconnect {
-		s.srv.log.Info("rate limit exceeded: disconnecting", "session", s.id, "uid", s.UID())
-		return protocolError("rate limit exceeded")
+		s.closeWhenAnswered("rate limit exceeded")
+		return nil
 	}
 	return s.refuse(&job{kind: jobRequest, id: m.ID}, m, errRateLimited())
 }
@@ -194,7 +280,8 @@ func (s *session) submit(j job, m *wire.Message) error {
 // full queue). A notify is dropped. A request is answered e in its turn,
 // after the answers still queued (PROTOCOL.md §7), by a refused job that
 // takes no place in the queue; when QueueSize refused requests already
-// wait, the client is flooding and the connection closes.
+// wait, the client is flooding and the connection closes once the
+// requests accepted so far are answered (see closeWhenAnswered).
 func (s *session) refuse(j *job, m *wire.Message, e *gamesrv.Error) error {
 	if m.Type != wire.MessageRequest {
 		s.srv.log.Debug("notify dropped", "session", s.id, "route", routeName(j.r, m), "code", e.Code())
@@ -204,8 +291,21 @@ func (s *session) refuse(j *job, m *wire.Message, e *gamesrv.Error) error {
 	if s.enqueue(refusal(j, e, s.srv.precise()), false) {
 		return nil
 	}
-	s.srv.log.Info("too many requests refused: disconnecting", "session", s.id, "uid", s.UID())
-	return protocolError("too many requests refused")
+	s.closeWhenAnswered("too many requests refused")
+	return nil
+}
+
+// closeWhenAnswered ends the connection of a flooding client without
+// losing an answer: from now on its packets are read and ignored, the
+// jobs already queued run and answer (every accepted request gets its
+// response or GS-429), and a last job closes the connection, which sends
+// what is queued before closing.
+func (s *session) closeWhenAnswered(reason string) {
+	if s.flooding.Swap(true) {
+		return
+	}
+	s.srv.log.Info(reason+": disconnecting after the queued answers", "session", s.id, "uid", s.UID(), "remote", s.conn.RemoteAddr())
+	s.enqueue(job{kind: jobClose}, true)
 }
 
 // refusal is the refused job that answers the request of j with e. It keeps
@@ -255,23 +355,4 @@ func routeName(r *route, m *wire.Message) string {
 		return r.desc.Name
 	}
 	return string(m.Route)
-}
-
-const errInflatedTooLarge = protocolError("inflated payload over the maximum body size")
-
-// inflate decompresses a zlib payload, refusing to produce more than max
-// bytes (a zip bomb closes the connection).
-func inflate(b []byte, max int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > max {
-		return nil, errInflatedTooLarge
-	}
-	return out, zr.Close()
 }

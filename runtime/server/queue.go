@@ -14,16 +14,19 @@ const (
 	jobNotify                   // run a handler, no answer
 	jobHandshake                // run the handshake validators
 	jobClosed                   // run the close hooks
+	jobClose                    // close the connection of a flooding client, after the answers before it
 )
 
 // job is one unit of a session's ordered work. When err is set the job only
 // answers that error, in its turn. When fwd is set the request goes to
 // another server of the cluster. A refused job is a request turned away
 // before it was queued (rate limit, full queue): it only answers its
-// GS-429 in its turn and takes no place in the queue.
+// GS-429 in its turn and takes no place in the queue. When raw is set (or
+// zlib), the worker decodes the payload before the job runs (decodeLate).
 type job struct {
 	kind    jobKind
 	refused bool
+	zlib    bool // raw is zlib-compressed
 	id      uint32
 	at      int64 // arrival, on the server's precise clock (srv.since)
 	r       *route
@@ -31,7 +34,11 @@ type job struct {
 	err     *gamesrv.Error
 	fwd     *forwardJob
 	hs      *wire.HandshakeRequest // jobHandshake: the decoded handshake
+	raw     *[]byte                // a payload left to the worker, large or compressed (in a bufPool box)
 }
+
+// late reports whether the worker must decode the job's payload first.
+func (j *job) late() bool { return j.zlib || j.raw != nil }
 
 // routeName names the job's route for logs and metrics.
 func (j *job) routeName() string {
@@ -140,6 +147,15 @@ func (s *session) work() {
 		j, ok := s.next()
 		if !ok {
 			return
+		}
+		if j.late() && !s.decodeLate(&j) {
+			s.srv.jobDone() // the connection closed: nobody to answer
+			continue
+		}
+		if j.kind == jobClose {
+			_ = s.Close()
+			s.srv.jobDone()
+			continue
 		}
 		if j.fwd != nil && j.err == nil {
 			s.srv.forward(s, &j) // resumes the session when answered

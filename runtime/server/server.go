@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,15 +42,20 @@ type Server struct {
 
 	handshakeOK, handshakeBad []byte
 
-	state       atomic.Int32
-	nextID      atomic.Int64
-	conns       atomic.Int64 // open connections, for MaxConnections
-	pushEncodes atomic.Int64 // push packets encoded
-	zlibWriters sync.Pool    // *zlib.Writer, for outbound compression
-	sessions    sessionMap
-	workers     workers
-	jobs        atomic.Int64  // queued or running jobs, for the drain
-	drained     chan struct{} // signalled when jobs reaches 0 while draining
+	state        atomic.Int32
+	nextID       atomic.Int64
+	conns        atomic.Int64  // open connections, for MaxConnections
+	pushEncodes  atomic.Int64  // push packets encoded
+	zlibWriters  sync.Pool     // *zlib.Writer, for outbound compression
+	inflaters    sync.Pool     // *inflater, for inbound zlib payloads
+	inflated     sync.Pool     // *[]byte, their output buffers
+	inflateSlots chan struct{} // bounds concurrent inflates (newInflateSlots)
+	payloads     bufPool       // copies of payloads decoded by the worker
+	perIP        ipCounter     // connections by address, for MaxConnectionsPerIP
+	sessions     sessionMap
+	workers      workers
+	jobs         atomic.Int64  // queued or running jobs, for the drain
+	drained      chan struct{} // signalled when jobs reaches 0 while draining
 
 	uidMu sync.Mutex
 	uids  map[string]*session
@@ -85,14 +91,15 @@ var (
 func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
 	srv := &Server{
-		opts:       opts,
-		log:        opts.Logger,
-		uids:       map[string]*session{},
-		groups:     map[string]*Group{},
-		drained:    make(chan struct{}, 1),
-		workers:    newWorkers(),
-		stopTimers: make(chan struct{}),
-		started:    time.Now(),
+		opts:         opts,
+		log:          opts.Logger,
+		uids:         map[string]*session{},
+		groups:       map[string]*Group{},
+		drained:      make(chan struct{}, 1),
+		workers:      newWorkers(),
+		inflateSlots: newInflateSlots(),
+		stopTimers:   make(chan struct{}),
+		started:      time.Now(),
 	}
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	srv.metrics = opts.Metrics
@@ -342,7 +349,8 @@ func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, ""
 
 // open makes a new connection a session, unless the server is shutting
 // down or full. A connection beyond MaxConnections gets a Kick packet
-// (reason "server full") and is closed.
+// (reason "server full") and is closed; so does one beyond
+// MaxConnectionsPerIP (reason "too many connections from your address").
 func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	if srv.stopping() {
 		return nil
@@ -354,8 +362,16 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 		srv.log.Warn("connection refused: server full", "max", srv.opts.MaxConnections)
 		return nil
 	}
+	key, counted := srv.admitAddr(c)
+	if !counted && key.IsValid() {
+		srv.conns.Add(-1)
+		_ = c.Write(wire.KickPacket(srv.kickReason(kickTooManyFromAddress)))
+		_ = c.Close()
+		srv.log.Warn("connection refused: too many from one address", "remote", c.RemoteAddr(), "max", srv.opts.MaxConnectionsPerIP)
+		return nil
+	}
 	now := srv.precise()
-	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network}
+	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network, ipKey: key}
 	s.lastRecv.Store(now)
 	if srv.opts.RateLimit.Rate > 0 {
 		s.bucket = newTokenBucket(srv.opts.RateLimit, srv.now())
@@ -367,12 +383,28 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 	return s
 }
 
+// admitAddr counts c against Options.MaxConnectionsPerIP. It returns the
+// address counted and true, the address and false when it holds too many
+// connections already, or an invalid address and false when the limit is
+// off or c has no IP address.
+func (srv *Server) admitAddr(c transport.Conn) (netip.Addr, bool) {
+	if srv.opts.MaxConnectionsPerIP <= 0 {
+		return netip.Addr{}, false
+	}
+	key, ok := ipKey(c.RemoteAddr())
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return key, srv.perIP.acquire(key, srv.opts.MaxConnectionsPerIP)
+}
+
 // The reasons of the server's own kicks (PROTOCOL.md §6).
 const (
-	kickDefault       = "kick" // Session.Kick without a reason, like Pomelo's server
-	kickServerFull    = "server full"
-	kickShutdown      = "shutdown"
-	kickDuplicateUser = "duplicate login"
+	kickDefault            = "kick" // Session.Kick without a reason, like Pomelo's server
+	kickServerFull         = "server full"
+	kickTooManyFromAddress = "too many connections from your address"
+	kickShutdown           = "shutdown"
+	kickDuplicateUser      = "duplicate login"
 )
 
 // kickReason returns the reason a Kick packet carries (wire.KickPacket
@@ -391,6 +423,9 @@ func (srv *Server) kickReason(reason string) string {
 // forget removes a closed session from the server's indexes.
 func (srv *Server) forget(s *session, uid string) {
 	srv.conns.Add(-1)
+	if s.ipKey.IsValid() {
+		srv.perIP.release(s.ipKey)
+	}
 	srv.metrics.ConnClosed(s.network)
 	srv.sessions.remove(s)
 	srv.wheel.remove(s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -33,12 +34,15 @@ type session struct {
 	network  string
 	id       int64
 	bucket   *tokenBucket // per-session rate limit, when configured
+	ipKey    netip.Addr   // the address counted for MaxConnectionsPerIP, if it is on
 	state    atomic.Uint32
 	lastRecv atomic.Int64 // precise server clock at the last packet received
+	flooding atomic.Bool  // the client floods: its packets are ignored, the connection closes once answered
+	inflated *tokenBucket // inflated bytes per second; used by the worker only
 
 	mu      sync.Mutex
 	uid     string
-	hs      []byte // the handshake body, decoded again on demand
+	hs      *wire.HandshakeRequest // what is kept of the handshake (compactHandshake)
 	data    map[string]string
 	hooks   []func(gamesrv.Session)
 	groups  []*Group
@@ -76,17 +80,15 @@ func (s *session) FrontendID() string { return s.srv.id }
 // RemoteAddr implements gamesrv.Session.
 func (s *session) RemoteAddr() string { return s.conn.RemoteAddr().String() }
 
-// Handshake implements gamesrv.Session. The session keeps the raw body,
-// which is smaller than its decoded form, and decodes it for each call.
+// Handshake implements gamesrv.Session. The session keeps the decoded sys
+// fields and the compacted user and rsa objects of a handshake of at most
+// Options.MaxHandshakeSize bytes; each call returns a copy the caller may
+// modify (empty before the handshake).
 func (s *session) Handshake() *wire.HandshakeRequest {
 	s.mu.Lock()
-	raw := s.hs
+	hs := s.hs
 	s.mu.Unlock()
-	hs, err := wire.DecodeHandshakeRequest(raw)
-	if err != nil {
-		return &wire.HandshakeRequest{}
-	}
-	return hs
+	return cloneHandshake(hs)
 }
 
 // Get implements gamesrv.Session.

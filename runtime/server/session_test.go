@@ -74,7 +74,7 @@ func TestQueueFull(t *testing.T) {
 		queueSize int
 		steps     []step
 		want      []gamesrv.Code // the answers to 1, 2, ...: "" for an echo
-		closed    bool           // the connection closes instead
+		closed    bool           // the connection closes after the answers
 	}{
 		{
 			name:      "refused in its turn",
@@ -94,10 +94,13 @@ func TestQueueFull(t *testing.T) {
 			want: []gamesrv.Code{"", "", gamesrv.CodeRateLimited, ""},
 		},
 		{
-			name:      "a client that ignores its refusals is disconnected",
+			name:      "a client that ignores its refusals is disconnected once answered",
 			queueSize: 1,
-			steps:     []step{{send: []string{"a", "b", "c"}}},
-			closed:    true, // 2 waits, 3 refused, 4 is one refusal too many
+			// 2 waits, 3 refused, 4 is one refusal too many: it and
+			// everything after it are ignored, a close job is queued.
+			steps:  []step{{send: []string{"a", "b", "c", "d"}, jobs: 4}, {release: true}},
+			want:   []gamesrv.Code{"", "", gamesrv.CodeRateLimited},
+			closed: true,
 		},
 	}
 	for _, tt := range tests {
@@ -128,10 +131,6 @@ func TestQueueFull(t *testing.T) {
 					recv(t, srv.h.blocked, "the next request to block")
 				}
 			}
-			if tt.closed {
-				c.ExpectClosed(timeout)
-				return
-			}
 			for i, code := range tt.want {
 				id := uint32(i + 1)
 				m := c.NextData(timeout)
@@ -139,6 +138,11 @@ func TestQueueFull(t *testing.T) {
 					expectError(t, m, id, code)
 				} else if m.ID != id || m.Error {
 					t.Fatalf("got %+v, want the answer to %d", m, id)
+				}
+			}
+			if tt.closed {
+				if seen := c.ExpectClosed(timeout); len(seen) != 0 {
+					t.Errorf("got %v after the last answer, want the close", seen)
 				}
 			}
 		})

@@ -137,10 +137,11 @@ export interface ReconnectOptions {
 
   /**
    * Decides whether a lost connection is worth reconnecting. Default: after
-   * a network error or a server timeout, not after a kick (a duplicate
-   * login or a ban would bounce forever; a server restart also kicks, with
-   * no reason: return true for `{kind: "kicked", reason: ""}` to come back
-   * after a deploy).
+   * a network error, a server timeout, or a kick with the reason "shutdown"
+   * (a gamesrv server going down gracefully, e.g. for a deploy); not after
+   * any other kick (a duplicate login or a ban would bounce forever). A
+   * Pitaya server kicks with no reason: return true for
+   * `{kind: "kicked", reason: ""}` to come back after it restarts.
    */
   shouldReconnect?: (reason: CloseReason) => boolean;
 }
@@ -199,8 +200,11 @@ function resolveReconnect(r: boolean | ReconnectOptions | undefined): Required<R
 }
 
 function defaultShouldReconnect(reason: CloseReason): boolean {
-  return reason.kind === "error" || reason.kind === "timeout";
+  return reason.kind === "error" || reason.kind === "timeout" || (reason.kind === "kicked" && reason.reason === shutdownReason);
 }
+
+/** The reason a gamesrv server's Kick carries when it shuts down gracefully. */
+const shutdownReason = "shutdown";
 
 /** v when it is a positive number (Infinity included), else def. */
 function positive(v: number | undefined, def: number): number {

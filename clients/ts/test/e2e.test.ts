@@ -263,10 +263,10 @@ describe("end to end: reconnect after the server restarts", () => {
         const url = kind === "tcp" ? srv.tcp : srv.ws;
         const open: Client[] = [];
         try {
-          // After a crash the connection breaks (the default policy
-          // reconnects); a graceful shutdown kicks with no reason, which a
-          // game that wants to come back after a deploy accepts.
-          const shouldReconnect = how === "crash" ? undefined : (r: CloseReason) => r.kind !== "kicked" || r.reason === "";
+          // After a crash the connection breaks; a graceful shutdown kicks
+          // with the reason "shutdown": the default policy reconnects after
+          // both.
+          const shouldReconnect = undefined;
           const failed: string[] = []; // attempts while the server is down
           const logger = { debug() {}, info() {}, warn: (m: string) => void failed.push(m), error: (m: string) => void failed.push(m) };
           const reconnect = { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: Infinity, shouldReconnect };

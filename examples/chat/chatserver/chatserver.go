@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
@@ -29,11 +30,13 @@ import (
 
 // Application error codes.
 const (
-	CodeBadName   gamesrv.Code = "CHAT-BAD-NAME"
-	CodeBadRoom   gamesrv.Code = "CHAT-BAD-ROOM"
-	CodeNotInRoom gamesrv.Code = "CHAT-NOT-IN-ROOM"
+	CodeBadName      gamesrv.Code = "CHAT-BAD-NAME"
+	CodeBadRoom      gamesrv.Code = "CHAT-BAD-ROOM"
+	CodeNotInRoom    gamesrv.Code = "CHAT-NOT-IN-ROOM"
+	CodeTooManyRooms gamesrv.Code = "CHAT-TOO-MANY-ROOMS"
 )
 
+// maxNameLen is the longest player or room name, in characters.
 const maxNameLen = 32
 
 // roomKey stores the session's current room in its session data.
@@ -58,7 +61,17 @@ type Options struct {
 	// or Join waits (holding only that player's requests) while the queue
 	// is full. Default 1024.
 	RoomQueueSize int
+
+	// MaxRooms is the number of rooms open at once, each with its
+	// goroutine, idle ones included. A join that would open one more
+	// closes an idle room (one without members) instead; when every room
+	// has members it fails with CHAT-TOO-MANY-ROOMS. A player is in one
+	// room at a time, so a client cannot hold more rooms than it holds
+	// sessions. Default 1,000.
+	MaxRooms int
 }
+
+const defaultMaxRooms = 1000
 
 func (o Options) withDefaults() Options {
 	if o.History < 0 {
@@ -66,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 30 * time.Second
+	}
+	if o.MaxRooms <= 0 {
+		o.MaxRooms = defaultMaxRooms
 	}
 	return o
 }
@@ -128,7 +144,7 @@ func (h *Handler) Join(ctx context.Context, s gamesrv.Session, req *chatv1.JoinR
 	if err := checkName(CodeBadName, "name", name); err != nil {
 		return nil, err
 	}
-	if err := checkName(CodeBadRoom, "room", roomName); err != nil {
+	if err := checkRoomName(roomName); err != nil {
 		return nil, err
 	}
 	if err := s.Bind(ctx, name); err != nil {
@@ -151,6 +167,20 @@ func (h *Handler) Join(ctx context.Context, s gamesrv.Session, req *chatv1.JoinR
 func checkName(code gamesrv.Code, what, v string) error {
 	if v == "" || utf8.RuneCountInString(v) > maxNameLen {
 		return gamesrv.Errorf(code, "%s must be 1 to %d characters", what, maxNameLen)
+	}
+	return nil
+}
+
+// checkRoomName accepts 1 to maxNameLen letters, digits, spaces, '-', '_'
+// and '.': a room name is also a server group's name and is shown to every
+// member.
+func checkRoomName(v string) error {
+	ok := v != "" && utf8.RuneCountInString(v) <= maxNameLen
+	for _, c := range v {
+		ok = ok && (unicode.IsLetter(c) || unicode.IsDigit(c) || strings.ContainsRune(" -_.", c))
+	}
+	if !ok {
+		return gamesrv.Errorf(CodeBadRoom, "a room name is 1 to %d letters, digits, spaces, '-', '_' or '.'", maxNameLen)
 	}
 	return nil
 }
@@ -226,8 +256,8 @@ func (h *Handler) Close(ctx context.Context) error {
 }
 
 // enter adds s to the room called roomName, opening it if needed, and
-// returns its members. A room that closed for idleness just before is
-// replaced by a new one.
+// returns its members. A room that closed (idle, or reclaimed for another
+// room) just before is replaced by a new one.
 func (h *Handler) enter(ctx context.Context, s gamesrv.Session, roomName, name string) ([]string, error) {
 	for {
 		r, err := h.open(roomName)
@@ -235,7 +265,7 @@ func (h *Handler) enter(ctx context.Context, s gamesrv.Session, roomName, name s
 			return nil, err
 		}
 		members, err := room.Call(ctx, r.exec, func() ([]string, error) { return r.join(s, name) })
-		if !errors.Is(err, errRoomGone) {
+		if !errors.Is(err, errRoomGone) && !(errors.Is(err, room.ErrClosed) && h.serving()) {
 			return members, roomErr(err)
 		}
 	}

@@ -26,6 +26,10 @@ type chatRoom struct {
 	history []*chatv1.ChatMessage // the last Options.History lines, oldest first
 	idle    *room.Timer           // runs while the room has no members
 	gone    bool                  // closed for idleness
+
+	// Guarded by the directory's lock (Handler.mu), not by the goroutine.
+	empty   bool // no members: the directory may retire the room
+	retired bool // out of the directory: joins go to a new room
 }
 
 // member is a player in the room.
@@ -45,10 +49,13 @@ func newChatRoom(h *Handler, name string) *chatRoom {
 // join adds the session to the room, replays the history to it, tells the
 // members and returns them.
 func (r *chatRoom) join(s gamesrv.Session, name string) ([]string, error) {
-	if r.gone {
+	if r.gone || !r.h.claim(r) {
 		return nil, errRoomGone
 	}
-	if err := r.group.Add(s); err != nil {
+	if err := r.group.Add(s); err != nil { // the session closed meanwhile
+		if len(r.members) == 0 {
+			r.h.vacate(r)
+		}
 		return nil, err
 	}
 	r.replace(s.ID(), name)
@@ -85,6 +92,7 @@ func (r *chatRoom) leave(s gamesrv.Session) {
 	delete(r.members, s.ID())
 	r.group.Remove(s)
 	if len(r.members) == 0 {
+		r.h.vacate(r)
 		r.startIdle()
 		return
 	}
@@ -120,13 +128,12 @@ func (r *chatRoom) startIdle() {
 	r.idle, _ = r.exec.After(r.h.opts.IdleTimeout, r.expire) // fails only if the room is closing
 }
 
-// expire closes the room: its group goes first, then its directory entry,
+// expire closes the room: its group and its directory entry go together,
 // so a new room of the same name starts with a group of its own. Joins
 // already queued here find the room gone and go to the new room.
 func (r *chatRoom) expire() {
 	r.gone = true
-	r.h.srv.DeleteGroup(r.name)
-	r.h.forget(r)
+	r.h.retire(r)
 	r.exec.Stop()
 }
 

@@ -193,7 +193,8 @@ func compareLatency(reports []*chatbot.Report) {
 
 // startServer starts the binary on port 0 and waits for its LISTEN lines.
 func startServer(bin string) (*server, error) {
-	p, err := childproc.Start("chat server", bin, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-web", "", "-heartbeat", "5s")
+	p, err := childproc.Start("chat server", bin, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-web", "", "-heartbeat", "5s",
+		"-max-conns-per-ip", "0") // every bot comes from 127.0.0.1
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,9 @@
 // as pomelo-jsclient-websocket (the browser page follows the announced
 // serializer). -empty-kick, -compress N, -compress-push-routes and
 // -queue-size N set the server options of those names (the TypeScript
-// client's tests use them). It prints one
+// client's tests use them). -max-conns-per-ip (default 64; 0 turns it off)
+// bounds the connections of one address and -max-rooms (default 1,000) the
+// rooms open at once. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
 // SIGINT or SIGTERM. Every flag can be set by an environment variable too:
@@ -57,6 +59,8 @@ func run() error {
 	heartbeat := flag.Duration("heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	verbose := flag.Bool("v", false, "debug logging")
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
+	perIP := flag.Int("max-conns-per-ip", 64, "client connections one address (IPv4, or IPv6 /64) may hold; beyond, a connection is kicked (0: no limit)")
+	maxRooms := flag.Int("max-rooms", 1000, "chat rooms open at once; a join beyond reclaims an empty room or fails with CHAT-TOO-MANY-ROOMS")
 	emptyKick := flag.Bool("empty-kick", false, "send Kick packets with an empty body instead of {\"reason\":...}")
 	compress := flag.Int("compress", 0, "zlib-compress outbound payloads of at least this many bytes when it makes them shorter (0: off)")
 	compressPushRoutes := flag.Bool("compress-push-routes", false, "send push routes as dictionary codes")
@@ -82,12 +86,12 @@ func run() error {
 	srv, err := server.New(server.Options{
 		Logger: logger, Heartbeat: *heartbeat, Metrics: prom, DisableDescribe: !*describe,
 		EmptyKick: *emptyKick, Compression: server.Compression{Threshold: *compress}, Serializer: ser,
-		CompressPushRoutes: *compressPushRoutes, QueueSize: *queueSize,
+		CompressPushRoutes: *compressPushRoutes, QueueSize: *queueSize, MaxConnectionsPerIP: *perIP,
 	})
 	if err != nil {
 		return err
 	}
-	if _, err := chatserver.Register(srv); err != nil {
+	if _, err := chatserver.RegisterWithOptions(srv, chatserver.Options{MaxRooms: *maxRooms}); err != nil {
 		return err
 	}
 	stopAdmin, err := startAdmin(*adminAddr, srv, prom, logger)

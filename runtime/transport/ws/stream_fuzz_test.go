@@ -90,6 +90,7 @@ func (g *fakeGnet) Discard(n int) (int, error) {
 	return n, nil
 }
 
+func (g *fakeGnet) Fd() int                       { return -1 } // no socket: the linger's shutdown fails and closes at once
 func (g *fakeGnet) InboundBuffered() int          { return len(g.in) }
 func (g *fakeGnet) OutboundBuffered() int         { return 0 }
 func (g *fakeGnet) Write(b []byte) (int, error)   { return g.out.Write(b) }

@@ -35,8 +35,10 @@ function resolveReconnect(r) {
     };
 }
 function defaultShouldReconnect(reason) {
-    return reason.kind === "error" || reason.kind === "timeout";
+    return reason.kind === "error" || reason.kind === "timeout" || (reason.kind === "kicked" && reason.reason === shutdownReason);
 }
+/** The reason a gamesrv server's Kick carries when it shuts down gracefully. */
+const shutdownReason = "shutdown";
 /** v when it is a positive number (Infinity included), else def. */
 function positive(v, def) {
     return v !== undefined && v > 0 ? v : def;
