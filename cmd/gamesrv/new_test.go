@@ -104,7 +104,7 @@ func TestNew(t *testing.T) {
 
 	t.Run("help", func(t *testing.T) {
 		out := scaffoldtest.Run(t, dir, nil, time.Minute, server, "-h")
-		for _, f := range []string{"tcp", "kcp", "ws", "admin", "heartbeat", "max-connections", "shutdown-timeout", "v"} {
+		for _, f := range []string{"tcp", "kcp", "ws", "admin", "heartbeat", "max-connections", "max-conns-per-ip", "shutdown-timeout", "v"} {
 			want := fmt.Sprintf("(env GAMESRV_%s)", strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
 			if !strings.Contains(out, "-"+f+" ") && !strings.Contains(out, "-"+f+"\t") || !strings.Contains(out, want) {
 				t.Errorf("-h lacks -%s or %s:\n%s", f, want, out)
