@@ -284,3 +284,55 @@ func (p *process) stop(t *testing.T) {
 		}
 	}
 }
+
+func TestNewUsage(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no module", []string{"new"}, exitUsage, "a module path is required"},
+		{"bad module", []string{"new", "example.com/my game"}, exitUsage, "is not allowed"},
+		{"too many arguments", []string{"new", "example.com/a", "a", "b"}, exitUsage, "unexpected argument"},
+		{"not a checkout", []string{"new", "-gamesrv", dir, "example.com/a", filepath.Join(dir, "a")}, exitFailure, "not a gamesrv checkout"},
+		{"directory not empty", []string{"new", "-tidy=false", "example.com/a", dir}, exitFailure, "is not empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestReplacePath(t *testing.T) {
+	root := t.TempDir()
+	checkout := filepath.Join(root, "src", "gamesrv")
+	if err := os.MkdirAll(checkout, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(checkout, "go.mod"), []byte("module github.com/gamesrv/gamesrv\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ dir, want string }{
+		{filepath.Join(root, "src", "mygame"), "../gamesrv"},
+		{filepath.Join(root, "games", "mygame"), "../../src/gamesrv"},
+		{filepath.Join(checkout, "examples", "mine"), "../.."},
+		{filepath.Join(root, "a", "b", "c", "mygame"), checkout}, // three levels up: absolute
+		{root, "./src/gamesrv"},
+		{"/mygame", checkout}, // only the root in common: absolute
+	}
+	for _, tt := range tests {
+		got, err := replacePath(tt.dir, checkout)
+		if err != nil || got != tt.want {
+			t.Errorf("replacePath(%s) = %q, %v; want %q", tt.dir, got, err, tt.want)
+		}
+	}
+}
