@@ -13,6 +13,7 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -53,11 +54,9 @@ func TestMain(m *testing.M) {
 // buildAndRun builds the binaries with the Dockerfile's own go build
 // command, reads their -h, and runs the tests.
 func buildAndRun(m *testing.M) (int, error) {
-	flag := "-short"
-	for _, a := range os.Args[1:] {
-		if a == flag || a == flag+"=true" {
-			return m.Run(), nil // the tests that need binaries skip
-		}
+	flag.Parse()
+	if testing.Short() {
+		return m.Run(), nil // the tests that need binaries skip
 	}
 	df, err := parseDockerfile("Dockerfile")
 	if err != nil {
