@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -38,7 +37,7 @@ directive in go.mod): -gamesrv, by default the checkout this command was built f
 	}
 	dir := fs.Arg(1)
 	if dir == "" {
-		dir = defaultDir(module)
+		dir = scaffold.Name(module)
 	}
 	cfg := scaffold.Config{Module: module}
 	from := *checkout
@@ -72,16 +71,6 @@ directive in go.mod): -gamesrv, by default the checkout this command was built f
 	fmt.Fprintf(e.stdout, "\n  cd %s\n  make run     # the server: TCP 127.0.0.1:3250, KCP :3251, WebSocket :3252\n"+
 		"  make test    # its tests\n  make bot     # (in another terminal) Go bots play it\n", dir)
 	return nil
-}
-
-// defaultDir is the last element of the module path, or the one before a
-// major version suffix.
-func defaultDir(module string) string {
-	dir := path.Base(module)
-	if len(dir) > 1 && dir[0] == 'v' && strings.Trim(dir[1:], "0123456789") == "" && strings.Contains(module, "/") {
-		dir = path.Base(path.Dir(module))
-	}
-	return dir
 }
 
 // builtFrom returns the root of the gamesrv checkout this binary was built

@@ -84,10 +84,7 @@ func Write(dir string, cfg Config) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := path.Base(cfg.Module)
-	if isMajorVersion(name) && strings.Contains(cfg.Module, "/") {
-		name = path.Base(path.Dir(cfg.Module))
-	}
+	name := Name(cfg.Module)
 	d := data{Config: cfg, Name: name, NPMName: npmName(name), GoVersion: goVersion,
 		RuntimeVersion: gamesrv.Version, NPM: npmPins, Client: client}
 	out, err := render(d)
@@ -198,6 +195,17 @@ func CheckModulePath(p string) error {
 		}
 	}
 	return nil
+}
+
+// Name is the name of the game of module path p: its last element, or the
+// one before a major version suffix ("example.com/mygame/v2": "mygame").
+// gamesrv new writes into a directory of that name by default.
+func Name(p string) string {
+	name := path.Base(p)
+	if isMajorVersion(name) && strings.Contains(p, "/") {
+		name = path.Base(path.Dir(p))
+	}
+	return name
 }
 
 // isMajorVersion reports whether elem is a major version suffix ("v2").
