@@ -1,10 +1,12 @@
 // Command gamesrv is the command-line tool of gamesrv game servers, and of
 // any Pomelo/Pitaya-compatible server: a load generator (bench), an
-// interactive client (repl) and schema listings (routes, describe).
+// interactive client (repl), schema listings (routes, describe) and the
+// scaffolding of a new game module (new).
 //
 //	gamesrv bench -addr tcp://127.0.0.1:3250 -c 50 -d 10s -route chat.room.members \
 //	    -init 'chat.room.join={"room":"r%d","name":"bot-%d"}'
 //	gamesrv repl -addr kcp://127.0.0.1:3251
+//	gamesrv new example.com/mygame
 //
 // JSON payloads are converted to the server's serializer with the message
 // descriptors the server publishes on its describe route
@@ -51,6 +53,7 @@ func commands() []command {
 		{"repl", "interactive client: requests and notifies in JSON, pushes as they arrive", runRepl},
 		{"routes", "print the server's route table", runRoutes},
 		{"describe", "print the schema of a route or a message", runDescribe},
+		{"new", "write a new game module: .proto, server, bot, tests, TypeScript client, Makefile", runNew},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -14,7 +14,9 @@
 // rooms open at once. It prints one
 // "LISTEN <network> <addr>" line per listener on stdout once it accepts
 // connections (tcp, kcp, ws, then http), and shuts down gracefully on
-// SIGINT or SIGTERM.
+// SIGINT or SIGTERM. Every flag can be set by an environment variable too:
+// GAMESRV_ and the flag's name in upper case, - as _ (-queue-size:
+// GAMESRV_QUEUE_SIZE); a flag on the command line wins; -h lists them.
 package main
 
 import (
@@ -32,6 +34,7 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	"github.com/gamesrv/gamesrv/examples/chat/web"
 	"github.com/gamesrv/gamesrv/runtime/admin"
+	"github.com/gamesrv/gamesrv/runtime/flagenv"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
@@ -66,7 +69,9 @@ func run() error {
 		"(gamesrv repl and gamesrv bench -json use it); -describe=false turns it off, like a Pitaya server: raw payloads only")
 	serializer := flag.String("serializer", gamesrv.SerializerProtobuf, "payload serializer announced in the handshake: protobuf, "+
 		"or json (protojson) for Pomelo JS clients")
-	flag.Parse()
+	if err := flagenv.Parse(flag.CommandLine, os.Args[1:], flagenv.Options{}); err != nil {
+		return err
+	}
 	ser, err := gamesrv.SerializerByName(*serializer)
 	if err != nil {
 		return fmt.Errorf("-serializer: %w", err)

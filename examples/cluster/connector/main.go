@@ -13,7 +13,9 @@
 //	export GAMESRV_LINK_SECRET=$(openssl rand -base64 32)  # -link-secret
 //	go run ./examples/cluster/connector -gossip 10.0.0.5:7946 -link 10.0.0.5:0
 //
-// or pass -insecure on a network you trust.
+// or pass -insecure on a network you trust. Every flag can be set by an
+// environment variable too: GAMESRV_ and the flag's name in upper case,
+// - as _ (-forward-timeout: GAMESRV_FORWARD_TIMEOUT); -h lists them.
 //
 // Once it accepts connections it prints "LISTEN tcp <addr>", "LISTEN kcp
 // <addr>" and "GOSSIP <addr>" on stdout, then "MEMBERS <n> <ids>" each time
@@ -32,6 +34,7 @@ import (
 	roomv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/room/v1"
 	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/flagenv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -53,8 +56,12 @@ func run() error {
 	forwardTimeout := flag.Duration("forward-timeout", 5*time.Second, "bound of a request forwarded to a room server (GS-504 beyond)")
 	nf := nodecmd.RegisterFlags(flag.CommandLine)
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
-	flag.Parse()
+	if err := flagenv.Parse(flag.CommandLine, os.Args[1:], flagenv.Options{}); err != nil {
+		return err
+	}
 
+	sd := nodecmd.NewShutdown() // a signal during the start still shuts down gracefully
+	defer sd.Stop()
 	logger := nf.Logger(os.Stderr)
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
 	srv, err := server.New(server.Options{
@@ -80,11 +87,11 @@ func run() error {
 	if err := srv.RegisterRoutes(&roomv1.RoomService_ServiceDesc); err != nil {
 		return err
 	}
-	return serve(srv, node, listeners(*tcpAddr, *kcpAddr))
+	return serve(srv, node, listeners(*tcpAddr, *kcpAddr), sd, nf.ShutdownTimeout)
 }
 
 // serve starts the server, prints its addresses and runs until a signal.
-func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener) error {
+func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener, sd *nodecmd.Shutdown, shutdownTimeout time.Duration) error {
 	if len(ls) == 0 {
 		return fmt.Errorf("no listener: set -tcp or -kcp")
 	}
@@ -95,7 +102,7 @@ func serve(srv *server.Server, node *cluster.Node, ls []transport.Listener) erro
 		fmt.Printf("LISTEN %s %s\n", l.Network(), l.Addr())
 	}
 	nodecmd.PrintGossip(os.Stdout, node)
-	return nodecmd.ServeUntilSignal(srv, 10*time.Second)
+	return sd.Serve(srv, shutdownTimeout)
 }
 
 func listeners(tcpAddr, kcpAddr string) []transport.Listener {

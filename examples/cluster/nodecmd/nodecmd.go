@@ -30,6 +30,14 @@ type Flags struct {
 	Gossip string
 	// Link is the bind address of the link (server-to-server) listener.
 	Link string
+	// GossipAdvertise is the gossip address other servers use (an IP,
+	// optionally with a port); empty: the bind address, or a private IP of
+	// the host when that is unspecified. Links bound to an unspecified
+	// address are advertised on its IP too.
+	GossipAdvertise string
+	// LinkAdvertise is the link address other servers dial; empty: see
+	// GossipAdvertise.
+	LinkAdvertise string
 	// Seeds is a comma-separated list of gossip addresses to join.
 	Seeds string
 	// Profile is the gossip profile, "fast" or "lan".
@@ -45,10 +53,14 @@ type Flags struct {
 	Insecure bool
 	// Verbose enables debug logs.
 	Verbose bool
+	// ShutdownTimeout bounds the graceful shutdown after SIGINT or SIGTERM.
+	ShutdownTimeout time.Duration
 }
 
 // Environment variables read when the corresponding flag is empty: a
 // secret on the command line is visible to every user of the host (ps).
+// The commands also read every other flag from the environment
+// (runtime/flagenv): these are the names flagenv gives the two flags.
 const (
 	EnvGossipKey  = "GAMESRV_GOSSIP_KEY"
 	EnvLinkSecret = "GAMESRV_LINK_SECRET"
@@ -60,15 +72,20 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.ID, "id", "", "server id (default: the server type and a random suffix)")
 	fs.StringVar(&f.Gossip, "gossip", "127.0.0.1:0", "gossip bind address")
 	fs.StringVar(&f.Link, "link", "127.0.0.1:0", "link (server-to-server) bind address")
+	fs.StringVar(&f.GossipAdvertise, "gossip-advertise", "", "gossip address other servers use, an IP with an optional :port, e.g. the pod's IP\n"+
+		"(empty: the -gossip address, or a private IP of the host when that is 0.0.0.0); links bound to 0.0.0.0 are advertised on its IP")
+	fs.StringVar(&f.LinkAdvertise, "link-advertise", "", "link address other servers dial (empty: the -link address, on the -gossip-advertise IP when -link is 0.0.0.0)")
 	fs.StringVar(&f.Seeds, "seeds", "", "comma-separated gossip addresses of servers to join (empty: start a cluster)")
 	fs.StringVar(&f.Profile, "profile", "lan", "gossip timings: lan, or fast for local demos and tests")
 	fs.StringVar(&f.GossipKey, "gossip-key", "", "gossip encryption key, the same on every server: 16, 24 or 32 bytes in standard base64,\n"+
-		"e.g. from `openssl rand -base64 32` (default $"+EnvGossipKey+")")
+		"e.g. the output of: openssl rand -base64 32 (prefer the environment: a flag is visible to every user of the host in ps)")
 	fs.StringVar(&f.LinkSecret, "link-secret", "", "shared secret every server-to-server link must prove, the same on every server,\n"+
-		"e.g. from `openssl rand -base64 32` (default $"+EnvLinkSecret+")")
+		"e.g. the output of: openssl rand -base64 32 (prefer the environment)")
 	fs.BoolVar(&f.Insecure, "insecure", false, "start without -gossip-key and -link-secret even when -gossip or -link is not a loopback address\n"+
 		"(only on a network you trust)")
 	fs.BoolVar(&f.Verbose, "v", false, "debug logging")
+	fs.DurationVar(&f.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown after SIGINT or SIGTERM: leaving the cluster,\n"+
+		"answering the requests already queued, kicking the remaining players")
 	return f
 }
 
@@ -87,7 +104,8 @@ func (f *Flags) ClusterOptions(log *slog.Logger) (cluster.Options, error) {
 	if err != nil {
 		return cluster.Options{}, err
 	}
-	o := cluster.Options{Profile: p, GossipAddr: f.Gossip, LinkAddr: f.Link, Logger: log, Insecure: f.Insecure}
+	o := cluster.Options{Profile: p, GossipAddr: f.Gossip, LinkAddr: f.Link, Logger: log, Insecure: f.Insecure,
+		GossipAdvertise: f.GossipAdvertise, LinkAdvertise: f.LinkAdvertise}
 	for s := range strings.SplitSeq(f.Seeds, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			o.Seeds = append(o.Seeds, s)
@@ -145,15 +163,40 @@ func PrintGossip(w io.Writer, node *cluster.Node) {
 }
 
 // ServeUntilSignal waits for SIGINT or SIGTERM, then shuts srv down
-// gracefully (leaving the cluster first) within timeout.
+// gracefully (leaving the cluster first) within timeout. A signal that
+// arrives before it is called ends the process at once: call
+// [NewShutdown] before starting the server instead.
 func ServeUntilSignal(srv *server.Server, timeout time.Duration) error {
+	sd := NewShutdown()
+	defer sd.Stop()
+	return sd.Serve(srv, timeout)
+}
+
+// Shutdown catches SIGINT and SIGTERM from NewShutdown on, so that a
+// signal that arrives while the server starts still shuts it down
+// gracefully (a container stopped right after it started exits cleanly).
+type Shutdown struct {
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+// NewShutdown starts catching SIGINT and SIGTERM. Call Stop when done.
+func NewShutdown() *Shutdown {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
+	return &Shutdown{ctx: ctx, stop: stop}
+}
+
+// Serve waits for SIGINT or SIGTERM (perhaps already received), then shuts
+// srv down gracefully (leaving the cluster first) within timeout.
+func (s *Shutdown) Serve(srv *server.Server, timeout time.Duration) error {
+	<-s.ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
+
+// Stop stops catching the signals.
+func (s *Shutdown) Stop() { s.stop() }
 
 // Node creates srv's cluster node from the flags; the node prints MEMBERS
 // lines on w. Close the returned Members once the server has shut down.

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/flagenv"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -118,7 +120,8 @@ func TestExposedServerNeedsTheKeyFlags(t *testing.T) {
 }
 
 // TestHelpDoesNotPrintSecrets: secrets from the environment are read when
-// the options are built, not as flag defaults that -help would print.
+// the options are built, not as flag defaults that -help would print; -h
+// names the variables.
 func TestHelpDoesNotPrintSecrets(t *testing.T) {
 	t.Setenv(nodecmd.EnvGossipKey, key32)
 	t.Setenv(nodecmd.EnvLinkSecret, "do-not-print")
@@ -126,8 +129,41 @@ func TestHelpDoesNotPrintSecrets(t *testing.T) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(&out)
 	nodecmd.RegisterFlags(fs)
-	fs.PrintDefaults()
-	if s := out.String(); strings.Contains(s, key32) || strings.Contains(s, "do-not-print") || !strings.Contains(s, "$"+nodecmd.EnvGossipKey) {
+	if err := flagenv.Parse(fs, []string{"-h"}, flagenv.Options{}); err != flag.ErrHelp {
+		t.Fatalf("got %v, want flag.ErrHelp", err)
+	}
+	s := out.String()
+	if strings.Contains(s, key32) || strings.Contains(s, "do-not-print") ||
+		!strings.Contains(s, "(env "+nodecmd.EnvGossipKey+")") || !strings.Contains(s, "(env "+nodecmd.EnvLinkSecret+")") {
 		t.Errorf("help output:\n%s", s)
+	}
+}
+
+// TestFlagsFromTheEnvironment: through flagenv, as the commands parse
+// them, every cluster flag can come from its GAMESRV_ variable (what the
+// Kubernetes manifests and the compose file of deploy/ use).
+func TestFlagsFromTheEnvironment(t *testing.T) {
+	env := map[string]string{
+		"GAMESRV_ID": "room-7", "GAMESRV_GOSSIP": "0.0.0.0:7946", "GAMESRV_LINK": "0.0.0.0:7947",
+		"GAMESRV_GOSSIP_ADVERTISE": "10.1.2.3", "GAMESRV_LINK_ADVERTISE": "10.1.2.3:7947",
+		"GAMESRV_SEEDS": "gossip.default.svc:7946, 10.1.2.4:7946", "GAMESRV_PROFILE": "fast",
+		"GAMESRV_GOSSIP_KEY": key32, "GAMESRV_LINK_SECRET": "s3cret", "GAMESRV_SHUTDOWN_TIMEOUT": "25s",
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := nodecmd.RegisterFlags(fs)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if err := flagenv.Parse(fs, nil, flagenv.Options{Lookup: lookup}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.ClusterOptions(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ID != "room-7" || o.GossipAddr != "0.0.0.0:7946" || o.LinkAddr != "0.0.0.0:7947" ||
+		o.GossipAdvertise != "10.1.2.3" || o.LinkAdvertise != "10.1.2.3:7947" ||
+		strings.Join(o.Seeds, " ") != "gossip.default.svc:7946 10.1.2.4:7946" || o.Profile != cluster.ProfileFast ||
+		len(o.GossipKey) != 32 || string(o.LinkSecret) != "s3cret" || f.ShutdownTimeout != 25*time.Second {
+		t.Errorf("got flags %+v, options %+v", f, o)
 	}
 }

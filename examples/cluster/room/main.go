@@ -6,7 +6,8 @@
 //
 // Across hosts it needs the same -gossip-key and -link-secret (or
 // $GAMESRV_GOSSIP_KEY and $GAMESRV_LINK_SECRET) as the connector; see
-// there.
+// there. Every flag can be set by an environment variable too (GAMESRV_ID
+// for -id...; -h lists them).
 //
 // Once it joined the cluster it prints "GOSSIP <addr>" on stdout, then
 // "MEMBERS <n> <ids>" each time its view of the cluster changes. It shuts
@@ -18,11 +19,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	roomv1 "github.com/gamesrv/gamesrv/examples/cluster/gen/room/v1"
 	"github.com/gamesrv/gamesrv/examples/cluster/nodecmd"
 	"github.com/gamesrv/gamesrv/examples/cluster/roomserver"
+	"github.com/gamesrv/gamesrv/runtime/flagenv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
@@ -37,8 +38,12 @@ func main() {
 func run() error {
 	nf := nodecmd.RegisterFlags(flag.CommandLine)
 	adminAddr := flag.String("admin", "", "admin HTTP address: /metrics, /healthz, /debug/gamesrv, /debug/pprof/ (empty: none)")
-	flag.Parse()
+	if err := flagenv.Parse(flag.CommandLine, os.Args[1:], flagenv.Options{}); err != nil {
+		return err
+	}
 
+	sd := nodecmd.NewShutdown() // a signal during the start still shuts down gracefully
+	defer sd.Stop()
 	logger := nf.Logger(os.Stderr)
 	prom := metrics.NewPrometheus(metrics.PrometheusOptions{})
 	srv, err := server.New(server.Options{ServerID: nf.ID, ServerType: roomv1.RoomServiceServerType, Logger: logger, Metrics: prom})
@@ -62,5 +67,5 @@ func run() error {
 		return err
 	}
 	nodecmd.PrintGossip(os.Stdout, node)
-	return nodecmd.ServeUntilSignal(srv, 10*time.Second)
+	return sd.Serve(srv, nf.ShutdownTimeout)
 }
