@@ -136,7 +136,7 @@ fuzz:
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
-		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData; do \
+		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData ../internal/scaffold:FuzzRetargetDescriptor; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
