@@ -124,3 +124,60 @@ func TestProtocolViolationClosesTheSession(t *testing.T) {
 		t.Errorf("OnDisconnect(%v), want a protocol violation", err)
 	}
 }
+
+// TestEstablishedLeavesTheLimits: sessions count against the handshake
+// limits until the session layer calls Established; an established
+// session makes room for another one from the same address.
+func TestEstablishedLeavesTheLimits(t *testing.T) {
+	l, h := listen(t, kcp.Options{MaxHandshakesPerIP: 2, HandshakeTimeout: time.Minute}, transport.Config{})
+	a, b := dial(t, l, nil, nil), dial(t, l, nil, nil)
+	a.echo("a")
+	b.echo("b")
+	h.Next(t)
+	h.Next(t)
+	if n := l.InHandshake(); n != 2 {
+		t.Fatalf("%d sessions in handshake, want 2", n)
+	}
+	a.send("established")
+	a.echo("a again") // after "established" on the same stream
+	if n := l.InHandshake(); n != 1 {
+		t.Errorf("%d sessions in handshake after one was established, want 1", n)
+	}
+	c := dial(t, l, nil, nil) // within the per-address limit again
+	c.echo("c")
+	h.Next(t)
+	if n := l.InHandshake(); n != 2 {
+		t.Errorf("%d sessions in handshake, want 2", n)
+	}
+}
+
+// TestCloseEndsEverySession: Close ends the sessions (the session layer
+// sees each one disconnect), stops counting handshakes, and returns once
+// their goroutines ended.
+func TestCloseEndsEverySession(t *testing.T) {
+	h := transporttest.NewHandler()
+	l := kcp.New("127.0.0.1:0", kcp.Options{HandshakeTimeout: time.Minute})
+	if err := l.Start(transport.Config{Handler: h, MaxBody: 1 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	var peers []*transporttest.Peer
+	for _, name := range []string{"a", "b"} {
+		c := dial(t, l, nil, nil)
+		c.echo(name)
+		peers = append(peers, h.Next(t))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	for i, p := range peers {
+		p.Disconnected(t) // within transporttest.Timeout, else the test fails
+		if n := p.Packets(); n != 1 {
+			t.Errorf("peer %d got %d packets, want 1", i, n)
+		}
+	}
+	if n := l.InHandshake(); n != 0 {
+		t.Errorf("%d sessions in handshake after Close", n)
+	}
+}
