@@ -9,8 +9,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport"
 )
 
-// ErrClosed is returned by dials after the server closed, or before it
-// started.
+// ErrClosed is returned by the dials of a server that was closed.
 var ErrClosed = errors.New("servertest: server closed")
 
 // network is what the in-memory listener reports as its network, in the

@@ -82,9 +82,9 @@ func (ts *Server) Server() *server.Server { return ts.srv }
 
 // Close shuts the server down gracefully (server.Server.Shutdown) within
 // Options.ShutdownTimeout: the clients still connected are kicked with the
-// reason "shutdown", and every goroutine of the server and its
-// connections has ended when Close returns. Later calls return the first
-// call's result.
+// reason "shutdown", then the connections are closed and the server's
+// goroutines stopped; later dials fail with [ErrClosed]. Later calls
+// return the first call's result.
 func (ts *Server) Close() error {
 	_, err := ts.close()
 	return err
