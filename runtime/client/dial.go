@@ -51,6 +51,9 @@ func New(addr string, opts Options) (*Client, error) {
 		return nil, err
 	}
 	if scheme == "kcp" {
+		if opts.DialContext != nil {
+			return nil, errors.New("client: Options.DialContext does not apply to kcp:// addresses")
+		}
 		if _, err := kcp.BlockCrypt(opts.KCP.Key); err != nil {
 			return nil, err
 		}
@@ -117,18 +120,48 @@ func splitAddr(addr string) (scheme, hostport string, err error) {
 	return "", "", fmt.Errorf("client: unsupported scheme %q in %q", scheme, addr)
 }
 
+// dialFunc opens a network connection, as net.Dialer.DialContext does.
+type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
 func dialConn(ctx context.Context, scheme, hostport, addr string, opts *Options) (net.Conn, error) {
+	dial := opts.DialContext
+	if dial == nil {
+		dial = new(net.Dialer).DialContext
+	}
 	switch scheme {
 	case "kcp":
 		return dialKCP(hostport, &opts.KCP)
 	case "ws":
-		return dialWS(ctx, addr)
+		return dialWS(ctx, addr, dial)
 	case "tls":
-		d := tls.Dialer{Config: opts.TLS}
-		return d.DialContext(ctx, "tcp", hostport)
+		return dialTLS(ctx, hostport, opts.TLS, dial)
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", hostport)
+	return dial(ctx, "tcp", hostport)
+}
+
+// dialTLS opens a TLS connection over what dial returns. Without a
+// ServerName in cfg, the host of hostport is verified (tls.Dialer's rule).
+func dialTLS(ctx context.Context, hostport string, cfg *tls.Config, dial dialFunc) (net.Conn, error) {
+	raw, err := dial(ctx, "tcp", hostport)
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		cfg = cfg.Clone()
+		cfg.ServerName = hostport
+		if host, _, err := net.SplitHostPort(hostport); err == nil {
+			cfg.ServerName = host
+		}
+	}
+	tc := tls.Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = raw.Close()
+		return nil, fmt.Errorf("client: tls handshake with %s: %w", hostport, err)
+	}
+	return tc, nil
 }
 
 func dialKCP(addr string, o *KCPOptions) (net.Conn, error) {

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -39,6 +41,14 @@ type Options struct {
 	// TLS configures tls:// connections. Default: the system's roots and
 	// the address's host as server name.
 	TLS *tls.Config
+	// DialContext, if set, opens the network connection of tcp://, tls://
+	// and ws:// addresses instead of a net.Dialer: it is called with the
+	// network "tcp" and the address's host:port, and the client runs the
+	// TLS handshake or the WebSocket upgrade, if any, over the connection
+	// it returns. Use it for a proxy, or for the in-memory connections of
+	// runtime/servertest. A kcp:// address cannot use it: New fails.
+	// Default: a net.Dialer.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// OnRawPush, if set, receives the pushes whose route has no registered
 	// push handler, from the first one on (see [Client.HandleRawPush]).
 	OnRawPush func(route string, payload []byte)

@@ -21,9 +21,10 @@ type wsConn struct {
 	wmu      sync.Mutex
 }
 
-// dialWS opens a WebSocket to a "ws://host:port/path" URL.
-func dialWS(ctx context.Context, url string) (net.Conn, error) {
-	conn, br, _, err := ws.Dialer{}.Dial(ctx, url)
+// dialWS opens a WebSocket to a "ws://host:port/path" URL over what dial
+// returns.
+func dialWS(ctx context.Context, url string, dial dialFunc) (net.Conn, error) {
+	conn, br, _, err := ws.Dialer{NetDial: dial}.Dial(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", url, err)
 	}

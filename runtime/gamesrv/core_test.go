@@ -3,6 +3,7 @@ package gamesrv_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -108,6 +109,30 @@ func TestRouteKindString(t *testing.T) {
 	for k, want := range map[gamesrv.RouteKind]string{gamesrv.KindRequest: "request", gamesrv.KindNotify: "notify", gamesrv.KindPush: "push", 0: "unknown"} {
 		if k.String() != want {
 			t.Errorf("%d: %q", k, k.String())
+		}
+	}
+}
+
+// TestPushTargetsDesignateOneKind: each target sets exactly its own
+// field.
+func TestPushTargetsDesignateOneKind(t *testing.T) {
+	s := &mapSession{}
+	tests := []struct {
+		name    string
+		target  gamesrv.PushTarget
+		session gamesrv.Session
+		group   string
+		uids    []string
+	}{
+		{"session", gamesrv.ToSession(s), s, "", nil},
+		{"group", gamesrv.ToGroup("lobby"), nil, "lobby", nil},
+		{"uids", gamesrv.ToUIDs("ann", "bob"), nil, "", []string{"ann", "bob"}},
+		{"no uids", gamesrv.ToUIDs(), nil, "", nil},
+	}
+	for _, tt := range tests {
+		tg := tt.target
+		if tg.Session() != tt.session || tg.Group() != tt.group || !slices.Equal(tg.UIDs(), tt.uids) {
+			t.Errorf("%s: session %v group %q uids %v", tt.name, tg.Session(), tg.Group(), tg.UIDs())
 		}
 	}
 }

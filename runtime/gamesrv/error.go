@@ -28,11 +28,15 @@ func NewError(code Code, msg string) *Error {
 }
 
 // Errorf returns an error with the given code and a formatted message. As
-// with [fmt.Errorf], a %w verb makes the wrapped error available to
-// [errors.Is] and [errors.As]; it never reaches the client.
+// with [fmt.Errorf], a %w verb (or several) makes the wrapped errors
+// available to [errors.Is] and [errors.As]; they never reach the client.
 func Errorf(code Code, format string, args ...any) *Error {
 	err := fmt.Errorf(format, args...)
-	return &Error{code: code, msg: err.Error(), cause: errors.Unwrap(err)}
+	e := &Error{code: code, msg: err.Error(), cause: errors.Unwrap(err)}
+	if _, ok := err.(interface{ Unwrap() []error }); ok {
+		e.cause = err // several %w: fmt's error unwraps to each of them
+	}
+	return e
 }
 
 // WrapError returns an error with the given code whose message is

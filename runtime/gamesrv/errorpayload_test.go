@@ -118,3 +118,67 @@ func FuzzDecodeErrorPayload(f *testing.F) {
 		}
 	})
 }
+
+// TestErrorPayloadEncoding: the exact JSON bytes (keys in order, metadata
+// sorted and omitted when empty), the protobuf bytes stable whatever the
+// map order, the payload appended after what dst holds, and the default
+// (a nil serializer) protobuf.
+func TestErrorPayloadEncoding(t *testing.T) {
+	md := map[string]string{"b": "2", "a": "1", "c": "3"}
+	tests := []struct {
+		name string
+		ser  gamesrv.Serializer
+		err  *gamesrv.Error
+		want string // the JSON, or "" for protobuf
+	}{
+		{"json", gamesrv.JSONSerializer{}, gamesrv.NewError("GS-404", "no handler"), `{"code":"GS-404","msg":"no handler"}`},
+		{"json empty message", gamesrv.JSONSerializer{}, gamesrv.NewError("A", ""), `{"code":"A","msg":""}`},
+		{"json metadata sorted", gamesrv.JSONSerializer{}, gamesrv.NewError("A", "m").WithMetadata(md),
+			`{"code":"A","msg":"m","metadata":{"a":"1","b":"2","c":"3"}}`},
+		{"protobuf", gamesrv.ProtobufSerializer{}, gamesrv.NewError("A", "m").WithMetadata(md), ""},
+		{"nil serializer", nil, gamesrv.NewError("A", "m").WithMetadata(md), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, err := gamesrv.AppendErrorPayload([]byte("dst:"), tt.ser, tt.err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(first[:4]) != "dst:" {
+				t.Fatalf("dst overwritten: %q", first)
+			}
+			payload := first[4:]
+			if tt.want != "" && string(payload) != tt.want {
+				t.Errorf("got %s, want %s", payload, tt.want)
+			}
+			for range 20 { // map iteration order changes between runs
+				again, _ := gamesrv.AppendErrorPayload(nil, tt.ser, tt.err)
+				if string(again) != string(payload) {
+					t.Fatalf("unstable encoding: %x then %x", payload, again)
+				}
+			}
+			dec := tt.ser
+			if dec == nil {
+				dec = gamesrv.ProtobufSerializer{}
+			}
+			back, err := gamesrv.DecodeErrorPayload(dec, payload)
+			if err != nil || back.Code() != tt.err.Code() || back.Message() != tt.err.Message() || !maps.Equal(back.Metadata(), tt.err.Metadata()) {
+				t.Errorf("decoded %v %v, %v", back, back.Metadata(), err)
+			}
+		})
+	}
+}
+
+// TestDecodeJSONErrorPayloadLeniently: fields a newer server may add are
+// ignored; a null metadata is none.
+func TestDecodeJSONErrorPayloadLeniently(t *testing.T) {
+	for _, in := range []string{
+		`{"code":"A","msg":"m","retryAfter":3}`,
+		`{"msg":"m","code":"A","metadata":null}`,
+	} {
+		e, err := gamesrv.DecodeErrorPayload(gamesrv.JSONSerializer{}, []byte(in))
+		if err != nil || e.Code() != "A" || e.Message() != "m" || len(e.Metadata()) != 0 {
+			t.Errorf("%s: %v, %v", in, e, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package gamesrv_test
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
@@ -105,5 +106,73 @@ func BenchmarkSerializers(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSerializerNames: the names announced in the handshake, and what a
+// client resolves them to.
+func TestSerializerNames(t *testing.T) {
+	tests := []struct {
+		name string
+		want string
+	}{
+		{"protobuf", "protobuf"},
+		{"", "protobuf"}, // a server that announces none (Pitaya) speaks protobuf
+		{"json", "json"},
+	}
+	for _, tt := range tests {
+		ser, err := gamesrv.SerializerByName(tt.name)
+		if err != nil || ser.Name() != tt.want {
+			t.Errorf("SerializerByName(%q) = %v, %v", tt.name, ser, err)
+		}
+	}
+	for _, bad := range []string{"JSON", "Protobuf", "msgpack"} {
+		if _, err := gamesrv.SerializerByName(bad); err == nil {
+			t.Errorf("SerializerByName(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestProtojsonMapping: what the JSON serializer writes for the types a
+// JavaScript client must read correctly: 64-bit integers as strings
+// (beyond 2^53 a number loses digits), bytes as base64.
+func TestProtojsonMapping(t *testing.T) {
+	tests := []struct {
+		msg  proto.Message
+		want string
+	}{
+		{wrapperspb.Int64(1<<53 + 1), `"9007199254740993"`},
+		{wrapperspb.UInt64(math.MaxUint64), `"18446744073709551615"`},
+		{wrapperspb.Int32(-7), `-7`},
+		{wrapperspb.Bytes([]byte{0xff, 0x00}), `"/wA="`},
+		{wrapperspb.Bool(true), `true`},
+	}
+	for _, tt := range tests {
+		b, err := gamesrv.JSONSerializer{}.AppendMarshal(nil, tt.msg)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("%T: %s, %v; want %s", tt.msg, b, err, tt.want)
+			continue
+		}
+		back := tt.msg.ProtoReflect().New().Interface()
+		if err := (gamesrv.JSONSerializer{}).Unmarshal(b, back); err != nil || !proto.Equal(back, tt.msg) {
+			t.Errorf("%s decodes to %v, %v", b, back, err)
+		}
+	}
+}
+
+// TestProtobufSerializerPayloads: an empty payload is the empty message
+// (the old content is gone); garbage is an error.
+func TestProtobufSerializerPayloads(t *testing.T) {
+	ser := gamesrv.ProtobufSerializer{}
+	out := &gamesrvv1.Error{Code: "stale", Msg: "stale"}
+	if err := ser.Unmarshal(nil, out); err != nil || !proto.Equal(out, &gamesrvv1.Error{}) {
+		t.Errorf("empty payload: %v, %v", out, err)
+	}
+	if err := ser.Unmarshal([]byte{0x0a, 0x05, 'a'}, out); err == nil {
+		t.Error("a truncated payload decoded")
+	}
+	b, err := ser.AppendMarshal([]byte{1, 2}, &gamesrvv1.Error{Code: "A"})
+	if err != nil || string(b) != "\x01\x02\x0a\x01A" {
+		t.Errorf("AppendMarshal: %x, %v", b, err)
 	}
 }

@@ -86,15 +86,17 @@ func BoolKey(name string) Key[bool] {
 // Name returns the key's name.
 func (k Key[T]) Name() string { return k.name }
 
-// Get returns the value stored in s under k. ok is false if there is none or
-// it does not decode.
+// Get returns the value stored in s under k. ok is false, and v the zero
+// value, if there is none or it does not decode.
 func (k Key[T]) Get(s Session) (v T, ok bool) {
 	raw, ok := s.Get(k.name)
 	if !ok {
 		return v, false
 	}
-	v, err := k.decode(raw)
-	return v, err == nil
+	if d, err := k.decode(raw); err == nil {
+		return d, true
+	}
+	return v, false
 }
 
 // Set stores v in s under k.

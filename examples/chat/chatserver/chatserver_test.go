@@ -14,30 +14,36 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/servertest"
 	"google.golang.org/protobuf/reflect/protodesc"
 )
 
-// startChat runs the chat server on TCP and KCP and returns both addresses.
+// startChat runs the chat server on TCP and KCP and returns both addresses:
+// the tests of the transports and the Go client on real sockets.
 func startChat(t *testing.T) map[string]string {
-	t.Helper()
-	addrs, _ := startChatWith(t, chatserver.Options{})
-	return addrs
-}
-
-// startChatWith is startChat with options; it also returns the handler,
-// whose rooms close with the server when the test ends.
-func startChatWith(t *testing.T, opts chatserver.Options) (map[string]string, *chatserver.Handler) {
 	t.Helper()
 	srv, err := server.New(server.Options{Logger: testkit.Logger(t), Heartbeat: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := chatserver.RegisterWithOptions(srv, opts)
-	if err != nil {
+	if _, err := chatserver.Register(srv); err != nil {
 		t.Fatal(err)
 	}
 	tcpAddr, kcpAddr := testkit.Serve(t, srv)
-	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}, h
+	return map[string]string{"tcp": tcpAddr, "kcp": kcpAddr}
+}
+
+// startChatWith runs the chat server with opts in memory (the handler's
+// tests: no port) and returns it with the handler, whose rooms close with
+// the server when the test ends.
+func startChatWith(t *testing.T, opts chatserver.Options) (*servertest.Server, *chatserver.Handler) {
+	t.Helper()
+	var h *chatserver.Handler
+	ts := servertest.New(t, server.Options{Logger: testkit.Logger(t), Heartbeat: time.Second}, func(srv *server.Server) (err error) {
+		h, err = chatserver.RegisterWithOptions(srv, opts)
+		return err
+	})
+	return ts, h
 }
 
 // player is a connected client with its typed stub and the pushes it got.
@@ -52,6 +58,7 @@ type player struct {
 func (p *player) OnMessage(_ context.Context, m *chatv1.ChatMessage)    { p.messages <- m }
 func (p *player) OnMembers(_ context.Context, m *chatv1.MembersChanged) { p.members <- m }
 
+// connect connects a player to addr over a real socket.
 func connect(t *testing.T, addr string) *player {
 	t.Helper()
 	c, err := client.Dial(context.Background(), addr, client.Options{})
@@ -59,6 +66,17 @@ func connect(t *testing.T, addr string) *player {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	return newPlayer(t, c)
+}
+
+// play connects a player to an in-memory server.
+func play(t *testing.T, ts *servertest.Server) *player {
+	t.Helper()
+	return newPlayer(t, ts.Client(t, client.Options{Logger: testkit.Logger(t)}))
+}
+
+func newPlayer(t *testing.T, c *client.Client) *player {
+	t.Helper()
 	p := &player{c: c, rooms: chatv1.NewRoomServiceClient(c),
 		messages: make(chan *chatv1.ChatMessage, 16), members: make(chan *chatv1.MembersChanged, 16)}
 	if err := chatv1.RegisterRoomServicePushHandler(c, p); err != nil {
@@ -127,9 +145,9 @@ func TestChatEndToEnd(t *testing.T) {
 // TestDuplicateLoginKicksTheFirst: the second login's join response lists
 // the player once (it listed the kicked session too: ["ann", "ann"]).
 func TestDuplicateLoginKicksTheFirst(t *testing.T) {
-	addr := startChat(t)["tcp"]
+	ts, _ := startChatWith(t, chatserver.Options{})
 	ctx := context.Background()
-	first, second := connect(t, addr), connect(t, addr)
+	first, second := play(t, ts), play(t, ts)
 	if _, err := first.rooms.Join(ctx, &chatv1.JoinRequest{Room: "r", Name: "ann"}); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +173,8 @@ func TestDuplicateLoginKicksTheFirst(t *testing.T) {
 }
 
 func TestDescribeRoute(t *testing.T) {
-	p := connect(t, startChat(t)["tcp"])
+	ts, _ := startChatWith(t, chatserver.Options{})
+	p := play(t, ts)
 	var resp gamesrvv1.DescribeResponse
 	if err := p.c.Request(context.Background(), gamesrv.DescribeRoute, &gamesrvv1.DescribeRequest{}, &resp); err != nil {
 		t.Fatal(err)

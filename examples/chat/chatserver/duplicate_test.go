@@ -13,6 +13,7 @@ import (
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/servertest"
 )
 
 // TestDuplicateLoginWhileTheKickedSessionIsBusy: the room does not rely on
@@ -34,20 +35,17 @@ func TestDuplicateLoginWhileTheKickedSessionIsBusy(t *testing.T) {
 		}
 		return nil
 	}
-	srv, err := server.New(server.Options{Logger: testkit.Logger(t), BindWait: 100 * time.Millisecond,
-		Before: []server.BeforeFunc{hold}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chatserver.Register(srv); err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := testkit.Serve(t, srv)
+	ts := servertest.New(t, server.Options{Logger: testkit.Logger(t), BindWait: 100 * time.Millisecond,
+		Before: []server.BeforeFunc{hold}}, func(srv *server.Server) error {
+		_, err := chatserver.Register(srv)
+		return err
+	})
+	srv := ts.Server()
 	unblock := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(unblock) // before the shutdown
 
 	ctx := context.Background()
-	first, second := connect(t, addr), connect(t, addr)
+	first, second := play(t, ts), play(t, ts)
 	join(t, first, "r", "ann")
 	go func() { _, _ = first.rooms.Members(ctx, &chatv1.MembersRequest{}) }()
 	select {
@@ -56,7 +54,7 @@ func TestDuplicateLoginWhileTheKickedSessionIsBusy(t *testing.T) {
 		t.Fatal("the first session's request was not held")
 	}
 
-	_, err = second.rooms.Join(ctx, &chatv1.JoinRequest{Room: "r", Name: "ann"})
+	_, err := second.rooms.Join(ctx, &chatv1.JoinRequest{Room: "r", Name: "ann"})
 	if gamesrv.CodeOf(err) != gamesrv.CodeDeadlineExceeded {
 		t.Fatalf("join while the kicked session is busy: %v, want %s", err, gamesrv.CodeDeadlineExceeded)
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 func TestRoomNames(t *testing.T) {
-	p := connect(t, startChat(t)["tcp"])
+	ts, _ := startChatWith(t, chatserver.Options{})
+	p := play(t, ts)
 	tests := []struct {
 		room string
 		ok   bool
@@ -54,11 +55,11 @@ func TestRoomNames(t *testing.T) {
 // one more fails with CHAT-TOO-MANY-ROOMS; a room left empty is reclaimed
 // for a new one.
 func TestMaxRooms(t *testing.T) {
-	addrs, h := startChatWith(t, chatserver.Options{MaxRooms: 3}) // idle rooms live 30 s
+	ts, h := startChatWith(t, chatserver.Options{MaxRooms: 3}) // idle rooms live 30 s
 	ctx := context.Background()
 	players := make([]*player, 4)
 	for i := range players {
-		players[i] = connect(t, addrs["tcp"])
+		players[i] = play(t, ts)
 	}
 	for i, p := range players[:3] {
 		join(t, p, fmt.Sprintf("r%d", i), fmt.Sprintf("p%d", i))
@@ -100,8 +101,8 @@ func TestMaxRooms(t *testing.T) {
 func TestRoomFloodBounded(t *testing.T) {
 	const maxRooms = 10
 	before := roomGoroutines()
-	addrs, h := startChatWith(t, chatserver.Options{MaxRooms: maxRooms, IdleTimeout: time.Hour})
-	p := connect(t, addrs["tcp"])
+	ts, h := startChatWith(t, chatserver.Options{MaxRooms: maxRooms, IdleTimeout: time.Hour})
+	p := play(t, ts)
 	for i := range 200 {
 		join(t, p, fmt.Sprintf("flood-%d", i), "flooder")
 		recv(t, p.members) // its arrival: the push channel must not fill up

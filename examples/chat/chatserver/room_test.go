@@ -12,7 +12,6 @@ import (
 	"github.com/gamesrv/gamesrv/examples/chat/chatserver"
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 	"github.com/gamesrv/gamesrv/internal/testkit"
-	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
 // join makes p join roomName as name and returns the members.
@@ -47,8 +46,8 @@ func roomStats(t *testing.T, h *chatserver.Handler) map[string]int32 {
 }
 
 func TestHistoryReplayedToJoiners(t *testing.T) {
-	addrs, _ := startChatWith(t, chatserver.Options{History: 3})
-	ann, bob := connect(t, addrs["tcp"]), connect(t, addrs["tcp"])
+	ts, _ := startChatWith(t, chatserver.Options{History: 3})
+	ann, bob := play(t, ts), play(t, ts)
 	join(t, ann, "r", "ann")
 	recv(t, ann.members)
 	for i := range 4 {
@@ -73,8 +72,8 @@ func TestHistoryReplayedToJoiners(t *testing.T) {
 }
 
 func TestIdleRoomClosesItself(t *testing.T) {
-	addrs, h := startChatWith(t, chatserver.Options{History: 3, IdleTimeout: 20 * time.Millisecond})
-	ann, bob, carl := connect(t, addrs["tcp"]), connect(t, addrs["tcp"]), connect(t, addrs["tcp"])
+	ts, h := startChatWith(t, chatserver.Options{History: 3, IdleTimeout: 20 * time.Millisecond})
+	ann, bob, carl := play(t, ts), play(t, ts), play(t, ts)
 	join(t, carl, "busy", "carl") // stays: his room must outlive the timeout
 	join(t, ann, "quiet", "ann")
 	say(t, ann, "old")
@@ -99,17 +98,9 @@ func TestIdleRoomClosesItself(t *testing.T) {
 // goroutine; Close again does nothing.
 func TestShutdownClosesTheRooms(t *testing.T) {
 	before := roomGoroutines()
-	srv, err := server.New(server.Options{Logger: testkit.Logger(t), Heartbeat: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := chatserver.Register(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := testkit.Serve(t, srv)
+	ts, h := startChatWith(t, chatserver.Options{})
 	for i, roomName := range []string{"a", "b", "a"} {
-		join(t, connect(t, addr), roomName, fmt.Sprintf("p%d", i))
+		join(t, play(t, ts), roomName, fmt.Sprintf("p%d", i))
 	}
 	if got := roomStats(t, h); got["a"] != 2 || got["b"] != 1 {
 		t.Fatalf("room stats %v", got)
@@ -117,16 +108,14 @@ func TestShutdownClosesTheRooms(t *testing.T) {
 	if n := roomGoroutines(); n < before+2 {
 		t.Fatalf("%d room goroutines with two rooms open, %d before", n, before)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
+	if err := ts.Close(); err != nil { // the server's Shutdown
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, 5*time.Second, func() bool { return roomGoroutines() <= before }, "the rooms' goroutines to end")
 	if got := roomStats(t, h); len(got) != 0 {
 		t.Errorf("rooms after the shutdown: %v", got)
 	}
-	if err := h.Close(ctx); err != nil {
+	if err := h.Close(context.Background()); err != nil {
 		t.Errorf("a second Close: %v", err)
 	}
 }
