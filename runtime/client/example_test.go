@@ -42,7 +42,7 @@ func ExampleDial() {
 	defer stop()
 	ctx := context.Background()
 
-	c, err := client.Dial(ctx, addr, client.Options{User: map[string]string{"token": "..."}, Logger: quiet})
+	c, err := client.Dial(ctx, addr, client.Options{User: map[string]string{"token": "..."}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func ExampleNew() {
 	defer stop()
 	ctx := context.Background()
 
-	c, err := client.New(addr, client.Options{Logger: quiet})
+	c, err := client.New(addr, client.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -23,6 +24,9 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport/ws"
 )
 
+// roomKey is the session's room, kept in its session data.
+var roomKey = gamesrv.StringKey("room")
+
 // rooms implements the chat example's generated chatv1.RoomServiceHandler,
 // reduced to Join, Say and Members (examples/chat/chatserver is the whole
 // service, each room's state on a room.Room).
@@ -31,9 +35,6 @@ type rooms struct {
 	srv                                    *server.Server
 	push                                   chatv1.RoomServicePusher
 }
-
-// roomKey is the session's room, kept in its session data.
-var roomKey = gamesrv.StringKey("room")
 
 func (r *rooms) Join(ctx context.Context, s gamesrv.Session, req *chatv1.JoinRequest) (*chatv1.JoinResponse, error) {
 	if req.GetName() == "" {
@@ -108,6 +109,12 @@ func Example() {
 // A main function: every listener feeds the same session layer, and a
 // signal starts the graceful shutdown.
 func ExampleServer_Serve() {
+	cert, err := tls.LoadX509KeyPair("cert.pem", "key.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
+
 	srv, err := server.New(server.Options{Logger: slog.Default()})
 	if err != nil {
 		log.Fatal(err)
@@ -115,12 +122,6 @@ func ExampleServer_Serve() {
 	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
 		log.Fatal(err)
 	}
-	cert, err := tls.LoadX509KeyPair("cert.pem", "key.pem")
-	if err != nil {
-		log.Fatal(err)
-	}
-	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = srv.Serve(ctx, // returns after the graceful shutdown that ctx's end starts
@@ -234,38 +235,35 @@ type world struct {
 }
 
 func (w *world) Init(ctx context.Context) error {
-	w.loop = room.New(room.Options{Name: "world", Logger: quiet})
-	fmt.Println("world: Init")
+	w.loop = room.New(room.Options{Name: "world"})
 	return nil
 }
 
-func (w *world) Shutdown(ctx context.Context) error {
-	fmt.Println("world: Shutdown")
-	return w.loop.Close(ctx)
-}
+func (w *world) Shutdown(ctx context.Context) error { return w.loop.Close(ctx) }
 
 // A component: Start runs its Init (and AfterInit) before the server
-// accepts clients, Shutdown its BeforeShutdown then, at the end, its
-// Shutdown.
+// accepts clients; Shutdown runs its BeforeShutdown when it begins and its
+// Shutdown at the end.
 func ExampleServer_RegisterComponent() {
 	srv, err := server.New(server.Options{Logger: quiet})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := srv.RegisterComponent("world", &world{}); err != nil {
+	w := &world{}
+	if err := srv.RegisterComponent("world", w); err != nil {
 		log.Fatal(err)
 	}
 	if err := srv.Start(); err != nil { // no listener: a backend of a cluster starts so
 		log.Fatal(err)
 	}
-	fmt.Println("started")
+	fmt.Println("world running:", w.loop.TrySubmit(func() {}) == nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println("world closed:", errors.Is(w.loop.TrySubmit(func() {}), room.ErrClosed))
 	// Output:
-	// world: Init
-	// started
-	// world: Shutdown
+	// world running: true
+	// world closed: true
 }
