@@ -141,7 +141,7 @@ fuzz:
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-## bench: the benchmark suite: every budget of DESIGN.md §7 measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
+## bench: the benchmark suite: every budget of docs/architecture.md#budgets measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
 bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
 	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho $(BENCHFLAGS)
 

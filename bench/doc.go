@@ -1,5 +1,6 @@
-// Package bench holds gamesrv's benchmark suite: the budgets of DESIGN.md
-// §7 measured in one run by `make bench`. The suite itself is the command
-// bench/suite; bench/cmd holds the servers it drives (the gamesrv echo
-// server and the bare gnet baseline) and bench/proto the echo service.
+// Package bench holds gamesrv's benchmark suite: the budgets of
+// docs/architecture.md#budgets measured in one run by `make bench`. The
+// suite itself is the command bench/suite; bench/cmd holds the servers it
+// drives (the gamesrv echo server and the bare gnet baseline) and
+// bench/proto the echo service.
 package bench

@@ -210,7 +210,7 @@ func TestKubernetes(t *testing.T) {
 			}
 			ls := checkServer(t, b, env, filterPrefix(declared, "GAMESRV_"))
 			if env["GAMESRV_GOSSIP_KEY"] != "secret:gamesrv-cluster/gossip-key" || env["GAMESRV_LINK_SECRET"] != "secret:gamesrv-cluster/link-secret" {
-				t.Errorf("the key and the secret must come from the Secret gamesrv-cluster (gossip-key, link-secret) the README creates: %s, %s",
+				t.Errorf("the key and the secret must come from the Secret gamesrv-cluster (gossip-key, link-secret) docs/operations.md creates: %s, %s",
 					env["GAMESRV_GOSSIP_KEY"], env["GAMESRV_LINK_SECRET"])
 			}
 			if env["POD_IP"] != "field:status.podIP" || plain["GAMESRV_GOSSIP_ADVERTISE"] != "$(POD_IP)" {
@@ -280,16 +280,19 @@ func TestKubernetes(t *testing.T) {
 	}
 }
 
-// TestReadmeSecretCommand: the README's kubectl command creates the
-// Secret and keys the manifests read.
-func TestReadmeSecretCommand(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// deployDoc is the guide that tells how to deploy, relative to deploy/.
+const deployDoc = "../docs/operations.md"
+
+// TestDocsSecretCommand: the deployment guide's kubectl command creates
+// the Secret and keys the manifests read.
+func TestDocsSecretCommand(t *testing.T) {
+	doc, err := os.ReadFile(deployDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"kubectl create secret generic gamesrv-cluster", "--from-literal=gossip-key=", "--from-literal=link-secret="} {
-		if !bytes.Contains(readme, []byte(want)) {
-			t.Errorf("README.md lacks %q", want)
+		if !bytes.Contains(doc, []byte(want)) {
+			t.Errorf("%s lacks %q", deployDoc, want)
 		}
 	}
 }

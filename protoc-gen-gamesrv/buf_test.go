@@ -12,7 +12,7 @@ import (
 )
 
 // TestBufStrategyAll runs the plugin under buf on two directories whose
-// services share a push route, as the README describes: with buf's
+// services share a push route, as docs/proto.md describes: with buf's
 // default strategy (one invocation per directory) both generate; with
 // strategy: all the plugin sees both and fails naming them. It builds the
 // plugin and runs buf, so -short skips it.

@@ -51,7 +51,7 @@ type config struct {
 	rowTimeout time.Duration
 }
 
-// allRows returns the rows of DESIGN.md §7, in order.
+// allRows returns the rows of docs/architecture.md#budgets, in order.
 func allRows() []string { return []string{"1", "2", "3", "4", "5", "6", "7"} }
 
 // parseConfig parses args (without the program name).
@@ -61,7 +61,7 @@ func parseConfig(args []string) (*config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
 	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
-	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of DESIGN.md §7 to run (1-7; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
+	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-7; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
 	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")

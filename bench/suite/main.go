@@ -1,6 +1,7 @@
 // Command suite is gamesrv's benchmark suite: it measures every budget of
-// DESIGN.md §7 in one run on this machine, each beside its baseline, prints
-// one table, and writes the results as JSON and as an SVG chart.
+// docs/architecture.md#budgets in one run on this machine, each beside its
+// baseline, prints one table, and writes the results as JSON and as an SVG
+// chart.
 //
 //	make bench                      # builds the servers, then runs:
 //	go run ./bench/suite -server .bin/bench-echoserver -gnet .bin/bench-gnetecho

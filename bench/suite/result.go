@@ -11,10 +11,10 @@ import (
 	"time"
 )
 
-// Row is one line of the results: a figure of DESIGN.md §7 measured for
+// Row is one line of the results: a figure of docs/architecture.md#budgets measured for
 // gamesrv and for its baseline.
 type Row struct {
-	// ID is the row's number in DESIGN.md §7 order ("1", "2a"...).
+	// ID is the row's number in docs/architecture.md#budgets order ("1", "2a"...).
 	ID string `json:"id"`
 	// Name is the figure.
 	Name string `json:"name"`
@@ -33,7 +33,7 @@ type Row struct {
 	Ratio float64 `json:"ratio"`
 	// RatioText is the ratio as the table prints it.
 	RatioText string `json:"ratio_text"`
-	// Budget is the budget of DESIGN.md §7.
+	// Budget is the budget of docs/architecture.md#budgets.
 	Budget string `json:"budget"`
 	// Pass reports whether the budget is met and every check held.
 	Pass bool `json:"pass"`

@@ -224,7 +224,7 @@ func memoryRow(g, b idleResult, asked int, limitNote string) Row {
 			"each RSS reading waits for a quiet period (before: 5 polls 100 ms apart within 16 KiB, at most 5 s; after: 6 polls 200 ms apart within 64 KiB, at most 20 s; "+
 			"a reading that never settles keeps the last poll and fails the check), user space only (kernel socket buffers not included); "+
 			"gamesrv (-heartbeat 5m so no heartbeat lands): %d -> %d KiB, opened in %v, before %s, after %s, %d/%d probed open; "+
-			"bare gnet: %d -> %d KiB, opened in %v, before %s, after %s, %d/%d probed open; reference from the design: Pitaya 27-32 KiB, bare gnet ~0.55 KiB",
+			"bare gnet: %d -> %d KiB, opened in %v, before %s, after %s, %d/%d probed open; reference from docs/architecture.md#budgets: Pitaya 27-32 KiB, bare gnet ~0.55 KiB",
 			limitNote, 1+sourceIPs,
 			g.before.RSS>>10, g.after.RSS>>10, g.open.Round(time.Millisecond), g.before.text(), g.after.text(), g.alive, g.probed,
 			b.before.RSS>>10, b.after.RSS>>10, b.open.Round(time.Millisecond), b.before.text(), b.after.text(), b.alive, b.probed),

@@ -40,7 +40,7 @@ func runLoadRows(ctx context.Context, e *env) ([]Row, error) {
 }
 
 // cpuRowID is the id of the CPU row of the i-th connection count: "1" for
-// the first (the design's row 1), then "1b", "1c"...
+// the first (the budgets' row 1), then "1b", "1c"...
 func cpuRowID(i int) string {
 	if i == 0 {
 		return "1"
@@ -61,7 +61,7 @@ func cpuRow(id, runs string, conns int, g, b series) Row {
 		Details: fmt.Sprintf("the load runs of row %s; server process utime+stime over the measured phase / requests answered (loadgen ServerPID, /proc in 10 ms ticks), median of %d rounds "+
 			"(gamesrv rounds: %s µs; bare gnet rounds: %s µs); "+
 			"%d connections each sending one %d-byte echo request at a time (load generator on the same 2 cores); "+
-			"gamesrv: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; bare gnet: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; reference from the design: Pitaya (compression off) 31 µs",
+			"gamesrv: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; bare gnet: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; reference from docs/architecture.md#budgets: Pitaya (compression off) 31 µs",
 			runs, len(g), g.cpus(), b.cpus(), conns, len(gm.Config.Payload), gm.Throughput, short(gm.P50), short(gm.P99), gm.ServerCPU, gm.Elapsed.Round(time.Millisecond),
 			bm.Throughput, short(bm.P50), short(bm.P99), bm.ServerCPU, bm.Elapsed.Round(time.Millisecond)),
 	}

@@ -35,7 +35,7 @@ func (e *env) logf(format string, args ...any) {
 	fmt.Fprintf(e.log, "  "+format+"\n", args...)
 }
 
-// rowFunc measures one row of DESIGN.md §7 and returns its table rows.
+// rowFunc measures one row of docs/architecture.md#budgets and returns its table rows.
 type rowFunc func(ctx context.Context, e *env) ([]Row, error)
 
 // rowSpec names rows and the function that measures them. Rows 1 and 2
@@ -51,7 +51,7 @@ func (s rowSpec) wanted(c *config) bool {
 	return slices.ContainsFunc(s.ids, c.wants)
 }
 
-// rowSpecs returns the rows of DESIGN.md §7 in order.
+// rowSpecs returns the rows of docs/architecture.md#budgets in order.
 func rowSpecs() []rowSpec {
 	return []rowSpec{
 		{[]string{"1", "2"}, "server CPU per request and throughput vs bare gnet", runLoadRows},

@@ -71,7 +71,7 @@ func readResults(t *testing.T, path string) *Results {
 	return &res
 }
 
-// wantChecks are the rows of DESIGN.md §7 in order, each with the
+// wantChecks are the rows of docs/architecture.md#budgets in order, each with the
 // correctness checks it must carry.
 var wantChecks = []struct {
 	id     string
@@ -88,7 +88,7 @@ var wantChecks = []struct {
 	{"7", []string{checkAnswered}},
 }
 
-// checkRows checks that every row of DESIGN.md §7 was measured and
+// checkRows checks that every row of docs/architecture.md#budgets was measured and
 // printed, and that each carries its correctness checks and they held.
 func checkRows(t *testing.T, res *Results, table string) {
 	t.Helper()
@@ -239,7 +239,7 @@ func TestForwardRowCPU(t *testing.T) {
 	}
 }
 
-// TestCPURowIDs checks the ids of the CPU rows: the design's row 1, then
+// TestCPURowIDs checks the ids of the CPU rows: the budgets' row 1, then
 // 1b for the second connection count.
 func TestCPURowIDs(t *testing.T) {
 	for i, want := range []string{"1", "1b", "1c"} {

@@ -33,7 +33,7 @@ func chart(r *Results) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="13">`+"\n",
 		chartWidth, height, chartWidth, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, height)
-	fmt.Fprintf(&b, `<text x="16" y="26" font-size="17" font-weight="bold">gamesrv benchmark suite (DESIGN.md §7)</text>`+"\n")
+	fmt.Fprintf(&b, `<text x="16" y="26" font-size="17" font-weight="bold">gamesrv benchmark suite (docs/architecture.md, Budgets)</text>`+"\n")
 	fmt.Fprintf(&b, `<text x="16" y="44" fill="#555">%s</text>`+"\n",
 		esc(fmt.Sprintf("%s · commit %s · %s · %d CPUs · bars scaled per row · green: budget met, red: missed, grey: baseline", r.Date, r.Commit, r.Go, r.CPUs)))
 	for i, row := range r.Rows {

@@ -12,25 +12,28 @@ import (
 	"github.com/gamesrv/gamesrv/internal/scaffold/scaffoldtest"
 )
 
-// recipeMarker precedes the README's block of steps for a repository of
-// one's own.
-const recipeMarker = "<!-- recipe: TestReadmeRecipe runs the next block -->"
+// recipeDoc is the guide that holds the steps for a repository of one's
+// own, relative to the repository root.
+const recipeDoc = "docs/own-repository.md"
 
-// recipe returns the shell block that follows the marker in readme.
-func recipe(t *testing.T, readme string) string {
+// recipeMarker precedes the block of steps in recipeDoc.
+const recipeMarker = "<!-- recipe: TestOwnRepositoryRecipe runs the next block -->"
+
+// recipe returns the shell block that follows the marker in doc.
+func recipe(t *testing.T, doc string) string {
 	t.Helper()
-	_, after, ok := strings.Cut(readme, recipeMarker+"\n```sh\n")
+	_, after, ok := strings.Cut(doc, recipeMarker+"\n```sh\n")
 	if !ok {
-		t.Fatalf("README.md has no %q followed by a ```sh block", recipeMarker)
+		t.Fatalf("%s has no %q followed by a ```sh block", recipeDoc, recipeMarker)
 	}
 	block, _, ok := strings.Cut(after, "\n```\n")
 	if !ok {
-		t.Fatal("the recipe block of README.md does not end")
+		t.Fatalf("the recipe block of %s does not end", recipeDoc)
 	}
 	return block + "\n"
 }
 
-// TestReadmeRecipe runs the README's "Your own repository, step by step"
+// TestOwnRepositoryRecipe runs the guide's "Your own repository, step by step"
 // as it is (bash, set -eu -o pipefail) in a temporary directory that has a
 // link to this checkout as ../gamesrv, with the npm registry (npm's cache
 // first): so the documented steps are the tested ones. It then checks what
@@ -38,16 +41,16 @@ func recipe(t *testing.T, readme string) string {
 // as tools, the pinned npm versions, the generated Go and TypeScript, and
 // no options.pb.go. Then it shows why options.proto must not be generated:
 // a second options.pb.go next to the runtime's panics at start-up.
-func TestReadmeRecipe(t *testing.T) {
+func TestOwnRepositoryRecipe(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the README's steps: go mod tidy, npm install, buf generate")
+		t.Skip("runs the guide's steps: go mod tidy, npm install, buf generate")
 	}
 	root := scaffoldtest.RepoRoot(t, "internal/scaffold")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(root, recipeDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := recipe(t, string(readme))
+	block := recipe(t, string(doc))
 	for _, step := range []string{"go mod edit -tool github.com/gamesrv/gamesrv/protoc-gen-gamesrv", "--print-options-proto",
 		"npm install", "npx buf generate", "cat > buf.gen.yaml"} {
 		if !strings.Contains(block, step) {
@@ -114,7 +117,7 @@ func TestReadmeRecipe(t *testing.T) {
 		// protobuf-go writes "proto:" and the rest with a space that may be
 		// a no-break space, so that nobody matches its messages exactly.
 		if err == nil || !strings.Contains(out, `file "gamesrv/v1/options.proto" is already registered`) {
-			t.Errorf("got %v:\n%s\nwant the panic the README quotes", err, out)
+			t.Errorf("got %v:\n%s\nwant the panic the guide quotes", err, out)
 		}
 	})
 }

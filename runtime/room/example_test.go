@@ -3,10 +3,77 @@ package room_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"log/slog"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/room"
 )
+
+// cardTable is a card table's state. It belongs to its room: only the room's
+// tasks and timers read or write it, so it needs no lock.
+type cardTable struct {
+	dealt  bool
+	seats  []string
+	steps  int
+	ended  chan struct{} // closed by the third step
+	closed bool
+}
+
+func (t *cardTable) deal() { t.dealt = true }
+func (t *cardTable) tick() {}
+func (t *cardTable) sit(player string) (int, error) {
+	t.seats = append(t.seats, player)
+	return len(t.seats), nil
+}
+func (t *cardTable) close() { t.closed = true }
+func (t *cardTable) step() {
+	if t.steps < 3 {
+		t.steps++
+		if t.steps == 3 {
+			close(t.ended)
+		}
+	}
+}
+
+// Everything a room does: tasks, a task with a reply, a game loop and a
+// timeout, all on the room's goroutine.
+func ExampleNew() {
+	ctx := context.Background()
+	logger := slog.New(slog.DiscardHandler)
+	table, player := &cardTable{ended: make(chan struct{})}, "ann"
+
+	r := room.New(room.Options{Name: "table-7", Logger: logger}) // QueueSize default 1024
+	defer r.Close(ctx)                                           // runs what is queued, stops timers
+
+	err := r.Submit(ctx, func() { table.deal() }) // queue and return (waits for space under ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = r.TrySubmit(func() { table.tick() }) // or room.ErrFull at once
+	if err != nil {
+		log.Fatal(err)
+	}
+	seat, err := room.Call(ctx, r, func() (int, error) { // run in the room, wait for the result
+		return table.sit(player)
+	})
+	fmt.Println("seat", seat, err)
+
+	step, _ := r.Every(10*time.Millisecond, table.step) // a game loop; keeps its phase
+	idle, _ := r.After(time.Minute, table.close)        // a timeout
+	fmt.Println("timeout cancelled:", idle.Stop())      // exact: a run not started never starts
+	<-table.ended
+	step.Stop()
+
+	state, _ := room.Call(ctx, r, func() (string, error) {
+		return fmt.Sprintf("dealt=%v steps=%d closed=%v", table.dealt, table.steps, table.closed), nil
+	})
+	fmt.Println(state)
+	// Output:
+	// seat 1 <nil>
+	// timeout cancelled: true
+	// dealt=true steps=3 closed=false
+}
 
 // A table's state lives in a room: handlers change it with Call and get
 // their reply from the room, without locks.

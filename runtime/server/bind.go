@@ -10,7 +10,7 @@ import (
 
 // bind associates s with uid, applying the duplicate-login policy when
 // another session holds it. Under KickOld it returns once the kicked
-// session has ended (see Session.Bind's documentation in the README and
+// session has ended (see gamesrv.Session.Bind, docs/runtime.md#sessions and
 // Options.BindWait): the caller's next step never sees it in a group or
 // in the state its OnClose hooks clean up.
 func (srv *Server) bind(ctx context.Context, s *session, uid string) error {

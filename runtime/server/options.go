@@ -135,7 +135,10 @@ type Options struct {
 	ShutdownTimeout time.Duration
 
 	// Serializer encodes payloads; it is announced in the handshake.
-	// Default: gamesrv.ProtobufSerializer.
+	// gamesrv.JSONSerializer encodes them as protojson, for clients that
+	// send and expect JSON (Pomelo JS clients; docs/pitaya.md). Every
+	// server of a cluster must use the same one. Default:
+	// gamesrv.ProtobufSerializer.
 	Serializer gamesrv.Serializer
 
 	// HandshakeValidators run, in order, on each client handshake before it
