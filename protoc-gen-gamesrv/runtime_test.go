@@ -13,6 +13,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestFixtureThroughRuntime runs the committed generated fixture through
@@ -21,11 +22,13 @@ func TestFixtureThroughRuntime(t *testing.T) {
 	sayers := make(chan gamesrv.Session, 1)
 	srv, err := server.New(server.Options{
 		Logger: testkit.Logger(t),
-		Before: []server.BeforeFunc{func(_ context.Context, c *server.Call) error {
-			if c.Route.Name == gamev1.RoomServiceSayRoute {
-				sayers <- c.Session
+		Interceptors: []gamesrv.Interceptor{func(next gamesrv.Handler) gamesrv.Handler {
+			return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+				if c.Route == gamev1.RoomServiceSayRoute {
+					sayers <- c.Session
+				}
+				return next(ctx, c)
 			}
-			return nil
 		}},
 	})
 	if err != nil {

@@ -82,7 +82,7 @@ func sizeCall(c *gamesrvv1.Call) int {
 	if c.GetNotify() {
 		n += sizeVarint(7, 1)
 	}
-	return n
+	return n + sizeStringMap(8, c.GetMetadata())
 }
 
 func sizeSnapshot(s *gamesrvv1.SessionSnapshot) int {
@@ -191,7 +191,7 @@ func appendCall(b []byte, c *gamesrvv1.Call) []byte {
 	if c.GetNotify() {
 		b = appendVarint(b, 7, 1)
 	}
-	return b
+	return appendStringMap(b, 8, c.GetMetadata())
 }
 
 func appendSnapshot(b []byte, s *gamesrvv1.SessionSnapshot) []byte {
@@ -458,6 +458,11 @@ func (d *decoder) call(c *gamesrvv1.Call) {
 			c.Serializer = d.string(true)
 		case 7<<3 | wireVarint:
 			c.Notify = protowire.DecodeBool(d.varint())
+		case 8<<3 | wireBytes:
+			if c.Metadata == nil {
+				c.Metadata = map[string]string{}
+			}
+			d.stringMapEntry(c.Metadata, true)
 		default:
 			d.skip(tag)
 		}

@@ -21,6 +21,8 @@ func codecFrames() map[string]*gamesrvv1.Frame {
 		}}},
 		"forwarded notify": {Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{Route: "chat.room.say", Notify: true,
 			Session: &gamesrvv1.SessionSnapshot{}}}},
+		"call with metadata": {Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{Id: 3, Route: "room.room.whoami",
+			Metadata: map[string]string{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "", "é": "ü"}}}},
 		"reply": {Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: 9, Payload: []byte{0}}}},
 		"error reply": {Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: 9,
 			Error:  &gamesrvv1.Error{Code: "GS-404", Msg: "no route", Metadata: map[string]string{"route": "a.b.c"}},
@@ -73,9 +75,12 @@ func TestDecodeFrameFollowsProtoRules(t *testing.T) {
 		"body with wrong type":     cat([]byte{2 << 3, 5}, reply),
 		"call field of wrong type": {2<<3 | 2, 5, 1<<3 | 2, 1, 'x', 1 << 3, 5},
 		"map entry without key":    {2<<3 | 2, 6, 5<<3 | 2, 4, 4<<3 | 2, 2, 2<<3 | 2, 0},
-		"group in a call":          {2<<3 | 2, 4, 9<<3 | 3, 9<<3 | 4, 1 << 3, 5},
-		"bool of a large varint":   {2<<3 | 2, 3, 7 << 3, 0x80, 0x02},
-		"timeout truncated":        {2<<3 | 2, 6, 4 << 3, 0xff, 0xff, 0xff, 0xff, 0x1f},
+		"metadata entries merge": cat(call(&gamesrvv1.Call{Metadata: map[string]string{"a": "1", "b": "2"}}),
+			call(&gamesrvv1.Call{Metadata: map[string]string{"a": "3"}})),
+		"metadata entry without value": {2<<3 | 2, 5, 8<<3 | 2, 3, 1<<3 | 2, 1, 'k'},
+		"group in a call":              {2<<3 | 2, 4, 9<<3 | 3, 9<<3 | 4, 1 << 3, 5},
+		"bool of a large varint":       {2<<3 | 2, 3, 7 << 3, 0x80, 0x02},
+		"timeout truncated":            {2<<3 | 2, 6, 4 << 3, 0xff, 0xff, 0xff, 0xff, 0x1f},
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -90,6 +95,7 @@ func TestDecodeFrameRefusesBadInput(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"invalid UTF-8 route":    {2<<3 | 2, 3, 2<<3 | 2, 1, 0xff},
 		"invalid UTF-8 data key": {2<<3 | 2, 7, 5<<3 | 2, 5, 4<<3 | 2, 3, 1<<3 | 2, 1, 0xc0},
+		"invalid UTF-8 metadata": {2<<3 | 2, 5, 8<<3 | 2, 3, 2<<3 | 2, 1, 0xc0},
 		"truncated length":       {2<<3 | 2, 9, 1 << 3},
 		"truncated varint":       {2<<3 | 2, 2, 1 << 3, 0x80},
 		"field number 0":         {0, 0},

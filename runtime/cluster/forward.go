@@ -15,21 +15,34 @@ import (
 // answer on the link's goroutine. The frontend's session waits for it (its
 // queue is paused), so the session's answers keep their order. Data
 // changes the backend made come back with the answer and are applied to s
-// first.
+// first. With Options.Interceptors, the call goes through them and Forward
+// returns once it is answered.
 func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+	if n.intercepts() {
+		n.forwardIntercepted(ctx, s, typ, route, payload, notify, done)
+		return
+	}
+	n.forward(ctx, s, typ, &gamesrv.Call{Route: route, Kind: kindOf(notify)}, payload, done)
+}
+
+// forward sends the client call c (its route, kind and metadata) and sets
+// c.Peer to the server chosen.
+func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ string, c *gamesrv.Call, payload []byte, done func([]byte, error)) {
+	notify := c.Kind == gamesrv.KindNotify
 	m, err := n.forwardTarget(s, typ)
 	if err != nil {
 		done(nil, err)
 		return
 	}
+	c.Peer = m.ID
 	l, err := n.linkTo(ctx, m)
 	if err != nil {
 		done(nil, unpin(s, typ, m.ID, notify, err))
 		return
 	}
 	first := n.forwarded.add(s.ID(), m.ID)
-	c := &gamesrvv1.Call{Route: route, Payload: payload, Session: snapshot(s, first), Serializer: n.serializer(), Notify: notify}
-	l.callAsync(ctx, c, func(r *gamesrvv1.Reply, err error) {
+	fc := &gamesrvv1.Call{Route: c.Route, Payload: payload, Session: snapshot(s, first), Serializer: n.serializer(), Notify: notify, Metadata: c.Metadata}
+	l.callAsync(ctx, fc, func(r *gamesrvv1.Reply, err error) {
 		if err != nil {
 			done(nil, unpin(s, typ, m.ID, notify, err))
 			return

@@ -30,7 +30,8 @@ func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *game
 	if c.GetSession() != nil {
 		return n.handleForwarded(ctx, l, c)
 	}
-	payload, err := n.srv.HandleRemote(ctx, nil, c.GetRoute(), c.GetPayload(), gamesrv.ProtobufSerializer{}, c.GetId() == 0)
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	payload, err := n.srv.HandleRemote(ctx, in, c.GetPayload(), gamesrv.ProtobufSerializer{})
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
 }
 
@@ -42,7 +43,8 @@ func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) 
 		return &gamesrvv1.Reply{Error: wireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
 	}
 	s := n.sessions.attach(n, l, c.GetSession())
-	payload, err := n.srv.HandleRemote(ctx, s, c.GetRoute(), c.GetPayload(), ser, c.GetNotify())
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	payload, err := n.srv.HandleRemote(ctx, in, c.GetPayload(), ser)
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
 }
 

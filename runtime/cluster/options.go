@@ -103,6 +103,16 @@ type Options struct {
 	// (or its frontend and id before it binds), so a player's requests go to
 	// the same server while the set of servers is stable.
 	ForwardPolicy map[string]gamesrv.Policy
+	// Interceptors wrap every call this server sends to another (or to
+	// itself): the client calls a frontend forwards (gamesrv.CallForwardOut,
+	// the request not decoded) and the calls of Remote stubs
+	// (gamesrv.CallRemoteOut), the first one outermost; see
+	// [gamesrv.Interceptor]. They may set the call's Metadata, which
+	// travels with it to the server that runs it, whose own interceptors
+	// (server.Options.Interceptors) read it. A forward with interceptors
+	// holds the goroutine that sends it (its session's worker) until the
+	// answer comes; without them no goroutine waits for a backend.
+	Interceptors []gamesrv.Interceptor
 	// Logger receives the cluster's logs. Default: the server's logger.
 	Logger *slog.Logger
 	// OnJoin and OnUpdate, if set, are called when a server joins or

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -122,7 +123,8 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 // forward sends a forwarded job to its server. The session's worker does
 // not wait: the session stays marked running, so its next jobs wait in its
 // queue, and the answer (written by forwardDone on the link's goroutine)
-// resumes it. No goroutine is held while a backend works.
+// resumes it. No goroutine is held while a backend works, unless the
+// server has interceptors (forwardIntercepted).
 func (srv *Server) forward(s *session, j *job) {
 	// The context carries the deadline without a timer: the cluster
 	// enforces it (its sweeper answers GS-504), which saves a timer per
@@ -131,8 +133,46 @@ func (srv *Server) forward(s *session, j *job) {
 	start := time.Now()
 	ctx := deadlineOnly{Context: context.Background(), deadline: start.Add(srv.opts.ForwardTimeout)}
 	fj := *j
+	if len(srv.opts.Interceptors) > 0 {
+		srv.forwardIntercepted(ctx, s, &fj, start)
+		return
+	}
 	srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify,
 		func(resp []byte, err error) { srv.forwardDone(s, &fj, resp, err, start) })
+}
+
+// forwardIntercepted forwards a job through the interceptors: the
+// innermost handler sends it and waits for the answer, on the session's
+// worker. Its response is the backend's serialized answer, unless an
+// interceptor returns a message instead, which is encoded in its place.
+func (srv *Server) forwardIntercepted(ctx context.Context, s *session, j *job, start time.Time) {
+	var raw []byte
+	send := func(ctx context.Context, _ *gamesrv.Call) (proto.Message, error) {
+		answered := make(chan struct{})
+		var err error
+		srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify,
+			func(resp []byte, e error) { raw, err = resp, e; close(answered) })
+		<-answered
+		return nil, err
+	}
+	c := &gamesrv.Call{Route: j.fwd.route, Kind: kindOf(j), Type: gamesrv.CallClient, Session: s}
+	resp, err := srv.runChain(ctx, gamesrv.Chain(send, srv.opts.Interceptors...), c)
+	if err == nil && resp != nil && j.kind == jobRequest {
+		raw, err = srv.opts.Serializer.AppendMarshal(nil, resp)
+	}
+	srv.forwardDone(s, j, raw, err, start)
+}
+
+// runChain runs h, turning a panic into GS-500.
+func (srv *Server) runChain(ctx context.Context, h gamesrv.Handler, c *gamesrv.Call) (resp proto.Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			srv.log.Error("interceptor panicked", append(sessionAttrs(c.Session), "route", c.Route,
+				"panic", p, "stack", string(debug.Stack()))...)
+			resp, err = nil, errInternal()
+		}
+	}()
+	return h(ctx, c)
 }
 
 // forwardDone answers a forwarded job, reports it and resumes the session.
@@ -188,15 +228,18 @@ func encodeRaw(h *wire.Header, payload []byte) ([]byte, error) {
 	return wire.AppendDataPacket(buf, h, payload)
 }
 
-// HandleRemote runs the handler of route for a call that came from another
-// server: a client request forwarded by a frontend (s is the session as the
-// frontend described it) or an internal call through a Remote stub (s is
-// nil). The payload is decoded and the response encoded with ser; the
-// middleware runs and panics are recovered, as for local requests. For a
+// HandleRemote runs the handler of a route for a call that came from
+// another server, described by c: a client call a frontend forwarded
+// (Type gamesrv.CallForwardIn, with the session as the frontend described
+// it) or a call through a Remote stub (gamesrv.CallRemoteIn, without a
+// session), with its Route, Kind, Peer and Metadata. The payload is
+// decoded into c.Request and the response encoded with ser; the
+// interceptors run and panics are recovered, as for local requests. For a
 // notify the response is nil.
-func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) (out []byte, err error) {
-	r := srv.reg.byName[route]
-	if err := checkRemote(r, s, route, notify); err != nil {
+func (srv *Server) HandleRemote(ctx context.Context, c gamesrv.Call, payload []byte, ser gamesrv.Serializer) (out []byte, err error) {
+	r := srv.reg.byName[c.Route]
+	notify := c.Kind == gamesrv.KindNotify
+	if err := checkRemote(r, c.Session, c.Route, notify); err != nil {
 		return nil, err
 	}
 	defer srv.remoteHandled(r, notify, time.Now(), &err)
@@ -204,7 +247,8 @@ func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route st
 	if err := ser.Unmarshal(payload, req); err != nil {
 		return nil, errBadRequest("payload does not unmarshal into " + string(req.ProtoReflect().Descriptor().FullName()))
 	}
-	resp, err := srv.invoke(ctx, s, r, 0, req)
+	c.Route, c.Request = r.desc.Name, req
+	resp, err := srv.invoke(ctx, r, c)
 	if err != nil || notify {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func (srv *Server) answer(s *session, j *job) *gamesrv.Error {
 // run calls the handler of a local route and answers a request.
 func (srv *Server) run(s *session, j *job) *gamesrv.Error {
 	ctx, cancel := srv.handlerContext()
-	resp, err := srv.invoke(ctx, s, j.r, j.id, j.req)
+	resp, err := srv.invoke(ctx, j.r, gamesrv.Call{Route: j.r.desc.Name, Kind: kindOf(j), Type: gamesrv.CallClient, Session: s, Request: j.req})
 	cancel()
 	if err != nil {
 		e := srv.clientError(err, s, j.r.desc.Name)
@@ -93,35 +93,21 @@ func (srv *Server) handlerContext() (context.Context, context.CancelFunc) {
 	return srv.ctx, func() {}
 }
 
-// invoke runs the middleware and the handler, turning a panic into GS-500.
-// s is nil for a call from another server.
-func (srv *Server) invoke(ctx context.Context, s gamesrv.Session, r *route, id uint32, req proto.Message) (resp proto.Message, err error) {
+// invoke runs a call of a local route through the interceptors and the
+// handler, turning a panic into GS-500. c.Session is nil for a call
+// through a Remote stub.
+func (srv *Server) invoke(ctx context.Context, r *route, c gamesrv.Call) (resp proto.Message, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			srv.log.Error("handler panicked", append(sessionAttrs(s), "route", r.desc.Name,
+			srv.log.Error("handler panicked", append(sessionAttrs(c.Session), "route", r.desc.Name,
 				"panic", p, "stack", string(debug.Stack()))...)
 			resp, err = nil, errInternal()
 		}
 	}()
-	if len(srv.opts.Before) == 0 && len(srv.opts.After) == 0 {
-		return r.desc.Handle(ctx, r.handler, s, req)
+	if r.chain == nil {
+		return r.desc.Handle(ctx, r.handler, c.Session, c.Request)
 	}
-	return srv.invokeWithMiddleware(ctx, &Call{Route: r.desc, Session: s, Request: req, ID: id}, r)
-}
-
-func (srv *Server) invokeWithMiddleware(ctx context.Context, c *Call, r *route) (resp proto.Message, err error) {
-	for _, before := range srv.opts.Before {
-		if err = before(ctx, c); err != nil {
-			break
-		}
-	}
-	if err == nil {
-		resp, err = r.desc.Handle(ctx, r.handler, c.Session, c.Request)
-	}
-	for _, after := range srv.opts.After {
-		resp, err = after(ctx, c, resp, err)
-	}
-	return resp, err
+	return r.intercepted(ctx, c)
 }
 
 // clientError converts a handler error into what the client sees, logging

@@ -196,8 +196,8 @@ func ExampleServer_Group() {
 func ExampleRequireUID() {
 	ctx := context.Background()
 	srv, err := server.New(server.Options{
-		Logger: quiet,
-		Before: []server.BeforeFunc{server.RequireUID(chatv1.RoomServiceJoinRoute)},
+		Logger:       quiet,
+		Interceptors: []gamesrv.Interceptor{server.RequireUID(chatv1.RoomServiceJoinRoute)},
 	})
 	if err != nil {
 		log.Fatal(err)

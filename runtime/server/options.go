@@ -158,12 +158,20 @@ type Options struct {
 	// wraps context.DeadlineExceeded (GS-504 to a client). Default 10 s.
 	BindWait time.Duration
 
-	// Before and After run around every handler; see [BeforeFunc] and
-	// [AfterFunc].
-	Before []BeforeFunc
-	// After hooks run in order after the handler, even when it or a Before
-	// hook failed.
-	After []AfterFunc
+	// Interceptors wrap every call this server runs, the first one
+	// outermost (see [gamesrv.Interceptor]): the requests and notifies of
+	// its clients, the client calls a frontend forwarded to it, and the
+	// calls of other servers' Remote stubs. The calls this server sends
+	// (forwards, Remote calls) are wrapped by the cluster's interceptors
+	// (cluster.Options.Interceptors). RequireUID is one. Interceptors do
+	// not see what is refused before a handler is chosen: unknown routes,
+	// payloads that do not decode, RateLimit, QueueSize and shutdown
+	// refusals (LogRequests and Metrics do). On a frontend they also wrap
+	// the client calls it forwards to other server types (the request not
+	// decoded, see [gamesrv.Call]); such a call then holds its session's
+	// worker goroutine until the answer comes, where without interceptors
+	// no goroutine waits for a backend.
+	Interceptors []gamesrv.Interceptor
 
 	// DisableDescribe turns off the schema system route
 	// (gamesrv.DescribeRoute), by which clients such as the gamesrv CLI

@@ -15,7 +15,8 @@ type route struct {
 	service *gamesrv.ServiceDesc
 	handler any
 	remote  bool
-	code    uint16 // dictionary code, 0 if none
+	code    uint16          // dictionary code, 0 if none
+	chain   gamesrv.Handler // the handler wrapped in Options.Interceptors; nil without any
 }
 
 // clientCallable reports whether a game client may call the route.

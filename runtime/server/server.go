@@ -205,6 +205,7 @@ func (srv *Server) prepare() error {
 		return err
 	}
 	srv.reg = reg
+	srv.chainRoutes()
 	srv.schema = srv.buildSchema()
 	srv.registerGauges()
 	srv.wheel = newWheel(srv.opts.Heartbeat, srv.precise())

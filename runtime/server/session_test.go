@@ -304,25 +304,30 @@ func TestGroupBroadcastAndLeaveOnClose(t *testing.T) {
 	}
 }
 
-func TestMiddleware(t *testing.T) {
+func TestInterceptors(t *testing.T) {
 	var calls atomic.Int32
 	srv := startServer(t, server.Options{
-		Before: []server.BeforeFunc{
-			server.RequireUID(echoRoute),
-			func(_ context.Context, c *server.Call) error {
-				if v, ok := c.Request.(*wrapperspb.StringValue); ok && v.GetValue() == "forbidden" {
-					return gamesrv.NewError("APP-FORBIDDEN", "no")
+		Interceptors: []gamesrv.Interceptor{
+			func(next gamesrv.Handler) gamesrv.Handler { // outermost: sees what the others return
+				return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+					calls.Add(1)
+					resp, err := next(ctx, c)
+					if v, ok := resp.(*wrapperspb.StringValue); ok && v.GetValue() == "replace" {
+						return wrapperspb.String("replaced"), nil
+					}
+					return resp, err
 				}
-				return nil
+			},
+			server.RequireUID(echoRoute),
+			func(next gamesrv.Handler) gamesrv.Handler {
+				return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+					if v, ok := c.Request.(*wrapperspb.StringValue); ok && v.GetValue() == "forbidden" {
+						return nil, gamesrv.NewError("APP-FORBIDDEN", "no")
+					}
+					return next(ctx, c)
+				}
 			},
 		},
-		After: []server.AfterFunc{func(_ context.Context, c *server.Call, resp proto.Message, err error) (proto.Message, error) {
-			calls.Add(1)
-			if v, ok := resp.(*wrapperspb.StringValue); ok && v.GetValue() == "replace" {
-				return wrapperspb.String("replaced"), nil
-			}
-			return resp, err
-		}},
 	})
 	c := testkit.DialRaw(t, srv.tcpAddr)
 	c.Handshake(pomeloJSHandshake)

@@ -14,6 +14,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/servertest"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestDuplicateLoginWhileTheKickedSessionIsBusy: the room does not rely on
@@ -25,18 +26,20 @@ import (
 func TestDuplicateLoginWhileTheKickedSessionIsBusy(t *testing.T) {
 	blocked, release := make(chan struct{}, 1), make(chan struct{})
 	var held atomic.Bool
-	hold := func(ctx context.Context, c *server.Call) error {
-		if c.Route.Name == chatv1.RoomServiceMembersRoute && held.CompareAndSwap(false, true) {
-			blocked <- struct{}{}
-			select {
-			case <-release:
-			case <-ctx.Done():
+	hold := func(next gamesrv.Handler) gamesrv.Handler {
+		return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+			if c.Route == chatv1.RoomServiceMembersRoute && held.CompareAndSwap(false, true) {
+				blocked <- struct{}{}
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
 			}
+			return next(ctx, c)
 		}
-		return nil
 	}
 	ts := servertest.New(t, server.Options{Logger: testkit.Logger(t), BindWait: 100 * time.Millisecond,
-		Before: []server.BeforeFunc{hold}}, func(srv *server.Server) error {
+		Interceptors: []gamesrv.Interceptor{hold}}, func(srv *server.Server) error {
 		_, err := chatserver.Register(srv)
 		return err
 	})

@@ -252,7 +252,10 @@ type Call struct {
 	// "json"); server-to-server calls are always protobuf.
 	Serializer string `protobuf:"bytes,6,opt,name=serializer,proto3" json:"serializer,omitempty"`
 	// A forwarded client notify: run it, answer without a payload.
-	Notify        bool `protobuf:"varint,7,opt,name=notify,proto3" json:"notify,omitempty"`
+	Notify bool `protobuf:"varint,7,opt,name=notify,proto3" json:"notify,omitempty"`
+	// Metadata the caller's interceptors attach to the call (the W3C trace
+	// context, "traceparent" and "tracestate", for one), for the callee's.
+	Metadata      map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -334,6 +337,13 @@ func (x *Call) GetNotify() bool {
 		return x.Notify
 	}
 	return false
+}
+
+func (x *Call) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
 }
 
 // Reply answers a Call.
@@ -748,7 +758,7 @@ const file_gamesrv_v1_cluster_proto_rawDesc = "" +
 	"\aboot_id\x18\x02 \x01(\tR\x06bootId\x12\x14\n" +
 	"\x05nonce\x18\x03 \x01(\fR\x05nonce\x12\x14\n" +
 	"\x05proof\x18\x04 \x01(\fR\x05proof\x12%\n" +
-	"\x0emax_concurrent\x18\x05 \x01(\rR\rmaxConcurrent\"\xd4\x01\n" +
+	"\x0emax_concurrent\x18\x05 \x01(\rR\rmaxConcurrent\"\xcd\x02\n" +
 	"\x04Call\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05route\x18\x02 \x01(\tR\x05route\x12\x18\n" +
@@ -759,7 +769,11 @@ const file_gamesrv_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"serializer\x18\x06 \x01(\tR\n" +
 	"serializer\x12\x16\n" +
-	"\x06notify\x18\a \x01(\bR\x06notify\"\x8d\x01\n" +
+	"\x06notify\x18\a \x01(\bR\x06notify\x12:\n" +
+	"\bmetadata\x18\b \x03(\v2\x1e.gamesrv.v1.Call.MetadataEntryR\bmetadata\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8d\x01\n" +
 	"\x05Reply\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12'\n" +
@@ -808,7 +822,7 @@ func file_gamesrv_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_gamesrv_v1_cluster_proto_rawDescData
 }
 
-var file_gamesrv_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_gamesrv_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_gamesrv_v1_cluster_proto_goTypes = []any{
 	(*Frame)(nil),           // 0: gamesrv.v1.Frame
 	(*Hello)(nil),           // 1: gamesrv.v1.Hello
@@ -819,9 +833,10 @@ var file_gamesrv_v1_cluster_proto_goTypes = []any{
 	(*SessionUpdate)(nil),   // 6: gamesrv.v1.SessionUpdate
 	(*PushRequest)(nil),     // 7: gamesrv.v1.PushRequest
 	(*SessionRequest)(nil),  // 8: gamesrv.v1.SessionRequest
-	nil,                     // 9: gamesrv.v1.SessionSnapshot.DataEntry
-	nil,                     // 10: gamesrv.v1.SessionUpdate.SetEntry
-	(*Error)(nil),           // 11: gamesrv.v1.Error
+	nil,                     // 9: gamesrv.v1.Call.MetadataEntry
+	nil,                     // 10: gamesrv.v1.SessionSnapshot.DataEntry
+	nil,                     // 11: gamesrv.v1.SessionUpdate.SetEntry
+	(*Error)(nil),           // 12: gamesrv.v1.Error
 }
 var file_gamesrv_v1_cluster_proto_depIdxs = []int32{
 	1,  // 0: gamesrv.v1.Frame.hello:type_name -> gamesrv.v1.Hello
@@ -829,16 +844,17 @@ var file_gamesrv_v1_cluster_proto_depIdxs = []int32{
 	3,  // 2: gamesrv.v1.Frame.reply:type_name -> gamesrv.v1.Reply
 	4,  // 3: gamesrv.v1.Frame.cancel:type_name -> gamesrv.v1.Cancel
 	5,  // 4: gamesrv.v1.Call.session:type_name -> gamesrv.v1.SessionSnapshot
-	11, // 5: gamesrv.v1.Reply.error:type_name -> gamesrv.v1.Error
-	6,  // 6: gamesrv.v1.Reply.update:type_name -> gamesrv.v1.SessionUpdate
-	9,  // 7: gamesrv.v1.SessionSnapshot.data:type_name -> gamesrv.v1.SessionSnapshot.DataEntry
-	10, // 8: gamesrv.v1.SessionUpdate.set:type_name -> gamesrv.v1.SessionUpdate.SetEntry
-	6,  // 9: gamesrv.v1.SessionRequest.update:type_name -> gamesrv.v1.SessionUpdate
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 5: gamesrv.v1.Call.metadata:type_name -> gamesrv.v1.Call.MetadataEntry
+	12, // 6: gamesrv.v1.Reply.error:type_name -> gamesrv.v1.Error
+	6,  // 7: gamesrv.v1.Reply.update:type_name -> gamesrv.v1.SessionUpdate
+	10, // 8: gamesrv.v1.SessionSnapshot.data:type_name -> gamesrv.v1.SessionSnapshot.DataEntry
+	11, // 9: gamesrv.v1.SessionUpdate.set:type_name -> gamesrv.v1.SessionUpdate.SetEntry
+	6,  // 10: gamesrv.v1.SessionRequest.update:type_name -> gamesrv.v1.SessionUpdate
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_gamesrv_v1_cluster_proto_init() }
@@ -859,7 +875,7 @@ func file_gamesrv_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gamesrv_v1_cluster_proto_rawDesc), len(file_gamesrv_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
