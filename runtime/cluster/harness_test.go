@@ -174,13 +174,17 @@ type nodeConfig struct {
 	seeds []string
 	opts  cluster.Options
 	ser   gamesrv.Serializer // the client payloads' serializer; default protobuf
+	// interceptors are the server's (server.Options.Interceptors); the
+	// node's are in opts.
+	interceptors []gamesrv.Interceptor
 }
 
 // startNode starts a server of the given type in the cluster and stops it
 // when the test ends.
 func startNode(t testing.TB, cfg nodeConfig) *testNode {
 	t.Helper()
-	srv, err := server.New(server.Options{ServerID: cfg.id, Logger: testkit.Logger(t), ForwardTimeout: 3 * time.Second, Serializer: cfg.ser})
+	srv, err := server.New(server.Options{ServerID: cfg.id, Logger: testkit.Logger(t), ForwardTimeout: 3 * time.Second, Serializer: cfg.ser,
+		Interceptors: cfg.interceptors})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,11 +20,16 @@ import (
 // Options.CallTimeout. Options.Interceptors wrap it.
 func (n *Node) Call(ctx context.Context, route string, req, resp proto.Message, opts ...gamesrv.CallOption) (err error) {
 	defer n.recordCall(route, time.Now(), &err)
-	o := gamesrv.NewCallOptions(opts...)
-	c := &gamesrv.Call{Route: route, Kind: gamesrv.KindRequest, Type: gamesrv.CallRemoteOut, Request: req}
-	if !n.intercepts() {
-		return n.request(ctx, c, o, resp)
+	if n.intercepts() {
+		c := &gamesrv.Call{Route: route, Kind: gamesrv.KindRequest, Type: gamesrv.CallRemoteOut, Request: req}
+		return n.callIntercepted(ctx, c, gamesrv.NewCallOptions(opts...), resp)
 	}
+	return n.request(ctx, &gamesrv.Call{Route: route, Kind: gamesrv.KindRequest, Request: req}, gamesrv.NewCallOptions(opts...), resp)
+}
+
+// callIntercepted is Call through the interceptors. An interceptor that
+// returns another message than resp has it copied into resp.
+func (n *Node) callIntercepted(ctx context.Context, c *gamesrv.Call, o gamesrv.CallOptions, resp proto.Message) error {
 	out, err := n.intercept(ctx, c, func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
 		if err := n.request(ctx, c, o, resp); err != nil {
 			return nil, err
@@ -61,12 +66,16 @@ func (n *Node) request(ctx context.Context, c *gamesrv.Call, o gamesrv.CallOptio
 // for its outcome. Options.Interceptors wrap it.
 func (n *Node) Notify(ctx context.Context, route string, req proto.Message, opts ...gamesrv.CallOption) (err error) {
 	defer n.recordCall(route, time.Now(), &err)
-	o := gamesrv.NewCallOptions(opts...)
-	c := &gamesrv.Call{Route: route, Kind: gamesrv.KindNotify, Type: gamesrv.CallRemoteOut, Request: req}
-	if !n.intercepts() {
-		return n.notify(ctx, c, o)
+	if n.intercepts() {
+		c := &gamesrv.Call{Route: route, Kind: gamesrv.KindNotify, Type: gamesrv.CallRemoteOut, Request: req}
+		return n.notifyIntercepted(ctx, c, gamesrv.NewCallOptions(opts...))
 	}
-	_, err = n.intercept(ctx, c, func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+	return n.notify(ctx, &gamesrv.Call{Route: route, Kind: gamesrv.KindNotify, Request: req}, gamesrv.NewCallOptions(opts...))
+}
+
+// notifyIntercepted is Notify through the interceptors.
+func (n *Node) notifyIntercepted(ctx context.Context, c *gamesrv.Call, o gamesrv.CallOptions) error {
+	_, err := n.intercept(ctx, c, func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
 		return nil, n.notify(ctx, c, o)
 	})
 	return err

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/client"
+	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/wire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -48,7 +50,12 @@ func (c *chanConn) next(b *testing.B) []byte {
 // openSession starts a server without listeners and returns a session that
 // completed its handshake, and the handshake's route dictionary.
 func openSession(b *testing.B) (transport.Peer, *chanConn, map[string]uint16) {
-	srv := startServer(b, server.Options{})
+	return openSessionWith(b, server.Options{})
+}
+
+// openSessionWith is openSession with a server configured by opts.
+func openSessionWith(b *testing.B, opts server.Options) (transport.Peer, *chanConn, map[string]uint16) {
+	srv := startServer(b, opts)
 	conn := &chanConn{out: make(chan []byte, 16), stall: time.NewTimer(timeout)}
 	b.Cleanup(func() { conn.stall.Stop() })
 	peer := srv.Open(conn)
@@ -75,6 +82,21 @@ func openSession(b *testing.B) (transport.Peer, *chanConn, map[string]uint16) {
 // the generated Handle, marshal and the write to the connection.
 func BenchmarkDispatch(b *testing.B) {
 	peer, conn, _ := openSession(b)
+	body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("hello"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkDispatch(b, peer, conn, body)
+}
+
+// BenchmarkDispatchIntercepted is BenchmarkDispatch through one interceptor
+// that only calls the handler: the cost of the interceptor chain (the Call
+// it gets is the one allocation it adds).
+func BenchmarkDispatchIntercepted(b *testing.B) {
+	pass := func(next gamesrv.Handler) gamesrv.Handler {
+		return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) { return next(ctx, c) }
+	}
+	peer, conn, _ := openSessionWith(b, server.Options{Interceptors: []gamesrv.Interceptor{pass}})
 	body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: 1, Route: echoRoute}, str("hello"))
 	if err != nil {
 		b.Fatal(err)
