@@ -22,6 +22,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport/stdnet"
 	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 	"github.com/gamesrv/gamesrv/runtime/transport/ws"
+	"google.golang.org/protobuf/proto"
 )
 
 // roomKey is the session's room, kept in its session data.
@@ -225,6 +226,78 @@ func ExampleRequireUID() {
 	// Output:
 	// before join: GS-401
 	// after join: [ann] <nil>
+}
+
+// logCalls is an interceptor: it wraps every call the server runs, so it
+// can time it, log it, count it, or reject it without calling next.
+func logCalls(next gamesrv.Handler) gamesrv.Handler {
+	return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+		start := time.Now()
+		resp, err := next(ctx, c)
+		code := "OK"
+		if err != nil {
+			code = string(gamesrv.CodeOf(err))
+		}
+		fmt.Println(c.Type, c.Route, code)
+		if took := time.Since(start); took > time.Second {
+			fmt.Println("slow call:", c.Route, took)
+		}
+		return resp, err
+	}
+}
+
+// playerKey is the context key under which withPlayer puts the caller.
+type playerKey struct{}
+
+// withPlayer hands the handler a derived context: the player's uid, for
+// handlers to read with ctx.Value(playerKey{}).
+func withPlayer(next gamesrv.Handler) gamesrv.Handler {
+	return func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
+		if c.Session != nil && c.Session.UID() != "" {
+			ctx = context.WithValue(ctx, playerKey{}, c.Session.UID())
+		}
+		return next(ctx, c)
+	}
+}
+
+// Interceptors wrap every call the server runs, the first one outermost:
+// here logCalls sees the GS-401 that RequireUID answers before the
+// handler runs.
+func Example_interceptors() {
+	ctx := context.Background()
+	srv, err := server.New(server.Options{
+		Logger: quiet,
+		Interceptors: []gamesrv.Interceptor{
+			logCalls,
+			server.RequireUID(chatv1.RoomServiceJoinRoute),
+			withPlayer,
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
+		log.Fatal(err)
+	}
+	ln := tcp.New("127.0.0.1:0", tcp.Options{})
+	if err := srv.Start(ln); err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Shutdown(ctx)
+	c, err := client.Dial(ctx, "tcp://"+ln.Addr().String(), client.Options{Logger: quiet})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	chat := chatv1.NewRoomServiceClient(c)
+
+	_, _ = chat.Members(ctx, &chatv1.MembersRequest{})
+	_, _ = chat.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: "ann"})
+	_, _ = chat.Members(ctx, &chatv1.MembersRequest{})
+	// Output:
+	// client chat.room.members GS-401
+	// client chat.room.join OK
+	// client chat.room.members OK
 }
 
 // world is a long-lived part of the application with a lifecycle: a world
