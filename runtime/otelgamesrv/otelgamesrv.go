@@ -116,7 +116,9 @@ func (t *tracer) wrap(next gamesrv.Handler) gamesrv.Handler {
 			t.prop.Inject(ctx, propagation.MapCarrier(c.Metadata))
 		}
 		resp, err := next(ctx, c)
-		endAttributes(span, c, err)
+		if span.IsRecording() {
+			endAttributes(span, c, err)
+		}
 		return resp, err
 	}
 }
