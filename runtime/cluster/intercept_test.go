@@ -7,7 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
@@ -39,6 +41,12 @@ func (l *callLog) interceptor(server string) gamesrv.Interceptor {
 			return resp, err
 		}
 	}
+}
+
+func (l *callLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.calls)
 }
 
 func (l *callLog) take() []string {
@@ -82,6 +90,19 @@ func TestInterceptorsSeeEveryCall(t *testing.T) {
 		`room remote-in/room.room.whoami request peer="gate" from="gate" session=false request=true code=""`,
 		`room remote-in/room.room.whoami request peer="room" from="room" session=false request=true code=""`,
 		`room remote-out/room.room.whoami request peer="room" from="room" session=false request=true code=""`,
+	})
+
+	mustOK(t, gate.node.Notify(context.Background(), tickRoute, &emptypb.Empty{}))
+	results := gate.node.Broadcast(context.Background(), whoamiRoute, &emptypb.Empty{}, func() proto.Message { return new(wrapperspb.StringValue) })
+	if len(results) != 1 || results[0].Err != nil {
+		t.Fatalf("broadcast: %+v", results)
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool { return log.len() == 4 }, "the notify to run") // it ends after the call returned
+	checkCalls(t, log.take(), []string{
+		`gate remote-out/room.room.tick notify peer="room" from="gate" session=false request=true code=""`,
+		`gate remote-out/room.room.whoami request peer="room" from="gate" session=false request=true code=""`,
+		`room remote-in/room.room.tick notify peer="gate" from="gate" session=false request=true code=""`,
+		`room remote-in/room.room.whoami request peer="gate" from="gate" session=false request=true code=""`,
 	})
 }
 
