@@ -37,3 +37,26 @@ func BenchmarkInterceptor(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForwardedRequest measures a client's request that a connector
+// forwards to a room server, one at a time, with every call traced on both
+// servers (and its spans exported to memory, then dropped) or none: the
+// cost of tracing a forward, and of the worker goroutine it holds.
+func BenchmarkForwardedRequest(b *testing.B) {
+	for _, traced := range []bool{false, true} {
+		b.Run(map[bool]string{false: "untraced", true: "traced"}[traced], func(b *testing.B) {
+			gate, room, c := startCluster(b, !traced)
+			req, resp := wrapperspb.String("hi"), new(wrapperspb.StringValue)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Request(context.Background(), echoRoute, req, resp); err != nil {
+					b.Fatal(err)
+				}
+				if traced {
+					gate.spans.Reset()
+					room.spans.Reset()
+				}
+			}
+		})
+	}
+}

@@ -76,17 +76,22 @@ type tracedServer struct {
 	addr  string // the client listener's, if any
 }
 
-func startTraced(t *testing.T, id string, seeds []string, register func(*server.Server) error, listen bool) *tracedServer {
+// startTraced starts a server that traces its calls (unless untraced)
+// into its own exporter.
+func startTraced(t testing.TB, id string, seeds []string, register func(*server.Server) error, listen, untraced bool) *tracedServer {
 	t.Helper()
 	ts := &tracedServer{spans: tracetest.NewInMemoryExporter()}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(ts.spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	tracing := otelgamesrv.Interceptor(otelgamesrv.Options{TracerProvider: tp})
-	srv, err := server.New(server.Options{ServerID: id, Logger: testkit.Logger(t), Interceptors: []gamesrv.Interceptor{tracing}})
+	var interceptors []gamesrv.Interceptor
+	if !untraced {
+		interceptors = append(interceptors, otelgamesrv.Interceptor(otelgamesrv.Options{TracerProvider: tp}))
+	}
+	srv, err := server.New(server.Options{ServerID: id, Logger: testkit.Logger(t), Interceptors: interceptors})
 	mustOK(t, err)
 	mustOK(t, register(srv))
 	ts.srv = srv
-	ts.node, err = cluster.New(srv, cluster.Options{Profile: cluster.ProfileFast, Seeds: seeds, Interceptors: []gamesrv.Interceptor{tracing}})
+	ts.node, err = cluster.New(srv, cluster.Options{Profile: cluster.ProfileFast, Seeds: seeds, Interceptors: interceptors})
 	mustOK(t, err)
 	if listen {
 		l := tcp.New("127.0.0.1:0", tcp.Options{EventLoops: 1})
@@ -106,15 +111,15 @@ func startTraced(t *testing.T, id string, seeds []string, register func(*server.
 // startCluster starts a room server and a connector (with a client
 // listener) that forwards the room routes to it, and returns them with a
 // client of the connector.
-func startCluster(t *testing.T) (gate, room *tracedServer, c *client.Client) {
-	room = startTraced(t, "room-1", nil, func(srv *server.Server) error { return srv.RegisterService(&roomDesc, srv) }, false)
+func startCluster(t testing.TB, untraced bool) (gate, room *tracedServer, c *client.Client) {
+	room = startTraced(t, "room-1", nil, func(srv *server.Server) error { return srv.RegisterService(&roomDesc, srv) }, false, untraced)
 	g := &gateHandler{}
 	gate = startTraced(t, "gate-1", []string{room.node.Membership().GossipAddr()}, func(srv *server.Server) error {
 		if err := srv.RegisterService(&gateDesc, g); err != nil {
 			return err
 		}
 		return srv.RegisterRoutes(&roomDesc)
-	}, true)
+	}, true, untraced)
 	g.node = gate.node
 	testkit.Eventually(t, timeout, func() bool {
 		return gate.node.Membership().NumMembers() == 2 && room.node.Membership().NumMembers() == 2
@@ -130,7 +135,7 @@ func startCluster(t *testing.T) (gate, room *tracedServer, c *client.Client) {
 // the forward, and the room server's server span, each the parent of the
 // next; the trace context crossed the link in the call's metadata.
 func TestForwardIsOneTrace(t *testing.T) {
-	gate, room, c := startCluster(t)
+	gate, room, c := startCluster(t, false)
 	resp := new(wrapperspb.StringValue)
 	mustOK(t, c.Request(context.Background(), echoRoute, wrapperspb.String("hi"), resp))
 	if resp.GetValue() != "hi" {
@@ -164,7 +169,7 @@ func TestForwardIsOneTrace(t *testing.T) {
 // TestErrorIsRecorded: a handler's coded error marks every span of the
 // trace with its code and the status Error.
 func TestErrorIsRecorded(t *testing.T) {
-	gate, room, c := startCluster(t)
+	gate, room, c := startCluster(t, false)
 	err := c.Request(context.Background(), echoRoute, wrapperspb.String("fail"), new(wrapperspb.StringValue))
 	if gamesrv.CodeOf(err) != "APP-NOPE" {
 		t.Fatalf("echo of fail: %v, want APP-NOPE", err)
@@ -182,7 +187,7 @@ func TestErrorIsRecorded(t *testing.T) {
 // under the handler's span, and the server span of the server that runs
 // it continues the same trace.
 func TestRemoteCallIsOneTrace(t *testing.T) {
-	gate, room, c := startCluster(t)
+	gate, room, c := startCluster(t, false)
 	resp := new(wrapperspb.StringValue)
 	mustOK(t, c.Request(context.Background(), askRoute, &emptypb.Empty{}, resp))
 	if resp.GetValue() != "room-1" {
