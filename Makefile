@@ -149,9 +149,9 @@ bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
 attack: $(BIN)/chat-server
 	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
 
-## bench-micro: codec, dispatch and cluster micro-benchmarks (go test -bench)
+## bench-micro: codec, dispatch, cluster and tracing micro-benchmarks (go test -bench)
 bench-micro:
-	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster
+	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster ./runtime/otelgamesrv
 
 clean:
 	rm -rf $(BIN)
