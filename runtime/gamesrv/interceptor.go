@@ -109,11 +109,13 @@ type Handler func(ctx context.Context, c *Call) (proto.Message, error)
 type Interceptor func(next Handler) Handler
 
 // Chain returns h wrapped by interceptors, the first one outermost: with
-// Chain(h, a, b) a call runs a, which calls b, which calls h. It returns h
-// itself when there are none.
+// Chain(h, a, b) a call runs a, which calls b, which calls h. Nil
+// interceptors are skipped; Chain returns h itself when there are none.
 func Chain(h Handler, interceptors ...Interceptor) Handler {
 	for i := len(interceptors) - 1; i >= 0; i-- {
-		h = interceptors[i](h)
+		if interceptors[i] != nil {
+			h = interceptors[i](h)
+		}
 	}
 	return h
 }

@@ -42,6 +42,7 @@ func TestChainOrder(t *testing.T) {
 	}{
 		{"none", nil, []string{"handler"}, ""},
 		{"two", []gamesrv.Interceptor{trace("a"), trace("b")}, []string{"a in", "b in", "handler", "b out", "a out"}, ""},
+		{"nil skipped", []gamesrv.Interceptor{nil, trace("a"), nil}, []string{"a in", "handler", "a out"}, ""},
 		{"denied", []gamesrv.Interceptor{trace("a"), deny, trace("b")}, []string{"a in", "deny", "a out"}, "APP-DENIED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

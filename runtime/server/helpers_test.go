@@ -39,6 +39,10 @@ func newEchoHandler() *echoHandler {
 	return &echoHandler{blocked: make(chan struct{}, 10), release: make(chan struct{}), said: make(chan string, 100)}
 }
 
+// principalKey is the context key of the value an interceptor of
+// TestInterceptors hands the echo handler.
+type principalKey struct{}
+
 func (h *echoHandler) Echo(ctx context.Context, s gamesrv.Session, req *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
 	v := req.GetValue()
 	switch {
@@ -48,6 +52,9 @@ func (h *echoHandler) Echo(ctx context.Context, s gamesrv.Session, req *wrappers
 		return nil, gamesrv.NewError("APP-1", "app failure").With("k", "v")
 	case v == "plain":
 		return nil, errors.New("secret detail")
+	case v == "principal": // what an interceptor put in the context
+		p, _ := ctx.Value(principalKey{}).(string)
+		return wrapperspb.String("principal " + p), nil
 	case v == "push":
 		if err := s.Push(ctx, pushRoute, wrapperspb.String("pushed")); err != nil {
 			return nil, err

@@ -324,7 +324,7 @@ func TestInterceptors(t *testing.T) {
 					if v, ok := c.Request.(*wrapperspb.StringValue); ok && v.GetValue() == "forbidden" {
 						return nil, gamesrv.NewError("APP-FORBIDDEN", "no")
 					}
-					return next(ctx, c)
+					return next(context.WithValue(ctx, principalKey{}, c.Type.String()+" "+c.Route), c)
 				}
 			},
 		},
@@ -334,17 +334,21 @@ func TestInterceptors(t *testing.T) {
 	echo(t, c, 1, "public route") // echo is listed as public in RequireUID
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 2, Route: echoRoute}, str("replace"))
 	if m := c.NextData(timeout); unstr(t, m.Payload) != "replaced" {
-		t.Errorf("after hook did not replace: %+v", m)
+		t.Errorf("the outer interceptor did not replace the response: %+v", m)
 	}
 	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 3, Route: echoRoute}, str("forbidden"))
 	m := c.NextData(timeout)
 	if e, _ := gamesrv.DecodeErrorPayload(gamesrv.ProtobufSerializer{}, m.Payload); !m.Error || e.Code() != "APP-FORBIDDEN" {
-		t.Errorf("before hook did not reject: %+v", m)
+		t.Errorf("the inner interceptor did not reject: %+v", m)
 	}
 	c.SendMessage(&wire.Header{Type: wire.MessageNotify, Route: sayRoute}, str("needs login"))
 	echo(t, c, 4, "barrier") // the notify ran (and was refused) before this answer
-	if calls.Load() != 5 {
-		t.Errorf("after hooks ran %d times, want 5", calls.Load())
+	c.SendMessage(&wire.Header{Type: wire.MessageRequest, ID: 5, Route: echoRoute}, str("principal"))
+	if m := c.NextData(timeout); unstr(t, m.Payload) != "principal client "+echoRoute {
+		t.Errorf("the handler's context: %q, want the interceptor's value", unstr(t, m.Payload))
+	}
+	if calls.Load() != 6 {
+		t.Errorf("the outer interceptor ran %d times, want 6", calls.Load())
 	}
 	select {
 	case v := <-srv.h.said:
