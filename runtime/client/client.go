@@ -53,6 +53,7 @@ type Client struct {
 
 	conn net.Conn      // set by Connect, under mu
 	br   *bufio.Reader // reads conn; only the handshake, then the reader
+	zr   wire.Inflater // inflates zlib payloads; the reader's only
 
 	ser       gamesrv.Serializer
 	dict      map[string]uint16

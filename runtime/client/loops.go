@@ -1,13 +1,10 @@
 package client
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"runtime/debug"
 	"time"
@@ -75,7 +72,8 @@ func (c *Client) onData(body []byte) error {
 		return err
 	}
 	if m.Zlib {
-		if m.Payload, err = inflate(m.Payload, c.opts.MaxBodySize); err != nil {
+		// A fresh buffer (nil): payloads are kept by requests and pushes.
+		if m.Payload, err = c.zr.Inflate(nil, m.Payload, c.opts.MaxBodySize); err != nil {
 			return fmt.Errorf("client: compressed payload: %w", err)
 		}
 	}
@@ -245,20 +243,4 @@ func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	if f != nil {
 		c.arm()
 	}
-}
-
-// inflate decompresses a zlib payload, refusing more than max bytes.
-func inflate(b []byte, max int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > max {
-		return nil, fmt.Errorf("inflates beyond %d bytes", max)
-	}
-	return out, zr.Close()
 }

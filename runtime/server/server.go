@@ -47,7 +47,7 @@ type Server struct {
 	conns        atomic.Int64  // open connections, for MaxConnections
 	pushEncodes  atomic.Int64  // push packets encoded
 	zlibWriters  sync.Pool     // *zlib.Writer, for outbound compression
-	inflaters    sync.Pool     // *inflater, for inbound zlib payloads
+	inflaters    sync.Pool     // *wire.Inflater, for inbound zlib payloads
 	inflated     sync.Pool     // *[]byte, their output buffers
 	inflateSlots chan struct{} // bounds concurrent inflates (newInflateSlots)
 	payloads     bufPool       // copies of payloads decoded by the worker
