@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
@@ -54,7 +54,7 @@ func New(addr string, opts Options) (*Client, error) {
 		if opts.DialContext != nil {
 			return nil, errors.New("client: Options.DialContext does not apply to kcp:// addresses")
 		}
-		if _, err := kcp.BlockCrypt(opts.KCP.Key); err != nil {
+		if _, err := kcpconf.BlockCrypt(opts.KCP.Key); err != nil {
 			return nil, err
 		}
 	}
@@ -165,7 +165,7 @@ func dialTLS(ctx context.Context, hostport string, cfg *tls.Config, dial dialFun
 }
 
 func dialKCP(addr string, o *KCPOptions) (net.Conn, error) {
-	block, err := kcp.BlockCrypt(o.Key)
+	block, err := kcpconf.BlockCrypt(o.Key)
 	if err != nil {
 		return nil, err
 	}

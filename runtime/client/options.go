@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 )
 
@@ -56,8 +56,8 @@ type Options struct {
 
 // KCPOptions configures the KCP side of a kcp:// connection.
 type KCPOptions struct {
-	// Tuning sets the session parameters; see [kcp.Tuning].
-	Tuning kcp.Tuning
+	// Tuning sets the session parameters; see [kcpconf.Tuning].
+	Tuning kcpconf.Tuning
 	// Key enables AES encryption (16, 24 or 32 bytes), as on the server.
 	Key []byte
 	// DataShards and ParityShards enable forward error correction, as on
