@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/opt"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 )
@@ -72,16 +73,9 @@ func (o Options) withDefaults() Options {
 	if o.Sys.Platform == "" && o.Sys.Type == "" {
 		o.Sys.Platform, o.Sys.LibVersion = "go", gamesrv.Version
 	}
-	o.DialTimeout = orDefault(o.DialTimeout, 10*time.Second)
-	o.WriteTimeout = orDefault(o.WriteTimeout, 10*time.Second)
-	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), wire.MaxBodyLen)
-	o.PushQueue = orDefault(o.PushQueue, 256)
+	o.DialTimeout = opt.OrDefault(o.DialTimeout, 10*time.Second)
+	o.WriteTimeout = opt.OrDefault(o.WriteTimeout, 10*time.Second)
+	o.MaxBodySize = opt.OrDefault(min(o.MaxBodySize, wire.MaxBodyLen), wire.MaxBodyLen)
+	o.PushQueue = opt.OrDefault(o.PushQueue, 256)
 	return o
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
