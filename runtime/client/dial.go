@@ -67,8 +67,7 @@ func New(addr string, opts Options) (*Client, error) {
 // fails the client is closed ([Client.Err] says why).
 //
 // Pushes are delivered to their handlers once at least one handler is
-// registered (a push handler, [Client.HandleRawPush] or
-// Options.OnRawPush); until then they are held, up to Options.PushQueue
+// registered (a push handler or [Client.HandleRawPush]); until then they are held, up to Options.PushQueue
 // (beyond it the oldest held push is dropped and logged), so that handlers
 // registered just after Connect returns still receive every push the
 // server sent on connect.

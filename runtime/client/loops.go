@@ -234,8 +234,14 @@ func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) err
 // arm starts the delivery of pushes: a handler is registered.
 func (c *Client) arm() { c.armedOnce.Do(func() { close(c.armed) }) }
 
-// HandleRawPush sets a handler for pushes whose route has no registered
-// push handler; it receives the route and the serialized payload.
+// HandleRawPush sets the handler of the pushes whose route has no
+// registered push handler (nil removes it); it receives the route and the
+// serialized payload. It is the one way to set it: call it between [New]
+// and [Client.Connect] to receive every push from the first one on, or
+// after [Dial] (pushes that arrived before any handler was registered are
+// held for it, up to Options.PushQueue). A handler that needs the
+// connected client (its serializer, a schema it fetched) can be set once
+// the client is connected, which an Options field could not express.
 func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	c.mu.Lock()
 	c.raw = f

@@ -50,9 +50,6 @@ type Options struct {
 	// runtime/servertest. A kcp:// address cannot use it: New fails.
 	// Default: a net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
-	// OnRawPush, if set, receives the pushes whose route has no registered
-	// push handler, from the first one on (see [Client.HandleRawPush]).
-	OnRawPush func(route string, payload []byte)
 }
 
 // KCPOptions configures the KCP side of a kcp:// connection.

@@ -42,12 +42,12 @@ func join(t *testing.T, ts *servertest.Server, uid string) *player {
 	t.Helper()
 	p := &player{pushes: make(chan string, 16)}
 	o := client.Options{Logger: quietLogger(t), User: map[string]string{"token": "t-" + uid}}
-	o.OnRawPush = func(route string, payload []byte) {
+	p.c = ts.Client(t, o)
+	p.c.HandleRawPush(func(route string, payload []byte) { // pushes that came first are held for it
 		var v wrapperspb.StringValue
 		_ = proto.Unmarshal(payload, &v)
 		p.pushes <- route + "=" + v.GetValue()
-	}
-	p.c = ts.Client(t, o)
+	})
 	if err := p.c.Request(context.Background(), echoRoute, wrapperspb.String("bind:"+uid), new(wrapperspb.StringValue)); err != nil {
 		t.Fatalf("bind %s: %v", uid, err)
 	}
