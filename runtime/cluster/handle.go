@@ -31,7 +31,7 @@ func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *game
 		return n.handleForwarded(ctx, l, c)
 	}
 	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.peer.id, Metadata: c.GetMetadata()}
-	payload, err := n.srv.HandleRemote(ctx, in, c.GetPayload(), gamesrv.ProtobufSerializer{})
+	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), gamesrv.ProtobufSerializer{})
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
 }
 
@@ -44,7 +44,7 @@ func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) 
 	}
 	s := n.sessions.attach(n, l, c.GetSession())
 	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.peer.id, Metadata: c.GetMetadata()}
-	payload, err := n.srv.HandleRemote(ctx, in, c.GetPayload(), ser)
+	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), ser)
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
 }
 
@@ -55,7 +55,7 @@ func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) err
 		if err := proto.Unmarshal(c.GetPayload(), &p); err != nil {
 			return err
 		}
-		n.srv.DeliverPacket(p.GetSessionIds(), p.GetUids(), p.GetPacket())
+		n.host.DeliverPacket(p.GetSessionIds(), p.GetUids(), p.GetPacket())
 		return nil
 	}
 	var r gamesrvv1.SessionRequest

@@ -49,7 +49,7 @@ func (n *Node) forwardIntercepted(ctx context.Context, s gamesrv.Session, typ, r
 	c := &gamesrv.Call{Route: route, Kind: kindOf(notify), Type: gamesrv.CallForwardOut, Session: s}
 	resp, err := n.intercept(ctx, c, send)
 	if err == nil && resp != nil && !notify {
-		raw, err = n.srv.Serializer().AppendMarshal(nil, resp)
+		raw, err = n.host.Serializer().AppendMarshal(nil, resp)
 	}
 	done(raw, err)
 }

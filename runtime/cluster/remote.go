@@ -94,7 +94,7 @@ func (n *Node) notify(ctx context.Context, c *gamesrv.Call, o gamesrv.CallOption
 		return err
 	}
 	if m.ID == n.id {
-		_, err := n.srv.HandleRemote(ctx, n.selfCall(c), payload, gamesrv.ProtobufSerializer{})
+		_, err := n.host.HandleRemote(ctx, n.selfCall(c), payload, gamesrv.ProtobufSerializer{})
 		return err
 	}
 	l, err := n.linkTo(ctx, m)
@@ -179,7 +179,7 @@ func (n *Node) callMember(ctx context.Context, m Member, c *gamesrv.Call, payloa
 		defer cancel()
 	}
 	if m.ID == n.id {
-		return n.srv.HandleRemote(ctx, n.selfCall(c), payload, gamesrv.ProtobufSerializer{})
+		return n.host.HandleRemote(ctx, n.selfCall(c), payload, gamesrv.ProtobufSerializer{})
 	}
 	l, err := n.linkTo(ctx, m)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -98,7 +99,7 @@ type batchReader interface {
 const readBatch = 16
 
 func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate, error) {
-	block, err := BlockCrypt(key)
+	block, err := kcpconf.BlockCrypt(key)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/internal/transporttest"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
 
@@ -51,7 +52,7 @@ type client struct {
 // dial opens a client session over conn (a fresh UDP socket when nil).
 func dial(t testing.TB, l *kcp.Listener, key []byte, conn net.PacketConn) *client {
 	t.Helper()
-	block, err := kcp.BlockCrypt(key)
+	block, err := kcpconf.BlockCrypt(key)
 	if err != nil {
 		t.Fatal(err)
 	}

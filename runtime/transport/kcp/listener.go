@@ -166,8 +166,8 @@ func (l *Listener) accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.opts.Tuning.apply(ks)
-		s := newSession(ks, l.gate, l.opts.Tuning.withDefaults().SendWindow)
+		l.opts.Tuning.Apply(ks)
+		s := newSession(ks, l.gate, l.opts.Tuning.WithDefaults().SendWindow)
 		if l.gate.attach(s) {
 			return s, nil
 		}
