@@ -17,11 +17,12 @@ const defaultOut = "bench/results"
 type config struct {
 	quick   bool
 	strict  bool
-	out     string   // -out; empty: see outDir
-	rows    []string // row numbers to run, "1".."7"
-	server  string   // echoserver binary
-	gnet    string   // gnetecho binary
-	profile string   // directory for the servers' CPU profiles (rows 1, 2, 7); empty: none
+	out     string     // -out; empty: see outDir
+	rows    []string   // row numbers to run, "1".."7"
+	server  string     // echoserver binary
+	gnet    string     // gnetecho binary
+	profile string     // directory for the servers' CPU profiles (rows 1, 2, 7); empty: none
+	peer    peerConfig // -peer: an external server measured beside gamesrv in rows 1 and 2
 
 	// rows 1, 2, 7: load generation
 	conns     []int         // connection counts of rows 1-2 (the first is row 1's)
@@ -66,12 +67,16 @@ func parseConfig(args []string) (*config, error) {
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")
 	idle := fs.Int("idle", 0, "idle connections of row 3 (default 20000, quick 200)")
+	c.peer.flags(fs)
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the loss models of row 6")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := c.peer.check(); err != nil {
+		return nil, err
 	}
 	c.sizes()
 	if *idle > 0 {

@@ -83,6 +83,11 @@ func runRows(ctx context.Context, cfg *config, log io.Writer) (*Results, int) {
 			rows = []Row{{ID: id, Name: spec.title, Better: "n/a", Details: "not measured: " + err.Error()}}
 		}
 		fmt.Fprintf(log, "  row %s took %s\n", id, time.Since(start).Round(100*time.Millisecond))
+		for i := range rows {
+			if rows[i].RatioBetter == "" {
+				rows[i].RatioBetter = rows[i].Better
+			}
+		}
 		res.Rows = append(res.Rows, rows...)
 	}
 	if ctx.Err() != nil {
