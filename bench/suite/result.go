@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 // Row is one line of the results: a figure of docs/architecture.md#budgets measured for
@@ -243,30 +245,7 @@ func passText(ok bool) string {
 }
 
 // formatValue prints v with its unit and a precision that suits it.
-func formatValue(v float64, unit string) string {
-	switch {
-	case v >= 10_000:
-		return fmt.Sprintf("%s %s", thousands(v), unit)
-	case v >= 100:
-		return fmt.Sprintf("%.0f %s", v, unit)
-	case v >= 10:
-		return fmt.Sprintf("%.1f %s", v, unit)
-	}
-	return fmt.Sprintf("%.2f %s", v, unit)
-}
-
-// thousands prints v rounded with separators: 1 234 567.
-func thousands(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	var out []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func formatValue(v float64, unit string) string { return results.FormatValue(v, unit) }
 
 // short rounds d to about three significant digits for the details.
 func short(d time.Duration) time.Duration {
