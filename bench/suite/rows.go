@@ -56,6 +56,7 @@ func rowSpecs() []rowSpec {
 	return []rowSpec{
 		{[]string{"1", "2"}, "server CPU per request and throughput vs bare gnet", runLoadRows},
 		{[]string{"3"}, "memory per idle TCP connection", runMemoryRow},
+		{[]string{"3b"}, "memory per idle KCP session", runKCPMemoryRow},
 		{[]string{"4"}, "generated vs reflection dispatch", runDispatchRow},
 		{[]string{"5"}, "broadcast to a group", runBroadcastRow},
 		{[]string{"6"}, "KCP vs TCP round trip at 5% loss", runLossRow},

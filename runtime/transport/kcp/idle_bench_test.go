@@ -1,0 +1,108 @@
+package kcp_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gamesrv/gamesrv/internal/kcpprobe"
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/transporttest"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/wire"
+)
+
+// BenchmarkIdleSession opens one KCP session per iteration, each sending
+// one packet that establishes it (as a HandshakeAck does), then idle, and
+// reports what the listener holds per idle session once the heap settled:
+// heap and goroutine stacks, and goroutines. The clients are
+// package kcpprobe's (a socket each, no goroutine); the heap figure
+// includes their socket objects, a few hundred bytes. bench/suite's row 3b
+// measures the same in a server process, as RSS.
+//
+//	go test -run '^$' -bench IdleSession -benchtime 2000x ./runtime/transport/kcp
+func BenchmarkIdleSession(b *testing.B) {
+	h := &idleHandler{}
+	l := kcp.New("127.0.0.1:0", kcp.Options{MaxHandshakes: -1, MaxHandshakesPerIP: -1, HandshakeTimeout: time.Hour})
+	if err := l.Start(transport.Config{Handler: h, MaxBody: 1 << 16, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := l.Close(ctx); err != nil {
+			b.Errorf("close: %v", err)
+		}
+	}()
+	addr := l.Addr().(*net.UDPAddr)
+	var clients []*kcpprobe.Session
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+	}()
+	packet := transporttest.Packet("hello")
+	heap0, g0 := settled(b, h, 0)
+	for b.Loop() {
+		c, err := kcpprobe.Dial(addr, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients = append(clients, c)
+		if _, err := c.Exchange(packet, nil, 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
+		c.Idle()
+	}
+	n := len(clients)
+	heap1, g1 := settled(b, h, n)
+	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/session")
+	b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/session")
+}
+
+// settled waits until n sessions are established, then returns the heap
+// in use (with goroutine stacks) after a collection, and the goroutines.
+func settled(b *testing.B, h *idleHandler, n int) (heap uint64, goroutines int) {
+	b.Helper()
+	end := time.Now().Add(30 * time.Second)
+	for h.established.Load() < int64(n) {
+		if time.Now().After(end) {
+			b.Fatalf("%d of %d sessions established", h.established.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc + ms.StackInuse, runtime.NumGoroutine()
+}
+
+// idleHandler establishes each session at its first packet and ignores
+// the rest.
+type idleHandler struct{ established atomic.Int64 }
+
+func (h *idleHandler) Open(c transport.Conn) transport.Peer { return &idlePeer{h: h, c: c} }
+
+type idlePeer struct {
+	h    *idleHandler
+	c    transport.Conn
+	done bool
+}
+
+func (p *idlePeer) OnPacket(wire.PacketType, []byte) error {
+	if !p.done {
+		p.done = true
+		if e, ok := p.c.(transport.Establisher); ok {
+			e.Established()
+		}
+		p.h.established.Add(1)
+	}
+	return nil
+}
+
+func (p *idlePeer) OnDisconnect(error) {}
