@@ -62,6 +62,19 @@ func BenchmarkIdleSession(b *testing.B) {
 	heap1, g1 := settled(b, h, n)
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/session")
 	b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/session")
+	b.ReportMetric(idleAllocs()/float64(n), "idle-allocs/session/s")
+}
+
+// idleAllocs returns the heap allocations per second of the process over
+// 200 ms: what the idle sessions allocate (their timers), the garbage that
+// makes the heap, and the RSS, grow between collections.
+func idleAllocs() float64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	time.Sleep(200 * time.Millisecond)
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / time.Since(start).Seconds()
 }
 
 // settled waits until n sessions are established, then returns the heap

@@ -36,7 +36,11 @@
 //     and are dropped when empty, its flush buffer comes from a pool, the
 //     stream buffer of Read is allocated only for a message larger than the
 //     reader's buffer;
-//   - one nonce generator per listener instead of one AES cipher per session.
+//   - one nonce generator per listener instead of one AES cipher per session;
+//   - no timer while idle: kcp-go flushes every session at its interval
+//     forever; here a session whose ARQ has nothing to send, retransmit or
+//     acknowledge leaves the timed scheduler until a datagram arrives or
+//     it writes (a flush then would do nothing).
 //
 // The wire format, the ARQ (kcp.go, verbatim but for the buffers), FEC
 // (fec.go) and the behaviour of Read, Write, deadlines and Close are
@@ -134,6 +138,9 @@ type UDPSession struct {
 	socketReadErrorOnce  sync.Once
 	socketWriteErrorOnce sync.Once
 
+	updateFn  func() // update, as one func value for the scheduler
+	scheduled bool   // an update is pending in the timed scheduler; under mu
+
 	mu sync.Mutex
 }
 
@@ -169,7 +176,9 @@ func newUDPSession(conv uint32, dataShards, parityShards int, l *Listener, conn 
 	sess.kcp = NewKCP(conv, sess.output)
 
 	// start per-session updater
-	kcpgo.SystemTimedSched.Put(sess.update, time.Now())
+	sess.updateFn = sess.update
+	sess.scheduled = true
+	kcpgo.SystemTimedSched.Put(sess.updateFn, time.Now())
 	return sess
 }
 
@@ -361,6 +370,7 @@ RESET_TIMER:
 				// we don't have to wait until the periodical update() procedure uncorks.
 				s.kcp.flush(IFLUSH_FULL)
 			}
+			s.wake()
 			s.mu.Unlock()
 			return n, nil
 		}
@@ -473,25 +483,41 @@ func (s *UDPSession) SetNoDelay(nodelay, interval, resend, nc int) {
 	s.kcp.NoDelay(nodelay, interval, resend, nc)
 }
 
-// update flushes the ARQ at its interval (kcp-go's timed scheduler), and
-// gives back the memory of its empty queues.
+// update flushes the ARQ at its interval (kcp-go's timed scheduler). A
+// session with nothing to send, retransmit or acknowledge gives back the
+// memory of its queues and leaves the scheduler until wake.
 func (s *UDPSession) update() {
 	select {
 	case <-s.die:
+		return
 	default:
-		s.mu.Lock()
-		interval := s.kcp.flush(IFLUSH_FULL)
-		waitsnd := s.kcp.WaitSnd()
-		if waitsnd < int(s.kcp.snd_wnd) {
-			s.notifyWriteEvent()
-		}
-		if waitsnd == 0 {
-			s.kcp.releaseIdle()
-		}
-		s.mu.Unlock()
-		// self-synchronized timed scheduling
-		kcpgo.SystemTimedSched.Put(s.update, time.Now().Add(time.Duration(interval)*time.Millisecond))
 	}
+	s.mu.Lock()
+	interval := s.kcp.flush(IFLUSH_FULL)
+	waitsnd := s.kcp.WaitSnd()
+	if waitsnd < int(s.kcp.snd_wnd) {
+		s.notifyWriteEvent()
+	}
+	idle := waitsnd == 0 && len(s.kcp.acklist) == 0 && s.kcp.probe == 0
+	if idle {
+		s.kcp.releaseIdle()
+	}
+	s.scheduled = !idle
+	s.mu.Unlock()
+	if !idle {
+		// self-synchronized timed scheduling
+		kcpgo.SystemTimedSched.Put(s.updateFn, time.Now().Add(time.Duration(interval)*time.Millisecond))
+	}
+}
+
+// wake puts an idle session back in the scheduler, after a datagram
+// arrived or a write. s.mu is held.
+func (s *UDPSession) wake() {
+	if s.scheduled {
+		return
+	}
+	s.scheduled = true
+	kcpgo.SystemTimedSched.Put(s.updateFn, time.Now().Add(time.Duration(s.kcp.interval)*time.Millisecond))
 }
 
 // GetConv gets conversation id of a session
@@ -573,9 +599,11 @@ func (s *UDPSession) kcpInput(data []byte) {
 	s.mu.Unlock()
 }
 
-// notifyAfterInput wakes the reader when data arrived and the writer when
-// the window opened. s.mu is held.
+// notifyAfterInput puts the session back in the scheduler, wakes the
+// reader when data arrived and the writer when the window opened. s.mu is
+// held.
 func (s *UDPSession) notifyAfterInput() {
+	s.wake()
 	if n := s.kcp.PeekSize(); n > 0 {
 		s.notifyReadEvent()
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,4 +183,114 @@ func TestRingBufferLazy(t *testing.T) {
 	if v, ok := r.Peek(); !ok || *v != 7 {
 		t.Fatal("push after release")
 	}
+}
+
+// TestIdleSessionLeavesTheScheduler: an idle session has no pending
+// update; a write puts it back, so that a lost datagram is retransmitted.
+func TestIdleSessionLeavesTheScheduler(t *testing.T) {
+	l, udp := serve(t, nil, 0, 0)
+	r := newDropRelay(t, udp.LocalAddr().(*net.UDPAddr))
+	c, err := kcpgo.DialWithOptions(r.addr().String(), nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.AcceptKCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, 16)
+	if _, err := s.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(20 * time.Second)
+	for s.pending() {
+		if time.Now().After(end) {
+			t.Fatal("an idle session stayed in the scheduler")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.dropNext()
+	if _, err := s.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf[:4]); err != nil {
+		t.Fatalf("the dropped datagram was never retransmitted: %v", err)
+	}
+	if string(buf[:4]) != "late" || r.dropped() != 1 {
+		t.Errorf("read %q, %d datagrams dropped", buf[:4], r.dropped())
+	}
+}
+
+// pending reports whether an update is scheduled.
+func (s *UDPSession) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.scheduled
+}
+
+// dropRelay forwards datagrams between one client and a server, and drops
+// the next datagram from the server when told to.
+type dropRelay struct {
+	conn   *net.UDPConn
+	mu     sync.Mutex
+	client *net.UDPAddr
+	drop   bool
+	n      int
+}
+
+func newDropRelay(t *testing.T, server *net.UDPAddr) *dropRelay {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &dropRelay{conn: conn}
+	done := make(chan struct{})
+	t.Cleanup(func() { _ = conn.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			to := server
+			if from.Port == server.Port && from.IP.Equal(server.IP) {
+				to = r.client
+				if r.drop {
+					r.drop, to = false, nil
+					r.n++
+				}
+			} else {
+				r.client = from
+			}
+			r.mu.Unlock()
+			if to != nil {
+				_, _ = conn.WriteToUDP(buf[:n], to)
+			}
+		}
+	}()
+	return r
+}
+
+func (r *dropRelay) addr() net.Addr { return r.conn.LocalAddr() }
+
+func (r *dropRelay) dropNext() {
+	r.mu.Lock()
+	r.drop = true
+	r.mu.Unlock()
+}
+
+func (r *dropRelay) dropped() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
 }
