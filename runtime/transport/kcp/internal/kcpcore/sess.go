@@ -639,6 +639,16 @@ type Listener struct {
 // ServeConn serves KCP on conn, which the caller owns and closes after
 // the listener.
 func ServeConn(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
+	l, err := newListener(block, dataShards, parityShards, conn)
+	if err != nil {
+		return nil, err
+	}
+	go l.monitor()
+	return l, nil
+}
+
+// newListener returns a listener that does not read conn yet.
+func newListener(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
 	l := new(Listener)
 	l.conn = conn
 	l.sessions = make(map[string]*UDPSession)
@@ -653,7 +663,6 @@ func ServeConn(block BlockCrypt, dataShards, parityShards int, conn net.PacketCo
 			return nil, err
 		}
 	}
-	go l.monitor()
 	return l, nil
 }
 
