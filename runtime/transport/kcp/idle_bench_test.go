@@ -19,7 +19,8 @@ import (
 // BenchmarkIdleSession opens one KCP session per iteration, each sending
 // one packet that establishes it (as a HandshakeAck does), then idle, and
 // reports what the listener holds per idle session once the heap settled:
-// heap and goroutine stacks, and goroutines. The clients are
+// live heap, goroutine stacks, goroutines, and the allocations of idle
+// sessions. The clients are
 // package kcpprobe's (a socket each, no goroutine); the heap figure
 // includes their socket objects, a few hundred bytes. bench/suite's row 3b
 // measures the same in a server process, as RSS.
@@ -46,7 +47,7 @@ func BenchmarkIdleSession(b *testing.B) {
 		}
 	}()
 	packet := transporttest.Packet("hello")
-	heap0, g0 := settled(b, h, 0)
+	m0, g0 := settled(b, h, 0)
 	for b.Loop() {
 		c, err := kcpprobe.Dial(addr, nil)
 		if err != nil {
@@ -59,8 +60,9 @@ func BenchmarkIdleSession(b *testing.B) {
 		c.Idle()
 	}
 	n := len(clients)
-	heap1, g1 := settled(b, h, n)
-	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/session")
+	m1, g1 := settled(b, h, n)
+	b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/float64(n), "heap-B/session")
+	b.ReportMetric(float64(int64(m1.StackInuse)-int64(m0.StackInuse))/float64(n), "stack-B/session")
 	b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/session")
 	b.ReportMetric(idleAllocs()/float64(n), "idle-allocs/session/s")
 }
@@ -77,9 +79,9 @@ func idleAllocs() float64 {
 	return float64(after.Mallocs-before.Mallocs) / time.Since(start).Seconds()
 }
 
-// settled waits until n sessions are established, then returns the heap
-// in use (with goroutine stacks) after a collection, and the goroutines.
-func settled(b *testing.B, h *idleHandler, n int) (heap uint64, goroutines int) {
+// settled waits until n sessions are established, then returns the
+// memory statistics after a collection, and the goroutines.
+func settled(b *testing.B, h *idleHandler, n int) (runtime.MemStats, int) {
 	b.Helper()
 	end := time.Now().Add(30 * time.Second)
 	for h.established.Load() < int64(n) {
@@ -92,7 +94,7 @@ func settled(b *testing.B, h *idleHandler, n int) (heap uint64, goroutines int) 
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc + ms.StackInuse, runtime.NumGoroutine()
+	return ms, runtime.NumGoroutine()
 }
 
 // idleHandler establishes each session at its first packet and ignores
