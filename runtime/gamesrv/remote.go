@@ -115,8 +115,12 @@ type Policy uint8
 
 // Selection policies.
 const (
-	// PolicyDefault uses the cluster's configured policy for the type
-	// (round robin unless configured otherwise).
+	// PolicyDefault uses the policy the cluster is configured with for the
+	// server type: for remote calls cluster.Options.Policies, round robin
+	// when it has none for the type; for client requests forwarded to
+	// another server type cluster.Options.ForwardPolicy, sticky by the
+	// session's uid when it has none. (WithKey turns PolicyDefault into
+	// PolicySticky.)
 	PolicyDefault Policy = iota
 	// PolicyRandom picks uniformly at random.
 	PolicyRandom
