@@ -74,7 +74,6 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
-	n.forwarded.init()
 	if err := srv.UseCluster(n); err != nil {
 		return nil, err
 	}
