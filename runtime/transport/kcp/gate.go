@@ -35,9 +35,10 @@ type limits struct {
 	timeout      time.Duration
 }
 
-// gate is the listener's UDP socket as kcp-go sees it. kcp-go opens a
-// session (a goroutine and some 250 KiB of buffers, then a session for the
-// server) for the first datagram from any address it does not know, so
+// gate is the listener's UDP socket as the KCP layer (internal/kcpcore,
+// kcp-go's server side) sees it. It opens a session (a reader goroutine and
+// a session for the server) for the first datagram from any address it
+// does not know, so
 // the gate decides which datagrams reach it:
 //
 //   - a datagram from an address with a session, or one being opened,

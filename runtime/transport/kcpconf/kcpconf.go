@@ -60,9 +60,10 @@ func (t Tuning) WithDefaults() Tuning {
 	return t
 }
 
-// Apply configures s with t (its defaults for zero fields). The listener
-// applies it to every session it accepts, the Go client to the session it
-// dials.
+// Apply configures s with t (its defaults for zero fields). The Go client
+// applies it to the session it dials; the listener, whose sessions are its
+// own trimmed copy of kcp-go's (kcp/internal/kcpcore), applies the same
+// settings to every session it accepts.
 func (t Tuning) Apply(s *kcpgo.UDPSession) {
 	t = t.WithDefaults()
 	nodelay, nc := 1, 1
