@@ -30,12 +30,6 @@ func TestGoErrors(t *testing.T) {
 			want: "chat.v1.RoomService.BroadcastJoin: generated Go identifier RoomServiceRemote.BroadcastJoin collides with the one generated for chat.v1.RoomService.Join",
 		},
 		{
-			name: "Async method collision",
-			srcs: apispectest.RoomService(`rpc JoinAsync(JoinRequest) returns (JoinResponse) { option (gamesrv.v1.method) = {internal: true}; }
-  rpc Join(JoinRequest) returns (JoinResponse) { option (gamesrv.v1.method) = {internal: true}; }`),
-			want: "chat.v1.RoomService.Join: generated Go identifier RoomServiceRemote.JoinAsync collides with the one generated for chat.v1.RoomService.JoinAsync",
-		},
-		{
 			name: "route constant collision between services",
 			srcs: apispectest.ChatProto(`service RoomService {
   option (gamesrv.v1.service) = {server_type: "chat"};

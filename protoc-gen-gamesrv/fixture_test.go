@@ -363,13 +363,13 @@ func TestFixtureRemote(t *testing.T) {
 	if err != nil || resp.GetCount() != 2 {
 		t.Errorf("CountPlayers on room-2 = %v, %v; want 2", resp, err)
 	}
-	resp, err = remote.CountPlayersAsync(ctx, &gamev1.CountPlayersRequest{}).Wait(ctx)
+	resp, err = remote.CountPlayers(ctx, &gamev1.CountPlayersRequest{})
 	if err != nil || resp.GetCount() != 0 {
-		t.Errorf("CountPlayersAsync on room-1 = %v, %v; want 0", resp, err)
+		t.Errorf("CountPlayers on room-1 = %v, %v; want 0", resp, err)
 	}
-	_, err = remote.CountPlayersAsync(ctx, &gamev1.CountPlayersRequest{}, gamesrv.ToServer("nowhere")).Wait(ctx)
+	_, err = remote.CountPlayers(ctx, &gamev1.CountPlayersRequest{}, gamesrv.ToServer("nowhere"))
 	if gamesrv.CodeOf(err) != gamesrv.CodeUnavailable {
-		t.Errorf("CountPlayersAsync to an unknown server: err = %v", err)
+		t.Errorf("CountPlayers to an unknown server: err = %v", err)
 	}
 
 	replies := remote.BroadcastCountPlayers(ctx, &gamev1.CountPlayersRequest{})

@@ -63,9 +63,6 @@ func newNames(service *protogen.Service) names {
 // Route is the name of the route constant of m: RoomServiceJoinRoute.
 func (n names) Route(m *protogen.Method) string { return n.Base + m.GoName + "Route" }
 
-// Async is the name of the asynchronous Remote method: CountPlayersAsync.
-func (n names) Async(m *protogen.Method) string { return m.GoName + "Async" }
-
 // Broadcast is the name of the broadcasting Remote method:
 // BroadcastCountPlayers.
 func (n names) Broadcast(m *protogen.Method) string { return "Broadcast" + m.GoName }

@@ -246,13 +246,13 @@ func (s *serviceSpec) methodIdents(typeName string, in func(*methodSpec) bool, e
 	return ids
 }
 
-// remoteExtras returns the Async and Broadcast variants of an internal
-// request in the Remote stub.
+// remoteExtras returns the Broadcast variant of an internal request in
+// the Remote stub.
 func (s *serviceSpec) remoteExtras(m *methodSpec) []string {
 	if m.Kind != apispec.Request {
 		return nil
 	}
-	return []string{s.names.Async(m.proto), s.names.Broadcast(m.proto)}
+	return []string{s.names.Broadcast(m.proto)}
 }
 
 // fullName returns the full proto name of m.

@@ -16,7 +16,6 @@ func genRemote(g *protogen.GeneratedFile, s *serviceSpec) {
 		}
 		genRemoteMethod(g, s, m)
 		if m.Kind == apispec.Request {
-			genRemoteAsync(g, s, m)
 			genRemoteBroadcast(g, s, m)
 		}
 	}
@@ -46,8 +45,6 @@ func genRemoteInterfaceMethods(g *protogen.GeneratedFile, s *serviceSpec, m *met
 	if m.Kind != apispec.Request {
 		return
 	}
-	typeDoc(g, "", s.deprecation(m.Deprecated), n.Async(m.proto)+" is "+name+" in a new goroutine.")
-	g.P(remoteSignature(g, s, m, n.Async(m.proto)), " *", ident("Future"), "[*", m.proto.Output.GoIdent, "]")
 	typeDoc(g, "", s.deprecation(m.Deprecated), n.Broadcast(m.proto)+" calls "+name+" on every server of type "+strconv.Quote(s.ServerType)+".")
 	g.P(remoteSignature(g, s, m, n.Broadcast(m.proto)), " []", ident("Reply"), "[*", m.proto.Output.GoIdent, "]")
 }
@@ -99,16 +96,6 @@ func genRemoteMethod(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
 		g.P("}")
 		g.P("return resp, nil")
 	}
-	g.P("}")
-	g.P()
-}
-
-func genRemoteAsync(g *protogen.GeneratedFile, s *serviceSpec, m *methodSpec) {
-	name, resp, l := s.names.Async(m.proto), m.proto.Output.GoIdent, s.file.locals
-	g.P("func (", l.c, " ", s.names.RemoteImpl, ") ", remoteSignature(g, s, m, name), " *", ident("Future"), "[*", resp, "] {")
-	g.P("return ", ident("Async"), "(func() (*", resp, ", error) {")
-	g.P("return ", l.c, ".", m.proto.GoName, "(", l.ctx, ", ", l.req, ", ", l.opts, "...)")
-	g.P("})")
 	g.P("}")
 	g.P()
 }

@@ -46,6 +46,7 @@ func TestRuntimeDoesNotImportReflect(t *testing.T) {
 var serverOnly = []string{
 	"github.com/gamesrv/gamesrv/runtime/server",
 	"github.com/gamesrv/gamesrv/runtime/cluster",
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost",
 	"github.com/gamesrv/gamesrv/runtime/transport",
 	"github.com/gamesrv/gamesrv/runtime/transport/kcp",
 	"github.com/gamesrv/gamesrv/runtime/transport/tcp",

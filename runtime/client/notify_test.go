@@ -74,7 +74,7 @@ func TestNotifyHonoursContext(t *testing.T) {
 		if route != "game.sent" {
 			t.Fatalf("the server first received %q, want game.sent", route)
 		}
-	case <-time.After(10*time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the server received nothing")
 	}
 
@@ -127,7 +127,7 @@ func TestNotifyWaitingForWriteGivesUp(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("blocked notify: %v, want context.Canceled", err)
 		}
-	case <-time.After(10*time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("cancelling did not interrupt the blocked notify")
 	}
 	select {

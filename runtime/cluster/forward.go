@@ -245,8 +245,6 @@ type backendList struct {
 	ids []string
 }
 
-func (f *forwardedIndex) init() {}
-
 // add records that backend served session and reports whether it is the
 // first time.
 func (f *forwardedIndex) add(session int64, backend string) bool {

@@ -80,7 +80,6 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
-	n.forwarded.init()
 	if err := host.UseCluster(n); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package gamesrv_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -54,21 +53,6 @@ func TestReplies(t *testing.T) {
 	})
 	if got[0].Response.GetValue() != 1 || got[1].Err != boom || got[1].Response != nil || got[1].ServerID != "b" {
 		t.Errorf("got %+v", got)
-	}
-}
-
-func TestFuture(t *testing.T) {
-	f := gamesrv.Async(func() (int, error) { return 7, nil })
-	if v, err := f.Wait(context.Background()); v != 7 || err != nil {
-		t.Errorf("got %v %v", v, err)
-	}
-	release := make(chan struct{})
-	defer close(release)
-	slow := gamesrv.Async(func() (int, error) { <-release; return 0, nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := slow.Wait(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v", err)
 	}
 }
 

@@ -54,25 +54,39 @@ func (e *Error) Message() string { return e.msg }
 // Metadata returns the error's metadata. The caller must not modify it.
 func (e *Error) Metadata() map[string]string { return e.metadata }
 
-// With adds one metadata entry and returns e.
+// With returns a copy of e with one more metadata entry (key set to
+// value). e itself is not modified, so a package-level error may be
+// shared by goroutines that each add their own metadata:
+//
+//	var errRoomFull = gamesrv.NewError("ROOM-FULL", "the room is full")
+//	return nil, errRoomFull.With("room", id)
+//
+// The copy unwraps to what e unwraps to.
 func (e *Error) With(key, value string) *Error {
-	if e.metadata == nil {
-		e.metadata = make(map[string]string, 1)
-	}
-	e.metadata[key] = value
-	return e
+	c := e.clone(1)
+	c.metadata[key] = value
+	return c
 }
 
-// WithMetadata adds every entry of md and returns e.
+// WithMetadata returns a copy of e with every entry of md added to its
+// metadata (md's values win). e itself is not modified; with an empty md
+// it returns e.
 func (e *Error) WithMetadata(md map[string]string) *Error {
 	if len(md) == 0 {
 		return e
 	}
-	if e.metadata == nil {
-		e.metadata = make(map[string]string, len(md))
-	}
-	maps.Copy(e.metadata, md)
-	return e
+	c := e.clone(len(md))
+	maps.Copy(c.metadata, md)
+	return c
+}
+
+// clone returns a copy of e whose metadata map is its own, with room for
+// extra more entries.
+func (e *Error) clone(extra int) *Error {
+	c := *e
+	c.metadata = make(map[string]string, len(e.metadata)+extra)
+	maps.Copy(c.metadata, e.metadata)
+	return &c
 }
 
 // Error implements the error interface: "GS-404: no handler for route x".

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -180,5 +181,41 @@ func TestFrameworkCodes(t *testing.T) {
 		if code.String() != want {
 			t.Errorf("%q.String() = %q", want, code.String())
 		}
+	}
+}
+
+// TestWithCopies: With and WithMetadata leave their receiver as it was,
+// so a shared package-level error takes per-call metadata safely (run
+// with -race: goroutines add metadata to one error at once).
+func TestWithCopies(t *testing.T) {
+	base := gamesrv.NewError("ROOM-FULL", "the room is full").With("shard", "eu")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 100 {
+				id := fmt.Sprint(i, "-", j)
+				e := base.With("room", id).WithMetadata(map[string]string{"try": id})
+				if md := e.Metadata(); md["room"] != id || md["try"] != id || md["shard"] != "eu" || len(md) != 3 {
+					t.Errorf("metadata %v, want room and try %s, shard eu", md, id)
+					return
+				}
+				if e.Code() != base.Code() || e.Message() != base.Message() {
+					t.Errorf("copy %v of %v", e, base)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if md := base.Metadata(); len(md) != 1 || md["shard"] != "eu" {
+		t.Errorf("the shared error's metadata changed: %v", md)
+	}
+	cause := errors.New("cause")
+	wrapped := gamesrv.WrapError("A", cause)
+	if w := wrapped.With("k", "v"); !errors.Is(w, cause) || len(wrapped.Metadata()) != 0 {
+		t.Errorf("the copy does not unwrap to the cause, or the original changed: %v", wrapped.Metadata())
+	}
+	if e := gamesrv.NewError("A", "x"); e.WithMetadata(nil) != e {
+		t.Error("WithMetadata(nil) should return its receiver")
 	}
 }

@@ -115,8 +115,12 @@ type Policy uint8
 
 // Selection policies.
 const (
-	// PolicyDefault uses the cluster's configured policy for the type
-	// (round robin unless configured otherwise).
+	// PolicyDefault uses the policy the cluster is configured with for the
+	// server type: for remote calls cluster.Options.Policies, round robin
+	// when it has none for the type; for client requests forwarded to
+	// another server type cluster.Options.ForwardPolicy, sticky by the
+	// session's uid when it has none. (WithKey turns PolicyDefault into
+	// PolicySticky.)
 	PolicyDefault Policy = iota
 	// PolicyRandom picks uniformly at random.
 	PolicyRandom
@@ -172,35 +176,4 @@ type Router func(ctx context.Context, route, key string, candidates []ServerInfo
 // so the next request goes to a live server.
 func ServerKey(serverType string) Key[string] {
 	return StringKey("gamesrv.server." + serverType)
-}
-
-// Future is the pending result of an asynchronous call.
-type Future[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
-}
-
-// Async runs fn in a new goroutine and returns its future result.
-func Async[T any](fn func() (T, error)) *Future[T] {
-	f := &Future[T]{done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		f.val, f.err = fn()
-	}()
-	return f
-}
-
-// Done is closed when the result is available.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
-
-// Wait returns the result, or ctx's error if ctx ends first.
-func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	select {
-	case <-f.done:
-		return f.val, f.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
 }

@@ -85,19 +85,6 @@ func TestRepliesTyping(t *testing.T) {
 	}
 }
 
-// TestFutureResult: Done closes once fn returned; Wait returns fn's value
-// and error, as often as it is called.
-func TestFutureResult(t *testing.T) {
-	boom := errors.New("boom")
-	f := gamesrv.Async(func() (string, error) { return "partial", boom })
-	<-f.Done()
-	for range 2 {
-		if v, err := f.Wait(context.Background()); v != "partial" || !errors.Is(err, boom) {
-			t.Errorf("Wait = %q, %v", v, err)
-		}
-	}
-}
-
 // TestServerKey: the pin of a server type is a string key named after it,
 // which the cluster reads from the session data.
 func TestServerKey(t *testing.T) {

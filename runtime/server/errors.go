@@ -20,6 +20,9 @@ var (
 	ErrSessionNotReady = errors.New("gamesrv: session handshake not complete")
 	// ErrForeignSession: the session belongs to another server.
 	ErrForeignSession = errors.New("gamesrv: session of another server")
+	// ErrInvalidOptions: New refused its Options; the error it returns
+	// wraps this and names every problem.
+	ErrInvalidOptions = errors.New("gamesrv: invalid server options")
 )
 
 // protocolError is a violation of the wire protocol; the connection closes

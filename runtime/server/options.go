@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -18,13 +21,15 @@ type Options struct {
 	// Logger receives the server's logs. Default: slog.Default().
 	Logger *slog.Logger
 
-	// ServerID identifies this server; in a cluster it must be unique.
-	// Default: the server type followed by a random suffix.
+	// ServerID identifies this server; in a cluster it must be unique. At
+	// most 128 ASCII letters, digits and '.', '_', ':' or '-' (New refuses
+	// others). Default: the server type followed by a random suffix.
 	ServerID string
 
 	// ServerType is the type of this server ("connector", "room"). Routes
-	// sent as "service.method" resolve in this type. Default: the server
-	// type of the first registered service.
+	// sent as "service.method" resolve in this type. At most 64 ASCII
+	// letters, digits, '_' or '-' (New refuses others). Default: the
+	// server type of the first registered service.
 	ServerType string
 
 	// Heartbeat is the interval H announced to clients, rounded to whole
@@ -43,7 +48,8 @@ type Options struct {
 
 	// MaxBodySize is the largest packet body accepted. A larger declared
 	// length closes the connection before anything that size is buffered.
-	// Default 1 MiB.
+	// A value over the protocol's limit (wire.MaxBodyLen, 16 MiB - 1) is
+	// that limit. Default 1 MiB.
 	MaxBodySize int
 
 	// MaxInflatedSize is the largest size a zlib-compressed payload (flag
@@ -108,7 +114,8 @@ type Options struct {
 	QueueSize int
 
 	// RequestTimeout, if set, is the deadline of each handler's context; a
-	// handler that returns because of it answers GS-504. Default: none.
+	// handler that returns because of it answers GS-504. Default: none;
+	// negative is refused.
 	RequestTimeout time.Duration
 
 	// LogRequests logs every request and notify at Info level, with the
@@ -202,7 +209,8 @@ type Options struct {
 // when Disconnect is set.
 type RateLimit struct {
 	// Rate is the sustained number of requests and notifies per second; 0
-	// disables the limit.
+	// disables the limit (then Burst and Disconnect must be unset: New
+	// refuses them). A negative, infinite or NaN rate is refused.
 	Rate float64
 	// Burst is the bucket size. Default: Rate rounded up (at least 1).
 	Burst int
@@ -217,9 +225,10 @@ type RateLimit struct {
 type Compression struct {
 	// Threshold is the payload size, in bytes, from which a payload is
 	// compressed; the compressed form is sent only when it is smaller. 0
-	// disables compression (the default).
+	// disables compression (the default); negative is refused.
 	Threshold int
-	// Level is the zlib level (1 fastest .. 9 smallest). Default 1.
+	// Level is the zlib level (1 fastest .. 9 smallest; New refuses more).
+	// Default 1.
 	Level int
 }
 
@@ -277,11 +286,78 @@ func (o Options) withDefaults() Options {
 	if o.RateLimit.Rate > 0 && o.RateLimit.Burst <= 0 {
 		o.RateLimit.Burst = max(1, int(math.Ceil(o.RateLimit.Rate)))
 	}
-	if o.Compression.Level <= 0 || o.Compression.Level > 9 {
+	if o.Compression.Level <= 0 {
 		o.Compression.Level = 1
 	}
 	if o.Metrics == nil {
 		o.Metrics = metrics.Nop{}
 	}
 	return o
+}
+
+// Limits of the server's names.
+const (
+	maxServerIDLen   = 128
+	maxServerTypeLen = 64
+)
+
+// validate returns what makes o unusable, every problem joined, or nil.
+// It runs on the options as given (before withDefaults), so a problem is
+// reported as the user wrote it. Negative limits are not errors: they
+// mean the default, or "no limit" where a field says so.
+func (o Options) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if err := checkName(o.ServerID, maxServerIDLen, "._:-"); err != nil {
+		bad("ServerID %q: %w", o.ServerID, err)
+	}
+	if err := checkName(o.ServerType, maxServerTypeLen, "_-"); err != nil {
+		bad("ServerType %q: %w (routes are type.service.method)", o.ServerType, err)
+	}
+	if r := o.RateLimit.Rate; math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+		bad("RateLimit.Rate %v: want a finite rate, or 0 for no limit", r)
+	}
+	if o.RateLimit.Rate == 0 && (o.RateLimit.Burst > 0 || o.RateLimit.Disconnect) {
+		bad("RateLimit.Burst or Disconnect without a Rate: nothing would be limited")
+	}
+	if o.Compression.Threshold < 0 {
+		bad("Compression.Threshold %d: want a size, or 0 for no compression", o.Compression.Threshold)
+	}
+	if o.Compression.Level > 9 {
+		bad("Compression.Level %d: zlib levels are 1..9", o.Compression.Level)
+	}
+	if o.RequestTimeout < 0 {
+		bad("RequestTimeout %v: every handler would time out at once; want 0 for none", o.RequestTimeout)
+	}
+	if o.DuplicateLogin > RefuseNew {
+		bad("DuplicateLogin %d: want KickOld or RefuseNew", o.DuplicateLogin)
+	}
+	for i, v := range o.HandshakeValidators {
+		if v == nil {
+			bad("HandshakeValidators[%d] is nil", i)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(errs...))
+}
+
+// checkName checks a server name: empty (the default), or at most max
+// bytes of ASCII letters, digits and the characters of extra. Names
+// appear in logs, metrics labels, cluster gossip and session keys
+// ("id/session"), where spaces, slashes or control characters would
+// break or mislead.
+func checkName(name string, max int, extra string) error {
+	if len(name) > max {
+		return fmt.Errorf("longer than %d bytes", max)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
+			continue
+		}
+		return fmt.Errorf("character %q at %d; use letters, digits and %q", c, i, extra)
+	}
+	return nil
 }

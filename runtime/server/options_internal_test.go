@@ -1,7 +1,11 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"log/slog"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +69,7 @@ func TestOptionsAdjusted(t *testing.T) {
 		{"burst at least 1", Options{RateLimit: RateLimit{Rate: 0.2}}, func(o Options) bool { return o.RateLimit.Burst == 1 }},
 		{"burst kept", Options{RateLimit: RateLimit{Rate: 10, Burst: 4}}, func(o Options) bool { return o.RateLimit.Burst == 4 }},
 		{"no burst without a rate", Options{RateLimit: RateLimit{Burst: 0}}, func(o Options) bool { return o.RateLimit.Burst == 0 }},
-		{"compression level out of range", Options{Compression: Compression{Threshold: 100, Level: 12}}, func(o Options) bool {
+		{"compression level defaulted", Options{Compression: Compression{Threshold: 100, Level: -3}}, func(o Options) bool {
 			return o.Compression == Compression{Threshold: 100, Level: 1}
 		}},
 		{"compression level kept", Options{Compression: Compression{Level: 9}}, func(o Options) bool { return o.Compression.Level == 9 }},
@@ -77,6 +81,57 @@ func TestOptionsAdjusted(t *testing.T) {
 	for _, tt := range tests {
 		if o := tt.in.withDefaults(); !tt.check(o) {
 			t.Errorf("%s: got %+v", tt.name, o)
+		}
+	}
+}
+
+// TestNewValidatesOptions: New refuses the options it cannot use, with an
+// error wrapping ErrInvalidOptions that names each problem, and accepts
+// the zero value, valid names and negative limits (defaults or "no limit").
+func TestNewValidatesOptions(t *testing.T) {
+	validator := func(context.Context, gamesrv.Session, *wire.HandshakeRequest) error { return nil }
+	tests := []struct {
+		name string
+		in   Options
+		want []string // in the error; nil: New succeeds
+	}{
+		{"zero value", Options{}, nil},
+		{"valid names", Options{ServerID: "room-1.eu:a_b", ServerType: "room_2-x"}, nil},
+		{"negative limits", Options{MaxConnections: -1, MaxInflatedBytesPerSecond: -1, QueueSize: -5, MaxBodySize: -1, Heartbeat: -time.Second}, nil},
+		{"rate limit", Options{RateLimit: RateLimit{Rate: 5, Burst: 2, Disconnect: true}}, nil},
+		{"validators", Options{HandshakeValidators: []HandshakeValidator{validator}}, nil},
+		{"space in the id", Options{ServerID: "room 1"}, []string{"ServerID", `' '`}},
+		{"slash in the id", Options{ServerID: "a/b"}, []string{"ServerID", `'/'`}},
+		{"long id", Options{ServerID: strings.Repeat("a", 129)}, []string{"ServerID", "longer than 128"}},
+		{"dot in the type", Options{ServerType: "chat.room"}, []string{"ServerType", `'.'`}},
+		{"NaN rate", Options{RateLimit: RateLimit{Rate: math.NaN()}}, []string{"RateLimit.Rate"}},
+		{"negative rate", Options{RateLimit: RateLimit{Rate: -1}}, []string{"RateLimit.Rate"}},
+		{"infinite rate", Options{RateLimit: RateLimit{Rate: math.Inf(1)}}, []string{"RateLimit.Rate"}},
+		{"burst without a rate", Options{RateLimit: RateLimit{Burst: 10}}, []string{"without a Rate"}},
+		{"disconnect without a rate", Options{RateLimit: RateLimit{Disconnect: true}}, []string{"without a Rate"}},
+		{"negative threshold", Options{Compression: Compression{Threshold: -1}}, []string{"Compression.Threshold"}},
+		{"level over 9", Options{Compression: Compression{Threshold: 100, Level: 12}}, []string{"Compression.Level 12"}},
+		{"negative request timeout", Options{RequestTimeout: -time.Second}, []string{"RequestTimeout"}},
+		{"unknown duplicate-login policy", Options{DuplicateLogin: 7}, []string{"DuplicateLogin 7"}},
+		{"nil validator", Options{HandshakeValidators: []HandshakeValidator{validator, nil}}, []string{"HandshakeValidators[1]"}},
+		{"every problem named", Options{ServerID: "a b", RequestTimeout: -1}, []string{"ServerID", "RequestTimeout"}},
+	}
+	for _, tt := range tests {
+		srv, err := New(tt.in)
+		if tt.want == nil {
+			if err != nil || srv == nil {
+				t.Errorf("%s: New = %v, %v; want a server", tt.name, srv, err)
+			}
+			continue
+		}
+		if srv != nil || !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%s: New = %v, %v; want ErrInvalidOptions", tt.name, srv, err)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not mention %q", tt.name, err, w)
+			}
 		}
 	}
 }

@@ -93,8 +93,16 @@ var (
 	_ transport.Handler        = (*acceptor)(nil)
 )
 
-// New returns a server configured by opts.
+// New returns a server configured by opts. Options it cannot use (a
+// ServerID or ServerType with characters names may not hold, an invalid
+// rate, compression level or timeout, options that conflict, a nil
+// handshake validator)
+// make it fail with an error that wraps [ErrInvalidOptions] and names
+// every problem.
 func New(opts Options) (*Server, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	opts = opts.withDefaults()
 	srv := &Server{
 		opts:         opts,

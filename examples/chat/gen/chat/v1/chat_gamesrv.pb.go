@@ -309,8 +309,6 @@ type RoomServiceRemote interface {
 	// RoomStats reports the rooms of a chat server, for other servers
 	// (an admin or a lobby), never for clients.
 	RoomStats(ctx context.Context, req *RoomStatsRequest, opts ...gamesrv.CallOption) (*RoomStatsResponse, error)
-	// RoomStatsAsync is RoomStats in a new goroutine.
-	RoomStatsAsync(ctx context.Context, req *RoomStatsRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*RoomStatsResponse]
 	// BroadcastRoomStats calls RoomStats on every server of type "chat".
 	BroadcastRoomStats(ctx context.Context, req *RoomStatsRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*RoomStatsResponse]
 }
@@ -331,12 +329,6 @@ func (c roomServiceRemote) RoomStats(ctx context.Context, req *RoomStatsRequest,
 		return nil, err
 	}
 	return resp, nil
-}
-
-func (c roomServiceRemote) RoomStatsAsync(ctx context.Context, req *RoomStatsRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*RoomStatsResponse] {
-	return gamesrv.Async(func() (*RoomStatsResponse, error) {
-		return c.RoomStats(ctx, req, opts...)
-	})
 }
 
 func (c roomServiceRemote) BroadcastRoomStats(ctx context.Context, req *RoomStatsRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*RoomStatsResponse] {

@@ -297,8 +297,6 @@ type RoomServiceRemote interface {
 	// Stats counts the players and rooms of a room server, for other servers
 	// (the connector, an admin tool), never for clients.
 	Stats(ctx context.Context, req *StatsRequest, opts ...gamesrv.CallOption) (*StatsResponse, error)
-	// StatsAsync is Stats in a new goroutine.
-	StatsAsync(ctx context.Context, req *StatsRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*StatsResponse]
 	// BroadcastStats calls Stats on every server of type "room".
 	BroadcastStats(ctx context.Context, req *StatsRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*StatsResponse]
 }
@@ -319,12 +317,6 @@ func (c roomServiceRemote) Stats(ctx context.Context, req *StatsRequest, opts ..
 		return nil, err
 	}
 	return resp, nil
-}
-
-func (c roomServiceRemote) StatsAsync(ctx context.Context, req *StatsRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*StatsResponse] {
-	return gamesrv.Async(func() (*StatsResponse, error) {
-		return c.Stats(ctx, req, opts...)
-	})
 }
 
 func (c roomServiceRemote) BroadcastStats(ctx context.Context, req *StatsRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*StatsResponse] {

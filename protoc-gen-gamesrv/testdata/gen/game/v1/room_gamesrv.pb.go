@@ -297,8 +297,6 @@ func RegisterRoomServicePushHandler(r gamesrv.PushRegistrar, h RoomServicePushHa
 type RoomServiceRemote interface {
 	// CountPlayers counts the players in a room on one server.
 	CountPlayers(ctx context.Context, req *CountPlayersRequest, opts ...gamesrv.CallOption) (*CountPlayersResponse, error)
-	// CountPlayersAsync is CountPlayers in a new goroutine.
-	CountPlayersAsync(ctx context.Context, req *CountPlayersRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*CountPlayersResponse]
 	// BroadcastCountPlayers calls CountPlayers on every server of type "room".
 	BroadcastCountPlayers(ctx context.Context, req *CountPlayersRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*CountPlayersResponse]
 	// ResetRoom empties a room.
@@ -321,12 +319,6 @@ func (c roomServiceRemote) CountPlayers(ctx context.Context, req *CountPlayersRe
 		return nil, err
 	}
 	return resp, nil
-}
-
-func (c roomServiceRemote) CountPlayersAsync(ctx context.Context, req *CountPlayersRequest, opts ...gamesrv.CallOption) *gamesrv.Future[*CountPlayersResponse] {
-	return gamesrv.Async(func() (*CountPlayersResponse, error) {
-		return c.CountPlayers(ctx, req, opts...)
-	})
 }
 
 func (c roomServiceRemote) BroadcastCountPlayers(ctx context.Context, req *CountPlayersRequest, opts ...gamesrv.CallOption) []gamesrv.Reply[*CountPlayersResponse] {
