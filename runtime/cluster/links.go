@@ -27,6 +27,8 @@ type dialState struct {
 const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 5 * time.Second
+	// helloBufSize is the read buffer of a link's handshake.
+	helloBufSize = 4 << 10
 )
 
 // linkTo returns a working link to m, dialing one if needed. The common
@@ -174,6 +176,11 @@ func (n *Node) accept(conn net.Conn) {
 	defer n.wg.Done()
 	br := bufio.NewReaderSize(conn, 64<<10)
 	peer, err := n.helloListener(conn, br)
+	if errors.Is(err, errSameID) {
+		n.log.Warn("refused a server starting with this server's id", "remote", conn.RemoteAddr().String())
+		_ = conn.Close()
+		return
+	}
 	if err != nil {
 		n.log.Warn("link refused", "remote", conn.RemoteAddr().String(), "err", err)
 		_ = conn.Close()

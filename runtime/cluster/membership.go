@@ -118,10 +118,11 @@ type Membership struct {
 	lifeMu  sync.Mutex // serialises SetWeight, Leave and Shutdown
 	stopped atomic.Bool
 
-	staleSelf   atomic.Bool    // a join saw this server's id at another address
-	rejoinMu    sync.Mutex     // guards rejoinTimer
-	rejoinTimer *time.Timer    // pending repeated join, or nil
-	rejoinWG    sync.WaitGroup // scheduled or running repeated joins
+	staleSelf   atomic.Bool            // a join saw this server's id at another address
+	holder      atomic.Pointer[Member] // the last server seen holding this id elsewhere, alive or suspect
+	rejoinMu    sync.Mutex             // guards rejoinTimer
+	rejoinTimer *time.Timer            // pending repeated join, or nil
+	rejoinWG    sync.WaitGroup         // scheduled or running repeated joins
 }
 
 // NewMembership starts gossip for this server: it binds the gossip address
@@ -357,6 +358,7 @@ func (m *Membership) Join(seeds []string) (int, error) {
 // id at another address.
 func (m *Membership) join(seeds []string) (int, bool, error) {
 	m.staleSelf.Store(false)
+	m.holder.Store(nil)
 	n, err := m.ml.Join(seeds)
 	stale := m.staleSelf.Load()
 	if err != nil {
@@ -638,9 +640,25 @@ func (h gossipHooks) NotifyMerge(peers []*memberlist.Node) error {
 	for _, p := range peers {
 		if p.Name == h.m.id && p.State != memberlist.StateLeft && p.Address() != h.m.gossipAddr {
 			h.m.staleSelf.Store(true)
+			if p.State == memberlist.StateAlive || p.State == memberlist.StateSuspect {
+				if mem, err := decodeMeta(p.Meta); err == nil {
+					mem.GossipAddr = p.Address()
+					h.m.holder.Store(&mem)
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// claimedBy returns the server that the seeds of the last join knew,
+// alive, under this server's id at another address: an earlier run not yet
+// declared dead, or a live duplicate.
+func (m *Membership) claimedBy() (Member, bool) {
+	if h := m.holder.Load(); h != nil {
+		return *h, true
+	}
+	return Member{}, false
 }
 
 // Interface guards.

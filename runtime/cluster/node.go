@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -183,8 +184,49 @@ func (n *Node) join() error {
 	if _, err := n.ms.Join(n.opts.Seeds); err != nil {
 		return fmt.Errorf("cluster: join %v: %w", n.opts.Seeds, err)
 	}
+	if err := n.checkDuplicate(); err != nil {
+		return err
+	}
 	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
 	return nil
+}
+
+// ErrDuplicateID is wrapped by the error of a Start that found this
+// server's id held by another live server.
+var ErrDuplicateID = errors.New("cluster: server id already in use")
+
+// checkDuplicate refuses to run beside a live server with the same id.
+// When the seeds know this id at another address, that server's link
+// listener is asked who it is: a server that answers the handshake under
+// this id with another boot id is alive, and this one stops its gossip
+// (without the Leave that would speak for the other) and fails. A holder
+// that does not answer is an earlier run of this server, which gossip
+// will declare dead; Membership keeps rejoining until the seeds accept
+// this run.
+func (n *Node) checkDuplicate() error {
+	holder, ok := n.ms.claimedBy()
+	if !ok || holder.BootID == n.boot || holder.LinkAddr == "" {
+		return nil
+	}
+	if !n.answersAs(holder) {
+		return nil
+	}
+	_ = n.ms.Shutdown()
+	return fmt.Errorf("%w: server %q is alive at gossip %s, link %s", ErrDuplicateID, n.id, holder.GossipAddr, holder.LinkAddr)
+}
+
+// answersAs reports whether a live server answers the link handshake at
+// m's link address under this server's id, with another boot id. The
+// probe stops after the listener's hello: it never becomes a link.
+func (n *Node) answersAs(m Member) bool {
+	conn, err := n.dialLink(m.LinkAddr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	br := bufio.NewReaderSize(conn, helloBufSize)
+	h, err := n.probeHello(conn, br)
+	return err == nil && h.GetServerId() == n.id && h.GetBootId() != n.boot
 }
 
 // sweepInterval is the precision of call deadlines enforced by the node.
