@@ -143,7 +143,11 @@ func (l *link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply,
 	return nil
 }
 
-func (l *link) forget(id uint64) { l.take(id) }
+func (l *link) forget(id uint64) {
+	if _, ok := l.take(id); ok {
+		l.settled()
+	}
+}
 
 // take removes a pending call and returns it.
 func (l *link) take(id uint64) (pendingCall, bool) {

@@ -35,8 +35,10 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
-	live   sync.Map // peer id -> *link: lock-free copy of links
-	failed sync.Map // peer id -> struct{}: peers whose last dial or link failed
+	readBufs     readBufs     // large read buffers of links with traffic
+	retiredLinks atomic.Int64 // links that lost to another link to the same peer
+	live         sync.Map     // peer id -> *link: lock-free copy of links
+	failed       sync.Map     // peer id -> struct{}: peers whose last dial or link failed
 
 	mu     sync.Mutex
 	links  map[string]*link // the link used to reach each peer

@@ -103,6 +103,7 @@ func (l *link) untrack(key uint64) {
 	l.mu.Unlock()
 	if ok {
 		s.cancel(nil)
+		l.settled()
 	}
 }
 

@@ -119,8 +119,17 @@ func (w *linkWriter) flush() error {
 			return err
 		}
 	}
+	if cap(w.buf) > keptWriteBuf {
+		w.buf = nil // a link that goes idle keeps no large buffer
+	}
+	if cap(w.spare) > keptWriteBuf {
+		w.spare = nil
+	}
 	return nil
 }
+
+// keptWriteBuf is the largest batch buffer a link keeps between writes.
+const keptWriteBuf = 4 << 10
 
 // signalRoom wakes the senders waiting for room.
 func (w *linkWriter) signalRoom() {
