@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
@@ -35,10 +36,11 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
-	readBufs     readBufs     // large read buffers of links with traffic
-	retiredLinks atomic.Int64 // links that lost to another link to the same peer
-	live         sync.Map     // peer id -> *link: lock-free copy of links
-	failed       sync.Map     // peer id -> struct{}: peers whose last dial or link failed
+	readBufs     readBufs      // large read buffers of links with traffic
+	retiredLinks atomic.Int64  // links that lost to another link to the same peer
+	wake         chan struct{} // buffered 1: a call with a deadline started (see armSweep)
+	live         sync.Map      // peer id -> *link: lock-free copy of links
+	failed       sync.Map      // peer id -> struct{}: peers whose last dial or link failed
 
 	mu     sync.Mutex
 	links  map[string]*link // the link used to reach each peer
@@ -73,7 +75,7 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	n := &Node{
 		srv: srv, opts: opts, log: opts.Logger, boot: randomID(),
 		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
-		pool: newGoPool(),
+		pool: newGoPool(), wake: make(chan struct{}, 1),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
@@ -235,22 +237,47 @@ func (n *Node) answersAs(m Member) bool {
 const sweepInterval = 20 * time.Millisecond
 
 // sweep answers GS-504 to the calls whose deadline passed and ends the
-// contexts of the incoming calls whose deadline passed, on every link,
-// until the node closes: no call needs a timer of its own.
+// contexts of the incoming calls whose deadline passed, until the node
+// closes: no call needs a timer of its own. It ticks only while some link
+// has a call with a deadline in flight; an idle node does no periodic work
+// here (a call registered on an idle node wakes it, see armSweep).
 func (n *Node) sweep() {
 	defer n.wg.Done()
 	t := time.NewTicker(sweepInterval)
+	t.Stop()
 	defer t.Stop()
+	var links []*link
 	for {
 		select {
+		case <-n.wake:
+			t.Reset(sweepInterval)
 		case now := <-t.C:
-			for _, l := range n.liveLinks() {
-				l.expire(now.UnixNano())
-				l.expireServing(now.UnixNano())
+			busy := false
+			links = n.appendLinks(links[:0])
+			for _, l := range links {
+				if l.expire(now.UnixNano()) {
+					busy = true
+				}
+				if l.expireServing(now.UnixNano()) {
+					busy = true
+				}
+			}
+			clear(links)
+			if !busy {
+				t.Stop()
 			}
 		case <-n.ctx.Done():
 			return
 		}
+	}
+}
+
+// armSweep makes sure the sweeper ticks: a call with a deadline was
+// registered. It costs no lock (a send to a full channel fails fast).
+func (n *Node) armSweep() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -310,14 +337,16 @@ func (n *Node) awaitServing(ctx context.Context) {
 	}
 }
 
-func (n *Node) liveLinks() []*link {
+func (n *Node) liveLinks() []*link { return n.appendLinks(nil) }
+
+// appendLinks appends the open links to dst.
+func (n *Node) appendLinks(dst []*link) []*link {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	out := make([]*link, 0, len(n.all))
 	for l := range n.all {
-		out = append(out, l)
+		dst = append(dst, l)
 	}
-	return out
+	return dst
 }
 
 // onJoin, onLeave and onUpdate follow the membership; they run under
@@ -363,7 +392,12 @@ var (
 )
 
 // memberGone fails the links to a server that died or restarted, and ends
-// the sessions it held.
+// the sessions it held. It runs them on another goroutine: it is called
+// under memberlist's lock, and closing a link may write (TLS). A server
+// declared dead whose link still answers a ping (a false death: gossip
+// lost its probes, the process is fine) keeps its links, its calls in
+// flight and its sessions: it gets no new work until gossip sees it alive
+// again, and a link that really broke fails on its own.
 func (n *Node) memberGone(m Member, why error) {
 	n.mu.Lock()
 	var gone []*link
@@ -375,10 +409,35 @@ func (n *Node) memberGone(m Member, why error) {
 	delete(n.dials, m.ID)
 	n.failed.Delete(m.ID)
 	n.mu.Unlock()
-	for _, l := range gone {
-		l.fail(why)
+	n.goAsync(func() {
+		if why == errPeerDead && n.answers(gone) {
+			n.log.Info("server declared dead still answers on its link: keeping the link", "member", m.ID)
+			return
+		}
+		for _, l := range gone {
+			l.fail(why)
+		}
+		n.sessions.dropFrontend(m.ID)
+	})
+}
+
+// pingTimeout bounds the ping that tells a false death from a real one.
+const pingTimeout = time.Second
+
+// answers reports whether the peer answers a ping on one of the links.
+func (n *Node) answers(links []*link) bool {
+	for _, l := range links {
+		if !l.alive() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(n.ctx, pingTimeout)
+		_, err := l.call(ctx, &gamesrvv1.Call{Route: routePing})
+		cancel()
+		if err == nil {
+			return true
+		}
 	}
-	n.goAsync(func() { n.sessions.dropFrontend(m.ID) })
+	return false
 }
 
 // goAsync runs f in a goroutine that Close waits for, unless the node is
