@@ -193,6 +193,9 @@ func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
 		return l.lostError()
 	}
 	return nil

@@ -115,8 +115,10 @@ type Membership struct {
 	self   Member
 	meta   []byte // encodeMeta(self); replaced, never modified
 
-	lifeMu  sync.Mutex // serialises SetWeight, Leave and Shutdown
-	stopped atomic.Bool
+	lifeMu    sync.Mutex    // guards the life cycle: leaving, stopped
+	leaving   bool          // Leave started
+	leaveDone chan struct{} // closed when Leave has shut down
+	stopped   atomic.Bool
 
 	staleSelf   atomic.Bool            // a join saw this server's id at another address
 	holder      atomic.Pointer[Member] // the last server seen holding this id elsewhere, alive or suspect
@@ -458,14 +460,17 @@ func (m *Membership) GossipAddr() string { return m.gossipAddr }
 // after that means the change is made locally and will still spread.
 func (m *Membership) SetWeight(w int) error {
 	m.lifeMu.Lock()
-	defer m.lifeMu.Unlock()
-	if m.stopped.Load() {
+	if m.stopped.Load() || m.leaving {
+		m.lifeMu.Unlock()
 		return ErrMembershipClosed
 	}
 	changed, err := m.setSelf(func(s *Member) { s.Weight = w })
+	m.lifeMu.Unlock()
 	if err != nil || !changed {
 		return err
 	}
+	// memberlist's UpdateNode is safe beside Leave and Shutdown; no lock
+	// is held while it waits for the gossip.
 	if err := m.ml.UpdateNode(updateTimeout); err != nil {
 		return fmt.Errorf("cluster: weight %d set, but its gossip did not finish in %v: %w", w, updateTimeout, err)
 	}
@@ -499,18 +504,32 @@ func (m *Membership) setSelf(f func(*Member)) (changed bool, err error) {
 // limitation): create a new one, which gets a new BootID.
 func (m *Membership) Leave(timeout time.Duration) error {
 	m.lifeMu.Lock()
-	defer m.lifeMu.Unlock()
-	if m.stopped.Load() {
+	if m.stopped.Load() || m.leaving {
+		m.lifeMu.Unlock()
 		return nil
 	}
+	m.leaving = true // from here on SetWeight fails and Leave does nothing
+	m.leaveDone = make(chan struct{})
+	m.lifeMu.Unlock()
 	if timeout <= 0 {
 		timeout = defaultLeaveTimeout
 	}
+	// No lock is held while the departure is gossiped. A Shutdown
+	// meanwhile waits for it (memberlist's Leave panics after its
+	// Shutdown), without holding the lock either.
 	m.announceLeaving(timeout / 2)
-	if err := m.ml.Leave(timeout); err != nil {
-		return errors.Join(fmt.Errorf("cluster: leave: %w (shut down anyway)", err), m.stopLocked())
+	leaveErr := m.ml.Leave(timeout)
+	m.lifeMu.Lock()
+	defer m.lifeMu.Unlock()
+	defer close(m.leaveDone)
+	var stopErr error
+	if !m.stopped.Load() {
+		stopErr = m.stopLocked()
 	}
-	return m.stopLocked()
+	if leaveErr != nil {
+		return errors.Join(fmt.Errorf("cluster: leave: %w (shut down anyway)", leaveErr), stopErr)
+	}
+	return stopErr
 }
 
 // announceLeaving gossips the Leaving flag, so that peers stop sending new
@@ -530,6 +549,12 @@ func (m *Membership) announceLeaving(timeout time.Duration) {
 // Leave.
 func (m *Membership) Shutdown() error {
 	m.lifeMu.Lock()
+	if m.leaving && !m.stopped.Load() {
+		done := m.leaveDone
+		m.lifeMu.Unlock()
+		<-done // Leave shuts down when its gossip is out (bounded by its timeout)
+		return nil
+	}
 	defer m.lifeMu.Unlock()
 	if m.stopped.Load() {
 		return nil
