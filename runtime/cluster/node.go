@@ -38,6 +38,7 @@ type Node struct {
 
 	readBufs     readBufs      // large read buffers of links with traffic
 	retiredLinks atomic.Int64  // links that lost to another link to the same peer
+	joined       atomic.Bool   // a join succeeded
 	wake         chan struct{} // buffered 1: a call with a deadline started (see armSweep)
 	live         sync.Map      // peer id -> *link: lock-free copy of links
 	failed       sync.Map      // peer id -> struct{}: peers whose last dial or link failed
@@ -181,18 +182,83 @@ func (n *Node) advertisedLinkAddr() string {
 	return net.JoinHostPort(host, fmt.Sprint(addr.Port))
 }
 
+// join contacts the seeds. A server whose seeds cannot be reached yet
+// (they are starting too, or the network is slow) still starts: it logs
+// that it is alone, reports not Ready, and keeps joining in the background
+// with backoff until a seed answers. Only a duplicate id fails Start.
 func (n *Node) join() error {
 	if len(n.opts.Seeds) == 0 {
 		return nil
 	}
+	err := n.joinOnce()
+	if err == nil || errors.Is(err, ErrDuplicateID) {
+		return err
+	}
+	n.log.Warn("cannot join the cluster yet: alone, joining in the background", "seeds", n.opts.Seeds, "err", err)
+	n.wg.Add(1)
+	go n.keepJoining()
+	return nil
+}
+
+// joinOnce joins the seeds once.
+func (n *Node) joinOnce() error {
 	if _, err := n.ms.Join(n.opts.Seeds); err != nil {
 		return fmt.Errorf("cluster: join %v: %w", n.opts.Seeds, err)
 	}
 	if err := n.checkDuplicate(); err != nil {
 		return err
 	}
+	n.joined.Store(true)
 	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
 	return nil
+}
+
+// Join retries: 200 ms doubling to 5 s.
+const (
+	joinRetryMin = 200 * time.Millisecond
+	joinRetryMax = 5 * time.Second
+)
+
+// keepJoining retries the join until it succeeds or the node closes.
+func (n *Node) keepJoining() {
+	defer n.wg.Done()
+	wait := joinRetryMin
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for tries := 2; ; tries++ {
+		select {
+		case <-t.C:
+		case <-n.ctx.Done():
+			return
+		}
+		if n.ms.NumMembers() > 1 { // a seed reached us first
+			n.joined.Store(true)
+			n.log.Info("joined the cluster (contacted by a peer)", "members", n.ms.NumMembers())
+			return
+		}
+		err := n.joinOnce()
+		switch {
+		case err == nil:
+			return
+		case errors.Is(err, ErrDuplicateID):
+			n.log.Error("this server stays out of the cluster", "err", err)
+			return
+		}
+		n.log.Warn("still alone in the cluster: join failed", "tries", tries, "retry_in", wait, "err", err)
+		wait = min(2*wait, joinRetryMax)
+		t.Reset(wait)
+	}
+}
+
+// Ready reports whether the node is part of a cluster: it has no seeds
+// (it starts one), or it joined them. A node whose seeds have not answered
+// yet is alone and not ready; serve it in the readiness probe (the admin's
+// /healthz does when given the node).
+func (n *Node) Ready() bool {
+	if n.ms == nil {
+		return false
+	}
+	return len(n.opts.Seeds) == 0 || n.joined.Load() || n.ms.NumMembers() > 1
 }
 
 // ErrDuplicateID is wrapped by the error of a Start that found this
