@@ -11,6 +11,7 @@ import (
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -106,5 +107,38 @@ func TestPushFanOutSlowFrontend(t *testing.T) {
 	hole.release()
 	if err := <-done; gamesrv.CodeOf(err) != gamesrv.CodeUnavailable {
 		t.Errorf("push: %v, want the hanging frontends' GS-503", err)
+	}
+}
+
+// TestRoundRobinSkipsDialingServer: a server of the type whose link
+// cannot be set up yet (a restarted process still starting: its handshake
+// hangs) gets no round-robin call while another server can answer: every
+// call succeeds well before its deadline instead of waiting for the dial
+// (the GS-504 of the churn runs).
+func TestRoundRobinSkipsDialingServer(t *testing.T) {
+	checkGoroutines(t)
+	hole := newBlackHole(t)
+	gate := startNode(t, nodeConfig{id: "gate", typ: "connector"})
+	room := startNode(t, nodeConfig{id: "room-1", typ: "room", seeds: gate.seed()})
+	ms, err := cluster.NewMembership(cluster.MembershipConfig{
+		Self:    cluster.Member{ID: "room-2", Type: "room", LinkAddr: hole.ln.Addr().String()},
+		Profile: cluster.ProfileFast,
+	})
+	mustOK(t, err)
+	t.Cleanup(func() { _ = ms.Shutdown() })
+	_, err = ms.Join(gate.seed())
+	mustOK(t, err)
+	converge(t, 3, gate, room)
+	for i := range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		resp := new(wrapperspb.StringValue)
+		err := gate.node.Call(ctx, whoamiRoute, &emptypb.Empty{}, resp)
+		cancel()
+		if err != nil {
+			t.Fatalf("round-robin call %d: %v", i, err)
+		}
+		if resp.GetValue() != "room-1" {
+			t.Fatalf("call %d answered by %q", i, resp.GetValue())
+		}
 	}
 }
