@@ -544,7 +544,7 @@ func (m *Membership) announceLeaving(timeout time.Duration) {
 
 // Shutdown stops gossip at once, without telling anyone: to peers this looks
 // like a crash, and they drop this server after failure detection (about
-// 1–1.5 s with ProfileFast, 5–6.5 s with ProfileLAN). The view is then
+// about 2 s with ProfileFast, 5–9 s with ProfileLAN). The view is then
 // empty and no callback runs any more. Shutdown is idempotent and may follow
 // Leave.
 func (m *Membership) Shutdown() error {

@@ -405,6 +405,14 @@ func (n *Node) awaitServing(ctx context.Context) {
 
 func (n *Node) liveLinks() []*link { return n.appendLinks(nil) }
 
+// NumLinks returns the number of open server-to-server links, retired
+// ones (closing once idle) included.
+func (n *Node) NumLinks() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.all)
+}
+
 // appendLinks appends the open links to dst.
 func (n *Node) appendLinks(dst []*link) []*link {
 	n.mu.Lock()
