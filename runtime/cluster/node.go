@@ -191,7 +191,12 @@ func (n *Node) join() error {
 		return nil
 	}
 	err := n.joinOnce()
-	if err == nil || errors.Is(err, ErrDuplicateID) {
+	if err == nil {
+		n.wg.Add(1)
+		go n.refreshJoin()
+		return nil
+	}
+	if errors.Is(err, ErrDuplicateID) {
 		return err
 	}
 	n.log.Warn("cannot join the cluster yet: alone, joining in the background", "seeds", n.opts.Seeds, "err", err)
@@ -211,6 +216,35 @@ func (n *Node) joinOnce() error {
 	n.joined.Store(true)
 	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
 	return nil
+}
+
+// refreshJoin1 and refreshJoin2 are the delays after a join at which a server exchanges
+// state with its seeds again. Servers that start together join a seed
+// that does not know all of them yet, and learn of each other by gossip;
+// one that missed an announcement would otherwise wait for the periodic
+// push/pull (up to a minute with ProfileLAN at 50 servers). By then the
+// seeds know every server.
+const (
+	refreshJoin1 = time.Second
+	refreshJoin2 = 3 * time.Second
+)
+
+// refreshJoin joins the seeds again at refreshJoin1 and refreshJoin2.
+func (n *Node) refreshJoin() {
+	defer n.wg.Done()
+	start := time.Now()
+	for _, d := range [...]time.Duration{refreshJoin1, refreshJoin2} {
+		t := time.NewTimer(time.Until(start.Add(d)))
+		select {
+		case <-t.C:
+		case <-n.ctx.Done():
+			t.Stop()
+			return
+		}
+		if _, err := n.ms.Join(n.opts.Seeds); err != nil {
+			n.log.Debug("cluster: refreshing the view from the seeds", "err", err)
+		}
+	}
 }
 
 // Join retries: 200 ms doubling to 5 s.
@@ -239,6 +273,8 @@ func (n *Node) keepJoining() {
 		err := n.joinOnce()
 		switch {
 		case err == nil:
+			n.wg.Add(1)
+			go n.refreshJoin()
 			return
 		case errors.Is(err, ErrDuplicateID):
 			n.log.Error("this server stays out of the cluster", "err", err)
