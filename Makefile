@@ -133,7 +133,7 @@ node_modules: package.json package-lock.json
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
-	@for t in transport/kcp:FuzzGateOpens wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
+	@for t in transport/kcp:FuzzGateOpens transport/kcp/internal/kcpcore:FuzzPacketInput wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \

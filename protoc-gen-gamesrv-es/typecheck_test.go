@@ -79,7 +79,7 @@ export async function play(conn: Conn): Promise<string[]> {
 // TestTypeCheck compiles every golden file with tsc --strict (and
 // stricter options) together with protoc-gen-es's output for the same
 // protos, run from node_modules on the same request, against the
-// interface of @gamesrv/client in TS-CONTRACT.md
+// interface of @gamesrv/client that docs/typescript.md states
 // (testdata/gamesrv-client.d.ts); with the examples' generated
 // TypeScript. When clients/ts exists, it compiles them once more against
 // the real runtime. It needs the root node_modules (npm ci); -short skips

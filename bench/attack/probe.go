@@ -42,15 +42,16 @@ type sample struct {
 // end is when the request was answered (or gave up).
 func (s sample) end() time.Time { return s.at.Add(s.rtt) }
 
-// clientOptions are the options of the suite's Go clients: no logs (a
-// client without push handlers warns about every push it drops) and the
-// pushes of their rooms ignored.
-func clientOptions(dialTimeout time.Duration) client.Options {
-	return client.Options{
-		Logger:      slog.New(slog.DiscardHandler),
-		OnRawPush:   func(string, []byte) {},
-		DialTimeout: dialTimeout,
+// dialClient dials a Go client of the suite: no logs (a client without
+// push handlers warns about every push it drops) and the pushes of its
+// room ignored (a raw push handler that drops them).
+func dialClient(ctx context.Context, addr string, dialTimeout time.Duration) (*client.Client, error) {
+	c, err := client.Dial(ctx, addr, client.Options{Logger: slog.New(slog.DiscardHandler), DialTimeout: dialTimeout})
+	if err != nil {
+		return nil, err
 	}
+	c.HandleRawPush(func(string, []byte) {})
+	return c, nil
 }
 
 // startProbe connects the probe to the server's TCP listener, joins its
@@ -58,7 +59,7 @@ func clientOptions(dialTimeout time.Duration) client.Options {
 func startProbe(ctx context.Context, cfg *config, addr string) (*probe, error) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(dctx, "tcp://"+addr, clientOptions(0))
+	c, err := dialClient(dctx, "tcp://"+addr, 0)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
-	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -204,7 +203,7 @@ func kcpClientWorks(ctx context.Context, addr string) (bool, string) {
 func kcpCall(ctx context.Context, addr string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, "kcp://"+addr, clientOptions(3*time.Second))
+	c, err := dialClient(ctx, "kcp://"+addr, 3*time.Second)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func runRooms(ctx context.Context, e *env, s *Scenario) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(ctx, "tcp://"+srv.tcp, clientOptions(0))
+	c, err := dialClient(ctx, "tcp://"+srv.tcp, 0)
 	if err != nil {
 		return err
 	}

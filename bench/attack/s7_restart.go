@@ -9,7 +9,6 @@ import (
 
 	chatv1 "github.com/gamesrv/gamesrv/examples/chat/gen/chat/v1"
 	"github.com/gamesrv/gamesrv/internal/childproc"
-	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -206,7 +205,7 @@ func newServerAnswers(ctx context.Context, addrs chatAddrs) string {
 func answers(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, url, clientOptions(0))
+	c, err := dialClient(ctx, url, 0)
 	if err != nil {
 		return err
 	}

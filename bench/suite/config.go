@@ -17,11 +17,12 @@ const defaultOut = "bench/results"
 type config struct {
 	quick   bool
 	strict  bool
-	out     string   // -out; empty: see outDir
-	rows    []string // row numbers to run, "1".."7"
-	server  string   // echoserver binary
-	gnet    string   // gnetecho binary
-	profile string   // directory for the servers' CPU profiles (rows 1, 2, 7); empty: none
+	out     string     // -out; empty: see outDir
+	rows    []string   // row numbers to run, "1".."7"
+	server  string     // echoserver binary
+	gnet    string     // gnetecho binary
+	profile string     // directory for the servers' CPU profiles (rows 1, 2, 7); empty: none
+	peer    peerConfig // -peer: an external server measured beside gamesrv in rows 1 and 2
 
 	// rows 1, 2, 7: load generation
 	conns     []int         // connection counts of rows 1-2 (the first is row 1's)
@@ -34,6 +35,9 @@ type config struct {
 
 	// row 3
 	idleConns int
+
+	// row 3b
+	kcpSessions int
 
 	// row 4
 	benchtime string // testing's -test.benchtime for the dispatch benchmarks
@@ -52,7 +56,7 @@ type config struct {
 }
 
 // allRows returns the rows of docs/architecture.md#budgets, in order.
-func allRows() []string { return []string{"1", "2", "3", "4", "5", "6", "7"} }
+func allRows() []string { return []string{"1", "2", "3", "3b", "4", "5", "6", "7"} }
 
 // parseConfig parses args (without the program name).
 func parseConfig(args []string) (*config, error) {
@@ -61,17 +65,21 @@ func parseConfig(args []string) (*config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
 	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
-	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-7; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
+	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-7 and 3b; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
 	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")
 	idle := fs.Int("idle", 0, "idle connections of row 3 (default 20000, quick 200)")
+	c.peer.flags(fs)
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the loss models of row 6")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := c.peer.check(); err != nil {
+		return nil, err
 	}
 	c.sizes()
 	if *idle > 0 {
@@ -87,6 +95,7 @@ func (c *config) sizes() {
 		c.conns, c.duration, c.warmup, c.rounds = []int{4, 8}, time.Second, 200*time.Millisecond, 1
 		c.fwdConns, c.fwdRounds = 4, 1
 		c.idleConns, c.benchtime = 200, "2000x"
+		c.kcpSessions = 100
 		c.sessions, c.broadcasts = 200, 20
 		c.pings, c.rowTimeout = 30, time.Minute
 		return
@@ -94,6 +103,7 @@ func (c *config) sizes() {
 	c.conns, c.duration, c.warmup, c.rounds = []int{50, 200}, 5*time.Second, time.Second, 7
 	c.fwdConns, c.fwdRounds = 50, 7
 	c.idleConns, c.benchtime = 20000, "1s"
+	c.kcpSessions = 5000
 	c.sessions, c.broadcasts = 10000, 1000
 	c.pings, c.rowTimeout = 1000, 4*time.Minute
 }
@@ -106,7 +116,7 @@ func (c *config) setRows(list string) error {
 			continue
 		}
 		if !slices.Contains(allRows(), r) {
-			return fmt.Errorf("unknown row %q: rows are 1-7", r)
+			return fmt.Errorf("unknown row %q: rows are %s", r, strings.Join(allRows(), ", "))
 		}
 		if !slices.Contains(c.rows, r) {
 			c.rows = append(c.rows, r)

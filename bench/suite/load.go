@@ -21,8 +21,11 @@ import (
 type target struct {
 	name  string
 	addr  string // tcp://host:port
-	pid   int    // measured with loadgen's ServerPID
+	pid   int    // measured with loadgen's ServerPID; 0: CPU not measured
 	extra []int  // more processes measured over the same window (ExtraPIDs)
+	// route and payload, when set, replace the echo request (a -peer)
+	route   string
+	payload []byte
 }
 
 // startTarget starts bin with args and waits for its TCP address. With
@@ -42,15 +45,24 @@ func startTarget(e *env, name, bin string, args ...string) (target, *childproc.P
 // loadConfig is the load of rows 1, 2 and 7: conns connections, each
 // sending sequential echo requests with a small payload.
 func loadConfig(cfg *config, t target, conns int) (loadgen.Config, error) {
-	payload, err := proto.Marshal(&benchv1.EchoRequest{Data: make([]byte, cfg.payload)})
+	payload, err := echoPayload(cfg)
 	if err != nil {
 		return loadgen.Config{}, err
 	}
+	route := benchv1.EchoServiceEchoRoute
+	if t.route != "" {
+		route, payload = t.route, t.payload
+	}
 	return loadgen.Config{
 		Addr: t.addr, Conns: conns, Duration: cfg.duration, Warmup: cfg.warmup, Pipeline: 1,
-		Route: benchv1.EchoServiceEchoRoute, Payload: payload, ServerPID: t.pid, ExtraPIDs: t.extra,
+		Route: route, Payload: payload, ServerPID: t.pid, ExtraPIDs: t.extra,
 		Client: client.Options{Logger: slog.New(slog.DiscardHandler)},
 	}, nil
+}
+
+// echoPayload is the echo request of rows 1, 2 and 7.
+func echoPayload(cfg *config) ([]byte, error) {
+	return proto.Marshal(&benchv1.EchoRequest{Data: make([]byte, cfg.payload)})
 }
 
 // loadRun runs one load and checks that it measured something.
@@ -141,15 +153,41 @@ func answeredCheck(names []string, ss ...series) Check {
 // base's in the same round (the two runs of a round are adjacent in time,
 // so the ratio cancels slow changes of the machine), and the ratios.
 func (s series) pairedRatio(base series) (float64, string) {
-	ratios := make([]float64, min(len(s), len(base)))
+	ratios := s.ratios(base)
 	parts := make([]string, len(ratios))
-	for i := range ratios {
-		ratios[i] = s[i].Throughput / max(base[i].Throughput, 1)
-		parts[i] = fmt.Sprintf("%.0f%%", ratios[i]*100)
+	for i, r := range ratios {
+		parts[i] = fmt.Sprintf("%.0f%%", r*100)
 	}
 	text := strings.Join(parts, ", ")
 	slices.Sort(ratios)
 	return ratios[len(ratios)/2], text
+}
+
+// ratios lists, round by round, s's throughput divided by base's.
+func (s series) ratios(base series) []float64 {
+	ratios := make([]float64, min(len(s), len(base)))
+	for i := range ratios {
+		ratios[i] = s[i].Throughput / max(base[i].Throughput, 1)
+	}
+	return ratios
+}
+
+// throughputValues lists the rounds' throughputs.
+func (s series) throughputValues() []float64 {
+	v := make([]float64, len(s))
+	for i, r := range s {
+		v[i] = r.Throughput
+	}
+	return v
+}
+
+// durationsUS converts durations to microseconds.
+func durationsUS(v []time.Duration) []float64 {
+	out := make([]float64, len(v))
+	for i, d := range v {
+		out[i] = us(d)
+	}
+	return out
 }
 
 // throughputs lists the rounds' throughputs, for the details.

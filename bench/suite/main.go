@@ -56,6 +56,7 @@ func run(ctx context.Context, cfg *config, out, log io.Writer) int {
 	start := time.Now()
 	res, failed := runRows(ctx, cfg, log)
 	res.Elapsed = time.Since(start).Round(100 * time.Millisecond).String()
+	res.Machine.LoadAfter = loadAverage()
 	fmt.Fprint(out, "\n"+res.table())
 	files, err := res.write(dir, start)
 	if err != nil {

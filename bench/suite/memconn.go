@@ -49,9 +49,38 @@ func (c *memConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
 }
 
-// inProcessServer starts a gamesrv server with EchoService and no listener.
-// Its heartbeat is long so that no heartbeat lands during a measurement.
-func inProcessServer(h benchv1.EchoServiceHandler) (*server.Server, error) {
+// memListener is a transport.Listener without a network: openSessions
+// hands its connections to the server's Handler directly.
+type memListener struct{ handler transport.Handler }
+
+var _ transport.Listener = (*memListener)(nil)
+
+// Network implements transport.Listener.
+func (l *memListener) Network() string { return "mem" }
+
+// Start implements transport.Listener.
+func (l *memListener) Start(cfg transport.Config) error {
+	l.handler = cfg.Handler
+	return nil
+}
+
+// Addr implements transport.Listener.
+func (l *memListener) Addr() net.Addr { return &net.UnixAddr{Name: "bench", Net: "mem"} }
+
+// Close implements transport.Listener: the server's shutdown kicks the
+// sessions, and a memConn's Close disconnects its session.
+func (l *memListener) Close(context.Context) error { return nil }
+
+// inProcess is a server started on a memListener.
+type inProcess struct {
+	*server.Server
+	ln *memListener
+}
+
+// inProcessServer starts a gamesrv server with EchoService on a
+// memListener. Its heartbeat is long so that no heartbeat lands during a
+// measurement.
+func inProcessServer(h benchv1.EchoServiceHandler) (*inProcess, error) {
 	srv, err := server.New(server.Options{
 		Logger:    slog.New(slog.DiscardHandler),
 		Heartbeat: time.Hour,
@@ -62,12 +91,13 @@ func inProcessServer(h benchv1.EchoServiceHandler) (*server.Server, error) {
 	if err := benchv1.RegisterEchoServiceHandler(srv, h); err != nil {
 		return nil, err
 	}
-	return srv, srv.Start()
+	ln := &memListener{}
+	return &inProcess{Server: srv, ln: ln}, srv.Start(ln)
 }
 
 // openSessions opens n sessions on srv over memConns and drives each through
 // the handshake (handshake, then ack), as a client would.
-func openSessions(srv *server.Server, n int) ([]gamesrv.Session, []*memConn, error) {
+func openSessions(srv *inProcess, n int) ([]gamesrv.Session, []*memConn, error) {
 	hs, err := wire.EncodeHandshakeRequest(&wire.HandshakeRequest{Sys: wire.HandshakeSys{Platform: "bench", LibVersion: "1"}, User: []byte("{}")})
 	if err != nil {
 		return nil, nil, err
@@ -75,7 +105,7 @@ func openSessions(srv *server.Server, n int) ([]gamesrv.Session, []*memConn, err
 	sessions, conns := make([]gamesrv.Session, n), make([]*memConn, n)
 	for i := range n {
 		c := &memConn{}
-		peer := srv.Open(c)
+		peer := srv.ln.handler.Open(c)
 		if peer == nil {
 			return nil, nil, fmt.Errorf("server refused connection %d", i)
 		}
@@ -96,7 +126,7 @@ func openSessions(srv *server.Server, n int) ([]gamesrv.Session, []*memConn, err
 }
 
 // shutdown stops an in-process server.
-func shutdown(srv *server.Server) {
+func shutdown(srv *inProcess) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)

@@ -7,8 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 // Row is one line of the results: a figure of docs/architecture.md#budgets measured for
@@ -44,6 +47,43 @@ type Row struct {
 	// Checks are the row's correctness checks: that it measured what it
 	// claims. A failed check fails the row.
 	Checks []Check `json:"checks,omitempty"`
+	// Rounds are gamesrv's per-round values (in Unit) when the row takes
+	// the median of several rounds; Measured is their median.
+	Rounds []float64 `json:"rounds,omitempty"`
+	// BaselineRounds are the baseline's per-round values, in the same
+	// rounds.
+	BaselineRounds []float64 `json:"baseline_rounds,omitempty"`
+	// RatioRounds are the per-round ratios when Ratio is their median.
+	RatioRounds []float64 `json:"ratio_rounds,omitempty"`
+	// Spread is (max - min) / median of Rounds: how much the rounds
+	// disagree; 0 without rounds.
+	Spread float64 `json:"spread"`
+	// RatioBetter is "lower" or "higher": which way Ratio improves (the
+	// dispatch row's ratio is a speed-up).
+	RatioBetter string `json:"ratio_better"`
+	// Peer is the external server's figure (-peer), when one was measured.
+	Peer *Peer `json:"peer,omitempty"`
+}
+
+// withRounds records the per-round values of gamesrv and the baseline,
+// and their spread.
+func (row Row) withRounds(measured, baseline []float64) Row {
+	row.Rounds, row.BaselineRounds = measured, baseline
+	row.Spread = spreadOf(measured)
+	return row
+}
+
+// spreadOf returns (max - min) / median of v, or 0.
+func spreadOf(v []float64) float64 {
+	if len(v) < 2 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	med := s[len(s)/2]
+	if med == 0 {
+		return 0
+	}
+	return (s[len(s)-1] - s[0]) / med
 }
 
 // Check is a correctness check a row makes besides its budget: every
@@ -106,6 +146,10 @@ type Results struct {
 	// Commit is the git revision measured, noting local changes to the
 	// runtime.
 	Commit string `json:"commit"`
+	// CommitFull is the full git revision ("" outside a repository).
+	CommitFull string `json:"commit_full"`
+	// Machine describes the machine and its load during the run.
+	Machine Machine `json:"machine"`
 	// Quick is set for the smoke run's tiny sizes.
 	Quick bool `json:"quick"`
 	// Elapsed is the run's duration.
@@ -115,7 +159,7 @@ type Results struct {
 }
 
 func newResults(start time.Time, quick bool) *Results {
-	return &Results{Date: start.Format(time.RFC3339), Go: runtime.Version(), CPUs: runtime.NumCPU(), Commit: revision(), Quick: quick}
+	return &Results{Date: start.Format(time.RFC3339), Go: runtime.Version(), CPUs: runtime.NumCPU(), Commit: revision(), CommitFull: fullRevision(), Machine: machine(), Quick: quick}
 }
 
 // write writes latest.json and latest.svg in dir, and copies named by the
@@ -149,18 +193,48 @@ func (r *Results) write(dir string, start time.Time) ([]string, error) {
 func (r *Results) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "gamesrv benchmark suite: %s, commit %s, %s, %d CPUs, run time %s\n\n", r.Date, r.Commit, r.Go, r.CPUs, r.Elapsed)
-	b.WriteString("| # | figure | gamesrv | baseline | ratio | budget | pass |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	peer := r.peerName()
+	if peer == "" {
+		b.WriteString("| # | figure | gamesrv | baseline | ratio | budget | pass |\n")
+		b.WriteString("|---|---|---|---|---|---|---|\n")
+	} else {
+		fmt.Fprintf(&b, "| # | figure | gamesrv | baseline | %s | ratio | budget | pass |\n", peer)
+		b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	}
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s (%s) | %s (%s) | %s | %s | %s |\n", row.ID, row.Name,
-			formatValue(row.Measured, row.Unit), row.MeasuredName, formatValue(row.Baseline, row.Unit), row.BaselineName,
-			row.RatioText, row.Budget, passText(row.Pass))
+		fmt.Fprintf(&b, "| %s | %s | %s (%s) | %s (%s) | ", row.ID, row.Name,
+			formatValue(row.Measured, row.Unit), row.MeasuredName, formatValue(row.Baseline, row.Unit), row.BaselineName)
+		if peer != "" {
+			b.WriteString(row.peerCell() + " | ")
+		}
+		fmt.Fprintf(&b, "%s | %s | %s |\n", row.RatioText, row.Budget, passText(row.Pass))
 	}
 	b.WriteString("\n")
 	for _, row := range r.Rows {
 		fmt.Fprintf(&b, "%s. %s: %s\n", row.ID, row.Name, row.Details)
 	}
 	return b.String()
+}
+
+// peerName returns the name of the peer measured in some row, or "".
+func (r *Results) peerName() string {
+	for _, row := range r.Rows {
+		if row.Peer != nil {
+			return row.Peer.Name
+		}
+	}
+	return ""
+}
+
+// peerCell is the row's peer figure as the table prints it.
+func (row Row) peerCell() string {
+	switch {
+	case row.Peer == nil:
+		return "—"
+	case row.Peer.Value <= 0:
+		return "not measured"
+	}
+	return fmt.Sprintf("%s (%.2f× gamesrv)", formatValue(row.Peer.Value, row.Unit), row.Peer.VsMeasured)
 }
 
 func passText(ok bool) string {
@@ -171,30 +245,7 @@ func passText(ok bool) string {
 }
 
 // formatValue prints v with its unit and a precision that suits it.
-func formatValue(v float64, unit string) string {
-	switch {
-	case v >= 10_000:
-		return fmt.Sprintf("%s %s", thousands(v), unit)
-	case v >= 100:
-		return fmt.Sprintf("%.0f %s", v, unit)
-	case v >= 10:
-		return fmt.Sprintf("%.1f %s", v, unit)
-	}
-	return fmt.Sprintf("%.2f %s", v, unit)
-}
-
-// thousands prints v rounded with separators: 1 234 567.
-func thousands(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	var out []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func formatValue(v float64, unit string) string { return results.FormatValue(v, unit) }
 
 // short rounds d to about three significant digits for the details.
 func short(d time.Duration) time.Duration {

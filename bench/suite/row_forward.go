@@ -101,5 +101,6 @@ func forwardRow(cfg *config, fwd, single series) Row {
 			cfg.fwdConns, cfg.payload+2, cfg.duration, cfg.warmup, len(fwd), ratios, fwd.throughputs(), short(fm.P50), short(fm.P99),
 			us(fwd.medianCPU()), fwd.cpus(), us(medianDuration(back)), microseconds(fwd.extraCPUPerRequest()), us(single.medianCPU()), single.cpus(),
 			single.throughputs(), short(sm.P50), short(sm.P99), errorsText(fm.Errors)),
-	}
+		RatioRounds: fwd.ratios(single),
+	}.withRounds(fwd.throughputValues(), single.throughputValues())
 }

@@ -21,19 +21,33 @@ func runLoadRows(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cpu, throughput []Row
-	for i, conns := range e.cfg.conns {
-		s, err := compare(ctx, e, conns, e.cfg.rounds, g, b)
+	ts := []target{g, b}
+	names := []string{"gamesrv", "bare gnet"}
+	if e.cfg.peer.addr != "" {
+		echo, err := echoPayload(e.cfg)
 		if err != nil {
 			return nil, err
 		}
-		answered := answeredCheck([]string{"gamesrv", "bare gnet"}, s[0], s[1])
+		ts = append(ts, e.cfg.peer.target(echo))
+		names = append(names, e.cfg.peer.name)
+	}
+	var cpu, throughput []Row
+	for i, conns := range e.cfg.conns {
+		s, err := compare(ctx, e, conns, e.cfg.rounds, ts...)
+		if err != nil {
+			return nil, err
+		}
+		answered := answeredCheck(names, s...)
 		suffix := string(rune('a' + i))
+		var pc, pt *Peer
+		if len(ts) > 2 {
+			pc, pt = peerCPU(ts[2], s[2]), peerThroughput(ts[2], s[2])
+		}
 		if e.cfg.wants("1") {
-			cpu = append(cpu, cpuRow(cpuRowID(i), "2"+suffix, conns, s[0], s[1]).withChecks(answered))
+			cpu = append(cpu, cpuRow(cpuRowID(i), "2"+suffix, conns, s[0], s[1]).withPeer(pc).withChecks(answered))
 		}
 		if e.cfg.wants("2") {
-			throughput = append(throughput, throughputRow(e.cfg, suffix, conns, s[0], s[1]).withChecks(answered))
+			throughput = append(throughput, throughputRow(e.cfg, suffix, conns, s[0], s[1]).withPeer(pt).withChecks(answered))
 		}
 	}
 	return append(cpu, throughput...), nil
@@ -64,7 +78,7 @@ func cpuRow(id, runs string, conns int, g, b series) Row {
 			"gamesrv: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; bare gnet: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; reference from docs/architecture.md#budgets: Pitaya (compression off) 31 µs",
 			runs, len(g), g.cpus(), b.cpus(), conns, len(gm.Config.Payload), gm.Throughput, short(gm.P50), short(gm.P99), gm.ServerCPU, gm.Elapsed.Round(time.Millisecond),
 			bm.Throughput, short(bm.P50), short(bm.P99), bm.ServerCPU, bm.Elapsed.Round(time.Millisecond)),
-	}
+	}.withRounds(durationsUS(g.cpuPerRequest()), durationsUS(b.cpuPerRequest()))
 }
 
 // throughputRow builds row 2a or 2b: throughput against the baseline.
@@ -81,5 +95,6 @@ func throughputRow(cfg *config, suffix string, conns int, g, b series) Row {
 			"the baseline is a gnet server with the same framing that answers on the event loop: no session, queue or goroutine hop",
 			conns, cfg.payload+2, cfg.duration, cfg.warmup, len(g), ratios, g.throughputs(), short(gm.P50), short(gm.P99), us(gm.CPUPerRequest),
 			b.throughputs(), short(bm.P50), short(bm.P99), us(bm.CPUPerRequest)),
-	}
+		RatioRounds: g.ratios(b),
+	}.withRounds(g.throughputValues(), b.throughputValues())
 }

@@ -56,6 +56,7 @@ func rowSpecs() []rowSpec {
 	return []rowSpec{
 		{[]string{"1", "2"}, "server CPU per request and throughput vs bare gnet", runLoadRows},
 		{[]string{"3"}, "memory per idle TCP connection", runMemoryRow},
+		{[]string{"3b"}, "memory per idle KCP session", runKCPMemoryRow},
 		{[]string{"4"}, "generated vs reflection dispatch", runDispatchRow},
 		{[]string{"5"}, "broadcast to a group", runBroadcastRow},
 		{[]string{"6"}, "KCP vs TCP round trip at 5% loss", runLossRow},
@@ -83,6 +84,11 @@ func runRows(ctx context.Context, cfg *config, log io.Writer) (*Results, int) {
 			rows = []Row{{ID: id, Name: spec.title, Better: "n/a", Details: "not measured: " + err.Error()}}
 		}
 		fmt.Fprintf(log, "  row %s took %s\n", id, time.Since(start).Round(100*time.Millisecond))
+		for i := range rows {
+			if rows[i].RatioBetter == "" {
+				rows[i].RatioBetter = rows[i].Better
+			}
+		}
 		res.Rows = append(res.Rows, rows...)
 	}
 	if ctx.Err() != nil {

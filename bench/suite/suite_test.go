@@ -82,6 +82,7 @@ var wantChecks = []struct {
 	{"2a", []string{checkAnswered}},
 	{"2b", []string{checkAnswered}},
 	{"3", []string{checkProbedOpen, checkRSSSettled}},
+	{"3b", []string{checkSessions, checkRSSSettled}},
 	{"4", []string{checkNoAllocs}},
 	{"5", []string{checkSessions, checkDelivered, checkEncodedOnce}},
 	{"6", []string{checkLossApplied}},

@@ -208,7 +208,7 @@ func (r *repl) send(ctx context.Context, kind, route, arg string) {
 	}
 	switch kind {
 	case gamesrv.KindNotify.String():
-		if err := r.c.NotifyRaw(route, payload); err != nil {
+		if err := r.c.NotifyRaw(ctx, route, payload); err != nil {
 			r.out.printf("error: %v", err)
 		}
 	case gamesrv.KindPush.String():

@@ -1,6 +1,8 @@
 // Package archtest checks the dependency rules of the repository: the
 // runtime dispatches without reflection, and a game client or bot links
-// neither the server's network stack nor the cluster.
+// neither the server (its package, its listeners, gnet) nor the cluster
+// (memberlist): the Go client shares only runtime/wire, runtime/gamesrv
+// and runtime/transport/kcpconf with the server.
 package archtest
 
 import (
@@ -9,6 +11,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +38,40 @@ func TestRuntimeDoesNotImportReflect(t *testing.T) {
 	}
 }
 
+// serverOnly are the packages of the server side: a game client or bot
+// must not link them, directly or through another package. The Go client
+// shares the wire codec, the core types and the KCP settings
+// (runtime/transport/kcpconf), nothing else.
+var serverOnly = []string{
+	"github.com/gamesrv/gamesrv/runtime/server",
+	"github.com/gamesrv/gamesrv/runtime/cluster",
+	"github.com/gamesrv/gamesrv/runtime/transport",
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp",
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp",
+	"github.com/gamesrv/gamesrv/runtime/transport/ws",
+	"github.com/gamesrv/gamesrv/runtime/transport/stdnet",
+	"github.com/panjf2000/gnet",
+	"github.com/hashicorp/memberlist",
+}
+
+// shared are the packages under serverOnly's paths that clients share.
+var shared = []string{"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"}
+
+// linksServerSide reports whether dep is a server-side package or one of
+// its subpackages (runtime/transport/internal/..., gnet/v2/...), other
+// than the shared ones.
+func linksServerSide(dep string) bool {
+	if slices.Contains(shared, dep) {
+		return false
+	}
+	for _, p := range serverOnly {
+		if dep == p || strings.HasPrefix(dep, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 func TestClientsDoNotLinkServerStack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -44,10 +81,33 @@ func TestClientsDoNotLinkServerStack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
 		}
-		for _, dep := range strings.Fields(string(out)) {
-			if strings.Contains(dep, "panjf2000/gnet") || strings.Contains(dep, "hashicorp/memberlist") {
+		deps := strings.Fields(string(out))
+		if len(deps) < 2 {
+			t.Fatalf("go list %s lists %d packages", pkg, len(deps))
+		}
+		for _, dep := range deps {
+			if linksServerSide(dep) {
 				t.Errorf("%s links %s", pkg, dep)
 			}
+		}
+	}
+}
+
+// TestServerSideList: the rule above matches what it must, and not the
+// shared leaf packages.
+func TestServerSideList(t *testing.T) {
+	for dep, want := range map[string]bool{
+		"github.com/gamesrv/gamesrv/runtime/transport/kcp":             true,
+		"github.com/gamesrv/gamesrv/runtime/transport/internal/accept": true,
+		"github.com/gamesrv/gamesrv/runtime/server":                    true,
+		"github.com/panjf2000/gnet/v2":                                 true,
+		"github.com/gamesrv/gamesrv/runtime/transport/kcpconf":         false,
+		"github.com/gamesrv/gamesrv/runtime/wire":                      false,
+		"github.com/gamesrv/gamesrv/runtime/gamesrv":                   false,
+		"github.com/gamesrv/gamesrv/runtime/servertest":                false, // a test helper, not linked by clients either, but not listed
+	} {
+		if got := linksServerSide(dep); got != want {
+			t.Errorf("linksServerSide(%q) = %v, want %v", dep, got, want)
 		}
 	}
 }

@@ -149,7 +149,7 @@ func (k *conn) init(ctx context.Context, cfg *Config) bool {
 
 func (k *conn) step(ctx context.Context, timeout time.Duration, s *Step, payload []byte) error {
 	if s.Notify {
-		return k.c.NotifyRaw(s.Route, payload)
+		return k.c.NotifyRaw(ctx, s.Route, payload)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -204,7 +204,7 @@ func (k *conn) send(ctx context.Context, cfg *Config, t *tally, more func() bool
 // notify.
 func (k *conn) once(rc *requestCtx, cfg *Config, t *tally) error {
 	if cfg.Notify {
-		if err := k.c.NotifyRaw(cfg.Route, cfg.Payload); err != nil {
+		if err := k.c.NotifyRaw(rc.parent, cfg.Route, cfg.Payload); err != nil { // ends with the run
 			return err
 		}
 		t.ok++

@@ -1,5 +1,6 @@
-// The interface of @gamesrv/client that generated stubs use, as TS-CONTRACT.md
-// (issue 10) states it. TestTypeCheck checks the golden files against it, so
+// The interface of @gamesrv/client that generated stubs use, as
+// docs/typescript.md ("The contract between generated stubs and the
+// runtime") states it. TestTypeCheck checks the golden files against it, so
 // that they compile against any runtime that keeps the contract.
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 

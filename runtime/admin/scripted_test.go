@@ -17,7 +17,8 @@ import (
 func TestMetricsAfterScriptedRun(t *testing.T) {
 	ts := startServer(t, admin.Options{})
 	pushes := make(chan string, 4)
-	c := dial(t, ts.addr, client.Options{OnRawPush: func(route string, _ []byte) { pushes <- route }})
+	c := dial(t, ts.addr, client.Options{})
+	c.HandleRawPush(func(route string, _ []byte) { pushes <- route })
 	runScript(t, ts, c, pushes)
 
 	awaitSample(t, ts.base, `gamesrv_requests_total{route="test.echo.say",kind="notify",code="OK"}`, 1)

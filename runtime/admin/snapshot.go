@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/cluster"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -35,7 +36,7 @@ type Snapshot struct {
 	Sessions []SessionInfo `json:"sessions"`
 }
 
-// ServerInfo describes the server and its [server.Stats].
+// ServerInfo describes the server and its state.
 type ServerInfo struct {
 	ID            string  `json:"id"`
 	Type          string  `json:"type"`
@@ -58,7 +59,8 @@ type GroupInfo struct {
 	Size int    `json:"size"`
 }
 
-// RouteInfo is one route of the route table (see server.Server.Schema).
+// RouteInfo is one route of the route table, as the gamesrv.describe
+// route describes it.
 type RouteInfo struct {
 	Route        string `json:"route"`
 	Kind         string `json:"kind"`
@@ -83,7 +85,7 @@ type MemberInfo struct {
 	Self       bool   `json:"self"`
 }
 
-// SessionInfo is one client session (see server.SessionInfo).
+// SessionInfo is one client session.
 type SessionInfo struct {
 	ID          int64   `json:"id"`
 	UID         string  `json:"uid"`
@@ -97,8 +99,9 @@ type SessionInfo struct {
 // shows it.
 func (a *Admin) Snapshot() Snapshot {
 	srv := a.opts.Server
-	snap := Snapshot{Server: serverInfo(srv), Routes: routes(srv), Sessions: sessions(srv), Members: []MemberInfo{}}
-	snap.Groups, snap.GroupsTotal = groups(srv)
+	h := serverhost.Of(srv.Internal)
+	snap := Snapshot{Server: serverInfo(srv, h), Routes: routes(h), Sessions: sessions(h), Members: []MemberInfo{}}
+	snap.Groups, snap.GroupsTotal = groups(h)
 	if n := a.opts.Node; n != nil {
 		snap.Server.LinkAddr = n.LinkAddr()
 		snap.Members = members(n)
@@ -109,17 +112,17 @@ func (a *Admin) Snapshot() Snapshot {
 	return snap
 }
 
-func serverInfo(srv *server.Server) ServerInfo {
-	st := srv.Stats()
+func serverInfo(srv *server.Server, h serverhost.Host) ServerInfo {
+	st := h.Stats()
 	return ServerInfo{
-		ID: srv.ID(), Type: srv.ServerType(), Frontend: srv.Frontend(), Ready: srv.Ready(),
+		ID: srv.ID(), Type: srv.ServerType(), Frontend: h.Frontend(), Ready: srv.Ready(),
 		UptimeSeconds: st.Uptime.Seconds(), Sessions: st.Sessions, QueuedJobs: st.QueuedJobs,
 		PushEncodes: st.PushEncodes, Groups: st.Groups,
 	}
 }
 
-func groups(srv *server.Server) ([]GroupInfo, int) {
-	sizes := srv.GroupSizes()
+func groups(h serverhost.Host) ([]GroupInfo, int) {
+	sizes := h.GroupSizes()
 	names := slices.Sorted(maps.Keys(sizes))
 	out := make([]GroupInfo, 0, min(len(names), MaxGroups))
 	for _, name := range names[:min(len(names), MaxGroups)] {
@@ -128,8 +131,8 @@ func groups(srv *server.Server) ([]GroupInfo, int) {
 	return out, len(names)
 }
 
-func routes(srv *server.Server) []RouteInfo {
-	schema := srv.Schema()
+func routes(h serverhost.Host) []RouteInfo {
+	schema := h.Schema()
 	out := make([]RouteInfo, 0, len(schema.GetRoutes()))
 	for _, r := range schema.GetRoutes() {
 		out = append(out, RouteInfo{
@@ -140,8 +143,8 @@ func routes(srv *server.Server) []RouteInfo {
 	return out
 }
 
-func sessions(srv *server.Server) []SessionInfo {
-	infos := srv.SessionInfos(MaxSessions)
+func sessions(h serverhost.Host) []SessionInfo {
+	infos := h.SessionInfos(MaxSessions)
 	out := make([]SessionInfo, len(infos))
 	for i, s := range infos {
 		out[i] = SessionInfo{

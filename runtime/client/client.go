@@ -2,11 +2,13 @@ package client
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,14 +55,15 @@ type Client struct {
 
 	conn net.Conn      // set by Connect, under mu
 	br   *bufio.Reader // reads conn; only the handshake, then the reader
+	zr   wire.Inflater // inflates zlib payloads; the reader's only
 
 	ser       gamesrv.Serializer
 	dict      map[string]uint16
 	routes    map[uint16]string // dictionary codes of push routes
 	heartbeat time.Duration
 
-	wmu    sync.Mutex // serializes writes
-	wbuf   []byte     // packet buffer, reused under wmu
+	wlock  chan struct{} // the write lock (one token): a writer waiting for it gives up when its ctx ends
+	wbuf   []byte        // packet buffer, reused under wlock
 	nextID atomic.Uint32
 	chans  sync.Pool // reply channels, reused once drained
 
@@ -109,13 +112,10 @@ func newClient(addr, scheme, hostport string, opts Options) *Client {
 		log:      opts.Logger,
 		pending:  map[uint32]chan reply{},
 		handlers: map[string]pushHandler{},
-		raw:      opts.OnRawPush,
 		pushes:   make(chan push, opts.PushQueue),
 		armed:    make(chan struct{}),
 		done:     make(chan struct{}),
-	}
-	if c.raw != nil {
-		c.arm()
+		wlock:    make(chan struct{}, 1),
 	}
 	return c
 }
@@ -226,7 +226,7 @@ func (c *Client) RequestRaw(ctx context.Context, route string, payload []byte) (
 	if err != nil {
 		return nil, err
 	}
-	if err := c.send(&wire.Header{Type: wire.MessageRequest, ID: id, Route: route}, payload); err != nil {
+	if err := c.send(ctx, &wire.Header{Type: wire.MessageRequest, ID: id, Route: route}, payload); err != nil {
 		c.forget(id)
 		return nil, err
 	}
@@ -289,8 +289,8 @@ func (c *Client) forget(id uint32) {
 }
 
 // Notify implements gamesrv.ClientConn: it sends req on route without
-// waiting for anything.
-func (c *Client) Notify(_ context.Context, route string, req proto.Message) error {
+// waiting for an answer. ctx bounds the send (see [Client.NotifyRaw]).
+func (c *Client) Notify(ctx context.Context, route string, req proto.Message) error {
 	if !c.connected.Load() {
 		return c.notConnected()
 	}
@@ -298,25 +298,35 @@ func (c *Client) Notify(_ context.Context, route string, req proto.Message) erro
 	if err != nil {
 		return fmt.Errorf("client: marshal %s notify: %w", route, err)
 	}
-	return c.NotifyRaw(route, payload)
+	return c.NotifyRaw(ctx, route, payload)
 }
 
-// NotifyRaw sends an already serialized notify.
-func (c *Client) NotifyRaw(route string, payload []byte) error {
+// NotifyRaw sends an already serialized notify. ctx bounds the send: a
+// notify whose ctx has ended is not sent, and one waiting behind other
+// writes, or blocked writing because the server does not read (a full
+// socket buffer, a full KCP window), gives up when ctx is cancelled or
+// its deadline passes, and returns ctx's error. Nothing of it was sent
+// then and the client stays connected, unless the packet was partly
+// written: the stream cannot be resumed mid-packet, so the client ends
+// ([Client.Err] says why). Options.WriteTimeout bounds every write as
+// well.
+func (c *Client) NotifyRaw(ctx context.Context, route string, payload []byte) error {
 	if !c.connected.Load() {
 		return c.notConnected()
 	}
-	return c.send(&wire.Header{Type: wire.MessageNotify, Route: route}, payload)
+	return c.send(ctx, &wire.Header{Type: wire.MessageNotify, Route: route}, payload)
 }
 
 // send writes one message, with its route compressed when the dictionary
 // has it. The packet is built in the client's reused buffer.
-func (c *Client) send(h *wire.Header, payload []byte) error {
+func (c *Client) send(ctx context.Context, h *wire.Header, payload []byte) error {
 	if code, ok := c.dict[h.Route]; ok && !c.opts.DisableRouteCompression {
 		h.Code, h.Compressed = code, true
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	if err := c.lockWrite(ctx); err != nil {
+		return err
+	}
+	defer c.unlockWrite()
 	pkt, err := wire.AppendDataPacket(c.wbuf[:0], h, payload)
 	if err != nil {
 		return err
@@ -324,26 +334,96 @@ func (c *Client) send(h *wire.Header, payload []byte) error {
 	if cap(pkt) <= 64<<10 {
 		c.wbuf = pkt
 	}
-	return c.writeLocked(pkt)
+	return c.writeLocked(ctx, pkt)
 }
 
+// write writes a packet (a heartbeat) bounded by Options.WriteTimeout only.
 func (c *Client) write(pkt []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	return c.writeLocked(pkt)
+	ctx := context.Background()
+	if err := c.lockWrite(ctx); err != nil {
+		return err
+	}
+	defer c.unlockWrite()
+	return c.writeLocked(ctx, pkt)
 }
 
-// writeLocked writes a packet; wmu is held.
-func (c *Client) writeLocked(pkt []byte) error {
+// lockWrite takes the write lock, unless ctx ends or the client closes
+// first.
+func (c *Client) lockWrite(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case c.wlock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.Err()
+	}
+}
+
+func (c *Client) unlockWrite() { <-c.wlock }
+
+// writeLocked writes a packet; the write lock is held. Its deadline is
+// Options.WriteTimeout, or ctx's deadline when earlier, and ctx's
+// cancellation interrupts it (by moving the deadline). A write that fails
+// having written nothing because ctx ended returns ctx's error and leaves
+// the client connected; any other failure ends the client.
+func (c *Client) writeLocked(ctx context.Context, pkt []byte) error {
 	select {
 	case <-c.done:
 		return c.Err()
 	default:
 	}
-	_ = c.conn.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-	if _, err := c.conn.Write(pkt); err != nil {
-		c.fail(err)
-		return err
+	deadline := time.Now().Add(c.opts.WriteTimeout)
+	byCtx := false
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, byCtx = d, true
 	}
-	return nil
+	_ = c.conn.SetWriteDeadline(deadline)
+	var stop func()
+	if ctx.Done() != nil {
+		stop = c.interruptWriteOn(ctx)
+	}
+	n, err := c.conn.Write(pkt)
+	if stop != nil {
+		stop()
+	}
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil || byCtx && errors.Is(err, os.ErrDeadlineExceeded) {
+		cerr = cmp.Or(cerr, context.DeadlineExceeded)
+		if n == 0 {
+			return cerr // nothing sent: the stream is intact
+		}
+		err = fmt.Errorf("client: write interrupted after %d of %d bytes: %w", n, len(pkt), cerr)
+	}
+	c.fail(err)
+	return err
+}
+
+// interruptWriteOn makes a write in progress fail at once when ctx is
+// cancelled, by moving the connection's write deadline to the past. The
+// returned stop must be called, with the write lock still held, when the
+// write returns: after it the connection's deadline is left alone (the
+// next writer sets its own).
+func (c *Client) interruptWriteOn(ctx context.Context) (stop func()) {
+	var mu sync.Mutex
+	active := true
+	stopAfter := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if active {
+			_ = c.conn.SetWriteDeadline(time.Unix(1, 0))
+		}
+	})
+	return func() {
+		if !stopAfter() {
+			mu.Lock()
+			active = false
+			mu.Unlock()
+		}
+	}
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
@@ -54,7 +54,7 @@ func New(addr string, opts Options) (*Client, error) {
 		if opts.DialContext != nil {
 			return nil, errors.New("client: Options.DialContext does not apply to kcp:// addresses")
 		}
-		if _, err := kcp.BlockCrypt(opts.KCP.Key); err != nil {
+		if _, err := kcpconf.BlockCrypt(opts.KCP.Key); err != nil {
 			return nil, err
 		}
 	}
@@ -67,8 +67,7 @@ func New(addr string, opts Options) (*Client, error) {
 // fails the client is closed ([Client.Err] says why).
 //
 // Pushes are delivered to their handlers once at least one handler is
-// registered (a push handler, [Client.HandleRawPush] or
-// Options.OnRawPush); until then they are held, up to Options.PushQueue
+// registered (a push handler or [Client.HandleRawPush]); until then they are held, up to Options.PushQueue
 // (beyond it the oldest held push is dropped and logged), so that handlers
 // registered just after Connect returns still receive every push the
 // server sent on connect.
@@ -165,7 +164,7 @@ func dialTLS(ctx context.Context, hostport string, cfg *tls.Config, dial dialFun
 }
 
 func dialKCP(addr string, o *KCPOptions) (net.Conn, error) {
-	block, err := kcp.BlockCrypt(o.Key)
+	block, err := kcpconf.BlockCrypt(o.Key)
 	if err != nil {
 		return nil, err
 	}

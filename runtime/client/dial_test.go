@@ -13,7 +13,7 @@ import (
 
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/client"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -216,18 +216,18 @@ func TestKCPDial(t *testing.T) {
 		name              string
 		serverKey, cliKey []byte
 		data, parity      int
-		tuning            kcp.Tuning
+		tuning            kcpconf.Tuning
 		wantErr           bool
 	}{
 		{name: "plain"},
 		{name: "aes-128", serverKey: key16, cliKey: key16},
 		{name: "aes-256 with fec", serverKey: key32, cliKey: key32, data: 10, parity: 3},
-		{name: "tuned", tuning: kcp.Tuning{Interval: 20, MTU: 1000, SendWindow: 64, RecvWindow: 64}},
+		{name: "tuned", tuning: kcpconf.Tuning{Interval: 20, MTU: 1000, SendWindow: 64, RecvWindow: 64}},
 		{name: "wrong key", serverKey: key16, cliKey: []byte("fedcba9876543210"), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			block, err := kcp.BlockCrypt(tt.serverKey)
+			block, err := kcpconf.BlockCrypt(tt.serverKey)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,5 +29,8 @@
 // server applies to clients, [wire.HeartbeatTimeout]), matches responses to
 // requests by ID and delivers pushes, in order, to the registered push
 // handlers on one goroutine. [Client.Err] says why a client ended. It links
-// neither gnet nor memberlist.
+// none of the server's packages (not the listeners, gnet or memberlist):
+// it shares only the wire codec, the core types and the KCP settings
+// (runtime/transport/kcpconf) with the server, which internal/archtest
+// checks.
 package client

@@ -1,13 +1,10 @@
 package client
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"runtime/debug"
 	"time"
@@ -75,7 +72,8 @@ func (c *Client) onData(body []byte) error {
 		return err
 	}
 	if m.Zlib {
-		if m.Payload, err = inflate(m.Payload, c.opts.MaxBodySize); err != nil {
+		// A fresh buffer (nil): payloads are kept by requests and pushes.
+		if m.Payload, err = c.zr.Inflate(nil, m.Payload, c.opts.MaxBodySize); err != nil {
 			return fmt.Errorf("client: compressed payload: %w", err)
 		}
 	}
@@ -236,8 +234,14 @@ func (c *Client) RegisterPushHandler(desc *gamesrv.ServiceDesc, handler any) err
 // arm starts the delivery of pushes: a handler is registered.
 func (c *Client) arm() { c.armedOnce.Do(func() { close(c.armed) }) }
 
-// HandleRawPush sets a handler for pushes whose route has no registered
-// push handler; it receives the route and the serialized payload.
+// HandleRawPush sets the handler of the pushes whose route has no
+// registered push handler (nil removes it); it receives the route and the
+// serialized payload. It is the one way to set it: call it between [New]
+// and [Client.Connect] to receive every push from the first one on, or
+// after [Dial] (pushes that arrived before any handler was registered are
+// held for it, up to Options.PushQueue). A handler that needs the
+// connected client (its serializer, a schema it fetched) can be set once
+// the client is connected, which an Options field could not express.
 func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	c.mu.Lock()
 	c.raw = f
@@ -245,20 +249,4 @@ func (c *Client) HandleRawPush(f func(route string, payload []byte)) {
 	if f != nil {
 		c.arm()
 	}
-}
-
-// inflate decompresses a zlib payload, refusing more than max bytes.
-func inflate(b []byte, max int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > max {
-		return nil, fmt.Errorf("inflates beyond %d bytes", max)
-	}
-	return out, zr.Close()
 }

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/internal/opt"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 )
 
@@ -49,15 +50,12 @@ type Options struct {
 	// runtime/servertest. A kcp:// address cannot use it: New fails.
 	// Default: a net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
-	// OnRawPush, if set, receives the pushes whose route has no registered
-	// push handler, from the first one on (see [Client.HandleRawPush]).
-	OnRawPush func(route string, payload []byte)
 }
 
 // KCPOptions configures the KCP side of a kcp:// connection.
 type KCPOptions struct {
-	// Tuning sets the session parameters; see [kcp.Tuning].
-	Tuning kcp.Tuning
+	// Tuning sets the session parameters; see [kcpconf.Tuning].
+	Tuning kcpconf.Tuning
 	// Key enables AES encryption (16, 24 or 32 bytes), as on the server.
 	Key []byte
 	// DataShards and ParityShards enable forward error correction, as on
@@ -72,16 +70,9 @@ func (o Options) withDefaults() Options {
 	if o.Sys.Platform == "" && o.Sys.Type == "" {
 		o.Sys.Platform, o.Sys.LibVersion = "go", gamesrv.Version
 	}
-	o.DialTimeout = orDefault(o.DialTimeout, 10*time.Second)
-	o.WriteTimeout = orDefault(o.WriteTimeout, 10*time.Second)
-	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), wire.MaxBodyLen)
-	o.PushQueue = orDefault(o.PushQueue, 256)
+	o.DialTimeout = opt.OrDefault(o.DialTimeout, 10*time.Second)
+	o.WriteTimeout = opt.OrDefault(o.WriteTimeout, 10*time.Second)
+	o.MaxBodySize = opt.OrDefault(min(o.MaxBodySize, wire.MaxBodyLen), wire.MaxBodyLen)
+	o.PushQueue = opt.OrDefault(o.PushQueue, 256)
 	return o
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
 }

@@ -69,23 +69,25 @@ func TestBadPushesDoNotStopTheClient(t *testing.T) {
 	}
 }
 
-// TestOnRawPushOption: Options.OnRawPush receives, from the first one on,
-// the pushes whose route has no handler, with their routes resolved
-// through the dictionary.
-func TestOnRawPushOption(t *testing.T) {
+// TestRawPushHandler: a raw push handler set with HandleRawPush between
+// New and Connect receives, from the first one on, the pushes whose route
+// has no handler, with their routes resolved through the dictionary.
+func TestRawPushHandler(t *testing.T) {
 	addr := serve(t, pushOnConnect)
 	routes := make(chan string, 4)
-	o := opts()
-	o.OnRawPush = func(route string, payload []byte) {
-		var v wrapperspb.StringValue
-		_ = proto.Unmarshal(payload, &v)
-		routes <- route + "=" + v.GetValue()
-	}
-	c, err := client.Dial(context.Background(), addr, o)
+	c, err := client.New(addr, opts())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	c.HandleRawPush(func(route string, payload []byte) {
+		var v wrapperspb.StringValue
+		_ = proto.Unmarshal(payload, &v)
+		routes <- route + "=" + v.GetValue()
+	})
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var got []string
 	for range 4 {
 		select {

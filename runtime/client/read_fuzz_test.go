@@ -139,50 +139,6 @@ func refInflate(b []byte, max int) ([]byte, bool) {
 	return out, zr.Close() == nil
 }
 
-// FuzzInflate checks the client's bounded inflate on any bytes: nothing
-// panics; it agrees with the reference (the same data, the same
-// failures); it never returns more than the bound; what it returns
-// compresses and inflates back to itself; and it allocates in proportion
-// to the bound, not to what the data would inflate to.
-func FuzzInflate(f *testing.F) {
-	payload, _ := proto.Marshal(wrapperspb.String("hello"))
-	f.Add(deflateBytes(payload), uint16(1024))
-	f.Add(deflateBytes(payload), uint16(3)) // over the bound
-	f.Add(deflateBytes(make([]byte, 1<<20)), uint16(65535))
-	f.Add(deflateBytes(nil), uint16(0))
-	f.Add([]byte("not zlib"), uint16(100))
-	f.Add(deflateBytes(payload)[:8], uint16(100)) // truncated
-	bad := deflateBytes(payload)
-	bad[len(bad)-1] ^= 1 // checksum
-	f.Add(bad, uint16(100))
-	f.Add(append(deflateBytes(payload), "trailing"...), uint16(100))
-	f.Fuzz(func(t *testing.T, b []byte, bound uint16) {
-		max := int(bound)
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		before := ms.TotalAlloc
-		out, err := inflate(b, max)
-		runtime.ReadMemStats(&ms)
-		if alloc := ms.TotalAlloc - before; alloc > uint64(4*max+128<<10) {
-			t.Fatalf("inflate allocated %d bytes for a %d-byte bound", alloc, max)
-		}
-		ref, ok := refInflate(b, max)
-		if (err == nil) != ok || (ok && !bytes.Equal(out, ref)) {
-			t.Fatalf("inflate(%.64x, %d) = %d bytes, %v; the reference %d bytes, ok %v", b, max, len(out), err, len(ref), ok)
-		}
-		if err != nil {
-			return
-		}
-		if len(out) > max {
-			t.Fatalf("inflate returned %d bytes over the %d-byte bound", len(out), max)
-		}
-		back, err := inflate(deflateBytes(out), max)
-		if err != nil || !bytes.Equal(back, out) {
-			t.Fatalf("%d inflated bytes do not survive a round trip: %v", len(out), err)
-		}
-	})
-}
-
 // FuzzClientData hands the client's packet handler (onPacket, onData)
 // the packets of any byte stream, after a handshake whose dictionary
 // names two push routes, with three requests waiting. Invariants: nothing

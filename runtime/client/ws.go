@@ -68,23 +68,43 @@ func (c *wsConn) nextFrame() error {
 		return err
 	}
 	if h.OpCode == ws.OpPing {
-		return c.writeFrame(ws.OpPong, payload)
+		_, err := c.writeFrame(ws.OpPong, payload)
+		return err
 	}
 	return nil // pong or text: ignored
 }
 
-// Write sends p, one whole packet, as one binary message.
+// Write sends p, one whole packet, as one binary message. On failure n is
+// 0 only when nothing of the frame reached the connection (the client
+// keeps a connection whose interrupted write sent nothing); otherwise it
+// counts the frame's bytes written, at most len(p).
 func (c *wsConn) Write(p []byte) (int, error) {
-	if err := c.writeFrame(ws.OpBinary, p); err != nil {
-		return 0, err
+	n, err := c.writeFrame(ws.OpBinary, p)
+	if err != nil {
+		return min(n, len(p)), err
 	}
 	return len(p), nil
 }
 
-// writeFrame writes one masked client frame.
-func (c *wsConn) writeFrame(op ws.OpCode, p []byte) error {
+// writeFrame writes one masked client frame and returns the bytes of it
+// written.
+func (c *wsConn) writeFrame(op ws.OpCode, p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	f := ws.NewFrame(op, true, append([]byte(nil), p...))
-	return ws.WriteFrame(c.Conn, ws.MaskFrameInPlace(f))
+	w := countingWriter{w: c.Conn}
+	err := ws.WriteFrame(&w, ws.MaskFrameInPlace(f))
+	return w.n, err
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.n += n
+	return n, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -381,14 +382,14 @@ func TestGroupAcrossFrontends(t *testing.T) {
 	if g.Len() != 3 {
 		t.Fatalf("group has %d members", g.Len())
 	}
-	encodes := room.srv.Stats().PushEncodes
+	encodes := serverhost.Of(room.srv.Internal).Stats().PushEncodes
 	mustOK(t, g.Broadcast(context.Background(), pushRoute, wrapperspb.String("all")))
 	for i := range clients {
 		if p := recv(t, got[i]); p != pushRoute+":all" {
 			t.Errorf("client %d got %q", i, p)
 		}
 	}
-	if n := room.srv.Stats().PushEncodes - encodes; n != 1 {
+	if n := serverhost.Of(room.srv.Internal).Stats().PushEncodes - encodes; n != 1 {
 		t.Errorf("the broadcast encoded %d packets, want 1", n)
 	}
 	if frames := proxy.pushFrames(); !slices.Equal(slices.Sorted(slices.Values(frames)), []int{1, 2}) {

@@ -10,7 +10,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
-// Forward implements server.Cluster: it sends a client request on a route
+// Forward implements serverhost.Cluster: it sends a client request on a route
 // of another server type to one server of that type, and done receives the
 // answer on the link's goroutine. The frontend's session waits for it (its
 // queue is paused), so the session's answers keep their order. Data
@@ -124,7 +124,7 @@ func snapshot(s gamesrv.Session, first bool) *gamesrvv1.SessionSnapshot {
 // serializer names the client payloads' serializer for the backend; empty
 // means protobuf, the default, and saves sending it each time.
 func (n *Node) serializer() string {
-	if name := n.srv.Serializer().Name(); name != gamesrv.SerializerProtobuf {
+	if name := n.host.Serializer().Name(); name != gamesrv.SerializerProtobuf {
 		return name
 	}
 	return ""
@@ -140,17 +140,17 @@ func applyUpdate(s gamesrv.Session, u *gamesrvv1.SessionUpdate) {
 	}
 }
 
-// PushToSessions implements server.Cluster: one "@push" message carries the
+// PushToSessions implements serverhost.Cluster: one "@push" message carries the
 // encoded packet and the ids of its sessions on that frontend.
 func (n *Node) PushToSessions(ctx context.Context, frontend string, ids []int64, packet []byte) error {
 	if frontend == n.id {
-		n.srv.DeliverPacket(ids, nil, packet)
+		n.host.DeliverPacket(ids, nil, packet)
 		return nil
 	}
 	return n.notifyMember(ctx, frontend, pushCall(&gamesrvv1.PushRequest{SessionIds: ids, Packet: packet}))
 }
 
-// PushToUIDs implements server.Cluster: every other frontend gets the
+// PushToUIDs implements serverhost.Cluster: every other frontend gets the
 // packet and delivers it to the uids it holds.
 func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) error {
 	var frontends []string
@@ -190,7 +190,7 @@ func fanOut(ids []string, f func(id string) error) error {
 	return joinErrors(errs)
 }
 
-// SessionClosed implements server.Cluster: the backends that served the
+// SessionClosed implements serverhost.Cluster: the backends that served the
 // session hear of its end, so its backend views run their close hooks and
 // leave their groups. It calls them all at once and returns when they
 // have answered (after running the hooks), or failed, or CallTimeout or

@@ -31,7 +31,7 @@ func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *game
 	if c.GetSession() != nil {
 		return n.handleForwarded(ctx, l, c)
 	}
-	payload, err := n.srv.HandleRemote(ctx, nil, c.GetRoute(), c.GetPayload(), gamesrv.ProtobufSerializer{}, c.GetId() == 0)
+	payload, err := n.host.HandleRemote(ctx, nil, c.GetRoute(), c.GetPayload(), gamesrv.ProtobufSerializer{}, c.GetId() == 0)
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
 }
 
@@ -43,7 +43,7 @@ func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) 
 		return &gamesrvv1.Reply{Error: wireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
 	}
 	s := n.sessions.attach(n, l, c.GetSession())
-	payload, err := n.srv.HandleRemote(ctx, s, c.GetRoute(), c.GetPayload(), ser, c.GetNotify())
+	payload, err := n.host.HandleRemote(ctx, s, c.GetRoute(), c.GetPayload(), ser, c.GetNotify())
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
 }
 
@@ -57,7 +57,7 @@ func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) err
 		if err := proto.Unmarshal(c.GetPayload(), &p); err != nil {
 			return err
 		}
-		n.srv.DeliverPacket(p.GetSessionIds(), p.GetUids(), p.GetPacket())
+		n.host.DeliverPacket(p.GetSessionIds(), p.GetUids(), p.GetPacket())
 		return nil
 	}
 	var r gamesrvv1.SessionRequest

@@ -35,7 +35,7 @@ func TestForwardJSON(t *testing.T) {
 	if p := recv(t, raw); p != pushRoute+` "x"` {
 		t.Errorf("backend push %q, want JSON", p)
 	}
-	mustOK(t, c.NotifyRaw(noteRoute, []byte(`"a note"`)))
+	mustOK(t, c.NotifyRaw(ctx, noteRoute, []byte(`"a note"`)))
 	if got := <-room.room.notes; got != "a note" {
 		t.Errorf("note %q", got)
 	}

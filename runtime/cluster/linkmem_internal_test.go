@@ -27,7 +27,7 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		n.id, n.log, n.metrics = id, slog.New(slog.DiscardHandler), srv.Metrics()
+		n.id, n.log, n.metrics = id, slog.New(slog.DiscardHandler), n.host.Metrics()
 		return n
 	}
 	a, b := node("a"), node("b")

@@ -16,6 +16,7 @@ import (
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
@@ -26,6 +27,7 @@ import (
 // when shutdown begins and closes it at the end.
 type Node struct {
 	srv  *server.Server
+	host serverhost.Host // srv.Internal
 	opts Options
 	log  *slog.Logger
 	boot string
@@ -60,7 +62,7 @@ type Node struct {
 }
 
 var (
-	_ server.Cluster     = (*Node)(nil)
+	_ serverhost.Cluster = (*Node)(nil)
 	_ gamesrv.RemoteConn = (*Node)(nil)
 )
 
@@ -73,15 +75,19 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	if err := opts.checkExposure(); err != nil {
 		return nil, err
 	}
+	host := serverhost.Of(srv.Internal)
+	if host == nil {
+		return nil, errors.New("cluster: the server was not made by server.New")
+	}
 	n := &Node{
-		srv: srv, opts: opts, log: opts.Logger, boot: randomID(),
+		srv: srv, host: host, opts: opts, log: opts.Logger, boot: randomID(),
 		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
 		pool: newGoPool(), wake: make(chan struct{}, 1),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
 	n.forwarded.init()
-	if err := srv.UseCluster(n); err != nil {
+	if err := host.UseCluster(n); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -107,11 +113,11 @@ func (n *Node) LinkAddr() string {
 	return n.ln.Addr().String()
 }
 
-// Start implements server.Cluster: bind the link listener, start gossip
+// Start implements serverhost.Cluster: bind the link listener, start gossip
 // and join the seeds.
 func (n *Node) Start(context.Context) error {
 	n.id = n.srv.ID()
-	n.metrics = n.srv.Metrics()
+	n.metrics = n.host.Metrics()
 	if n.log == nil {
 		n.log = n.srv.Logger()
 	}
@@ -151,7 +157,7 @@ func (n *Node) startGossip() error {
 	ms, err := NewMembership(MembershipConfig{
 		Self: Member{
 			ID: n.id, Type: n.srv.ServerType(), LinkAddr: n.advertisedLinkAddr(),
-			Frontend: n.srv.Frontend(), Version: n.opts.Version, Weight: n.opts.Weight, BootID: n.boot,
+			Frontend: n.host.Frontend(), Version: n.opts.Version, Weight: n.opts.Weight, BootID: n.boot,
 		},
 		BindAddr: n.opts.GossipAddr, AdvertiseAddr: n.opts.GossipAdvertise, Profile: n.opts.Profile,
 		Key: n.opts.GossipKey, Logger: n.log,
@@ -383,7 +389,7 @@ func (n *Node) armSweep() {
 	}
 }
 
-// Leave implements server.Cluster: tell the others this server is going.
+// Leave implements serverhost.Cluster: tell the others this server is going.
 // Its links stay up, so calls already sent to it are still answered.
 func (n *Node) Leave(ctx context.Context) error {
 	if n.ms == nil {
@@ -396,7 +402,7 @@ func (n *Node) Leave(ctx context.Context) error {
 	return n.ms.Leave(timeout)
 }
 
-// Close implements server.Cluster: stop accepting links, let the incoming
+// Close implements serverhost.Cluster: stop accepting links, let the incoming
 // calls finish (until ctx is done), then close every link and stop gossip.
 // Later calls do nothing.
 func (n *Node) Close(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/opt"
 )
 
 // Options configures a [Node]. The zero value joins nobody (a cluster of
@@ -114,12 +115,12 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	o.CallTimeout = orDefault(o.CallTimeout, 5*time.Second)
-	o.DialTimeout = orDefault(o.DialTimeout, 2*time.Second)
-	o.MaxInflight = orDefault(o.MaxInflight, 4096)
-	o.MaxConcurrent = orDefault(o.MaxConcurrent, 1024)
-	o.WriteBuffer = orDefault(o.WriteBuffer, 1<<20)
-	o.Weight = orDefault(o.Weight, 1)
+	o.CallTimeout = opt.OrDefault(o.CallTimeout, 5*time.Second)
+	o.DialTimeout = opt.OrDefault(o.DialTimeout, 2*time.Second)
+	o.MaxInflight = opt.OrDefault(o.MaxInflight, 4096)
+	o.MaxConcurrent = opt.OrDefault(o.MaxConcurrent, 1024)
+	o.WriteBuffer = opt.OrDefault(o.WriteBuffer, 1<<20)
+	o.Weight = opt.OrDefault(o.Weight, 1)
 	if o.LinkAddr == "" {
 		o.LinkAddr = ":0"
 		if o.Profile == ProfileFast {
@@ -127,11 +128,4 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	return o
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
 }

@@ -47,7 +47,7 @@ func (n *Node) Notify(ctx context.Context, route string, req proto.Message, opts
 		return err
 	}
 	if m.ID == n.id {
-		_, err := n.srv.HandleRemote(ctx, nil, route, payload, gamesrv.ProtobufSerializer{}, true)
+		_, err := n.host.HandleRemote(ctx, nil, route, payload, gamesrv.ProtobufSerializer{}, true)
 		return err
 	}
 	l, err := n.linkTo(ctx, m)
@@ -105,7 +105,7 @@ func (n *Node) callMember(ctx context.Context, m Member, route string, payload [
 		defer cancel()
 	}
 	if m.ID == n.id {
-		return n.srv.HandleRemote(ctx, nil, route, payload, gamesrv.ProtobufSerializer{}, false)
+		return n.host.HandleRemote(ctx, nil, route, payload, gamesrv.ProtobufSerializer{}, false)
 	}
 	l, err := n.linkTo(ctx, m)
 	if err != nil {

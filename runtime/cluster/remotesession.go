@@ -136,7 +136,7 @@ func (s *remoteSession) Bind(ctx context.Context, uid string) error {
 // Push implements gamesrv.Session: the packet is encoded here, once, and
 // the frontend writes it as is.
 func (s *remoteSession) Push(ctx context.Context, route string, msg proto.Message) error {
-	pkt, err := s.n.srv.EncodePush(route, msg)
+	pkt, err := s.n.host.EncodePush(route, msg)
 	if err != nil {
 		return err
 	}

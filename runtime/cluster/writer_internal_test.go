@@ -22,7 +22,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	mustOKInternal(t, err)
 	n, err := New(srv, Options{Profile: ProfileFast})
 	mustOKInternal(t, err)
-	n.id, n.log, n.metrics = "a", slog.New(slog.DiscardHandler), srv.Metrics()
+	n.id, n.log, n.metrics = "a", slog.New(slog.DiscardHandler), n.host.Metrics()
 	defer n.pool.stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	mustOKInternal(t, err)

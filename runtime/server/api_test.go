@@ -12,6 +12,7 @@ import (
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/servertest"
 	"google.golang.org/protobuf/proto"
@@ -42,12 +43,12 @@ func join(t *testing.T, ts *servertest.Server, uid string) *player {
 	t.Helper()
 	p := &player{pushes: make(chan string, 16)}
 	o := client.Options{Logger: quietLogger(t), User: map[string]string{"token": "t-" + uid}}
-	o.OnRawPush = func(route string, payload []byte) {
+	p.c = ts.Client(t, o)
+	p.c.HandleRawPush(func(route string, payload []byte) { // pushes that came first are held for it
 		var v wrapperspb.StringValue
 		_ = proto.Unmarshal(payload, &v)
 		p.pushes <- route + "=" + v.GetValue()
-	}
-	p.c = ts.Client(t, o)
+	})
 	if err := p.c.Request(context.Background(), echoRoute, wrapperspb.String("bind:"+uid), new(wrapperspb.StringValue)); err != nil {
 		t.Fatalf("bind %s: %v", uid, err)
 	}
@@ -282,8 +283,8 @@ func TestServerIdentity(t *testing.T) {
 	if other := memServer(t, server.Options{}); other.Server().ID() == srv.ID() {
 		t.Errorf("two servers share the id %q", srv.ID())
 	}
-	if !srv.Ready() || !srv.Frontend() {
-		t.Errorf("running: Ready %v Frontend %v", srv.Ready(), srv.Frontend())
+	if !srv.Ready() || !serverhost.Of(srv.Internal).Frontend() {
+		t.Errorf("running: Ready %v Frontend %v", srv.Ready(), serverhost.Of(srv.Internal).Frontend())
 	}
 	if err := ts.Close(); err != nil {
 		t.Fatal(err)
@@ -313,7 +314,7 @@ func TestRegistrationRules(t *testing.T) {
 	if err := srv.RegisterComponent("nil", nil); err == nil {
 		t.Error("a nil component registered")
 	}
-	if srv.Ready() || srv.Frontend() {
+	if srv.Ready() || serverhost.Of(srv.Internal).Frontend() {
 		t.Error("ready or frontend before Start")
 	}
 	if err := srv.Shutdown(context.Background()); !errors.Is(err, server.ErrServerNotRunning) {

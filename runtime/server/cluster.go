@@ -7,50 +7,13 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/wire"
-	"google.golang.org/protobuf/proto"
 )
 
-// Cluster connects a server to the other servers of its cluster. The
-// runtime/cluster package implements it and installs itself with
-// [Server.UseCluster]; the server calls it to forward client requests of
-// other server types, to reach sessions held by other frontends, and on
-// its own start and shutdown.
-type Cluster interface {
-	// Start is called by Server.Start once the listeners accept connections.
-	Start(ctx context.Context) error
-	// Leave is called when shutdown begins: other servers stop sending new
-	// work to this one.
-	Leave(ctx context.Context) error
-	// Close is called at the end of shutdown.
-	Close(ctx context.Context) error
-	// Forward sends a client request (or notify) on a route of another
-	// server type, with a snapshot of s, and calls done exactly once with
-	// the serialized response or the error, after applying to s the data
-	// changes the remote handler made. It returns once the request is sent
-	// (or failed): done runs later on another goroutine, or before Forward
-	// returns when sending failed, and must not block. ctx carries the
-	// forward's deadline but no timer (no Done channel): Forward enforces
-	// ctx.Deadline() itself and answers GS-504 when it passes.
-	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool, done func(resp []byte, err error))
-	// PushToSessions writes an encoded push packet to sessions held by the
-	// frontend frontendID.
-	PushToSessions(ctx context.Context, frontendID string, ids []int64, packet []byte) error
-	// PushToUIDs writes an encoded push packet to the sessions bound to
-	// uids on the other frontends.
-	PushToUIDs(ctx context.Context, uids []string, packet []byte) error
-	// SessionClosed tells the servers that handled requests of s that it
-	// closed, so that their views of it run their OnClose hooks, and
-	// returns once they have (or failed to answer), bounded by ctx and the
-	// cluster's own call timeout. The server calls it on the session's
-	// worker, after the requests it had queued and its local close hooks;
-	// a Bind that kicked s waits for it.
-	SessionClosed(ctx context.Context, s gamesrv.Session)
-}
-
-// UseCluster makes the server part of a cluster. It must be called before
-// Start; runtime/cluster's New calls it.
-func (srv *Server) UseCluster(c Cluster) error {
+// useCluster makes the server part of a cluster: serverhost.Host's
+// UseCluster, which runtime/cluster's New calls before Start.
+func (srv *Server) useCluster(c serverhost.Cluster) error {
 	if srv.state.Load() != srvNew {
 		return ErrServerStarted
 	}
@@ -77,15 +40,6 @@ func (srv *Server) RegisterRoutes(desc *gamesrv.ServiceDesc) error {
 // ServerType returns the server's type (set at Start when
 // Options.ServerType is empty).
 func (srv *Server) ServerType() string { return srv.opts.ServerType }
-
-// Serializer returns the serializer of client payloads.
-func (srv *Server) Serializer() gamesrv.Serializer { return srv.opts.Serializer }
-
-// EncodePush encodes a push packet for clients, once, so that the same
-// bytes can be written to many sessions, here or on other frontends.
-func (srv *Server) EncodePush(route string, msg proto.Message) ([]byte, error) {
-	return srv.encodePush(route, msg)
-}
 
 // forwardTarget returns the server type a client route must be forwarded
 // to, or "" when this server handles it (or nobody does).
@@ -188,13 +142,13 @@ func encodeRaw(h *wire.Header, payload []byte) ([]byte, error) {
 	return wire.AppendDataPacket(buf, h, payload)
 }
 
-// HandleRemote runs the handler of route for a call that came from another
+// handleRemote runs the handler of route for a call that came from another
 // server: a client request forwarded by a frontend (s is the session as the
 // frontend described it) or an internal call through a Remote stub (s is
 // nil). The payload is decoded and the response encoded with ser; the
 // middleware runs and panics are recovered, as for local requests. For a
-// notify the response is nil.
-func (srv *Server) HandleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) (out []byte, err error) {
+// notify the response is nil. It is serverhost.Host's HandleRemote.
+func (srv *Server) handleRemote(ctx context.Context, s gamesrv.Session, route string, payload []byte, ser gamesrv.Serializer, notify bool) (out []byte, err error) {
 	r := srv.reg.byName[route]
 	if err := checkRemote(r, s, route, notify); err != nil {
 		return nil, err
@@ -238,10 +192,10 @@ func checkRemote(r *route, s gamesrv.Session, route string, notify bool) error {
 	return nil
 }
 
-// DeliverPacket writes an encoded push packet to local sessions, by id and
-// by bound uid, skipping those that are gone or not ready. runtime/cluster
-// calls it for pushes that other servers address to this frontend.
-func (srv *Server) DeliverPacket(ids []int64, uids []string, packet []byte) {
+// deliverPacket writes an encoded push packet to local sessions, by id and
+// by bound uid, skipping those that are gone or not ready: serverhost.Host's
+// DeliverPacket, for pushes that other servers address to this frontend.
+func (srv *Server) deliverPacket(ids []int64, uids []string, packet []byte) {
 	for _, id := range ids {
 		if s := srv.sessions.get(id); s != nil && s.pushable() == nil {
 			_ = s.write(packet)

@@ -12,6 +12,7 @@ import (
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/transport/stdnet"
 	"github.com/gamesrv/gamesrv/runtime/wire"
@@ -162,11 +163,11 @@ func TestGroupBroadcastEncodesOnce(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	before := srv.Stats().PushEncodes
+	before := serverhost.Of(srv.Internal).Stats().PushEncodes
 	if err := srv.Group("all").Broadcast(context.Background(), pushRoute, wrapperspb.String("once")); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.Stats().PushEncodes - before; n != 1 {
+	if n := serverhost.Of(srv.Internal).Stats().PushEncodes - before; n != 1 {
 		t.Errorf("a broadcast to 20 members encoded %d packets, want 1", n)
 	}
 	for _, c := range conns {
@@ -199,7 +200,7 @@ func TestTLS(t *testing.T) {
 	if err := c.Request(context.Background(), echoRoute, wrapperspb.String("over tls"), resp); err != nil || resp.GetValue() != "over tls" {
 		t.Fatalf("got %v %v", resp, err)
 	}
-	if infos := srv.SessionInfos(0); len(infos) != 1 || infos[0].Network != "tls" {
+	if infos := serverhost.Of(srv.Internal).SessionInfos(0); len(infos) != 1 || infos[0].Network != "tls" {
 		t.Errorf("sessions %+v", infos)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

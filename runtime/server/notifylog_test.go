@@ -47,7 +47,7 @@ func TestFailedNotifyLoggedAtWarn(t *testing.T) {
 	const notifies = 200
 	start := time.Now()
 	for range notifies {
-		if err := c.NotifyRaw(fzTell, str("error")); err != nil {
+		if err := c.NotifyRaw(ctx, fzTell, str("error")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/opt"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 )
@@ -246,19 +247,19 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	o.Heartbeat = max(orDefault(o.Heartbeat, defaultHeartbeat).Round(time.Second), time.Second)
-	o.HandshakeTimeout = orDefault(o.HandshakeTimeout, defaultHandshakeTimeout)
-	o.MaxBodySize = orDefault(min(o.MaxBodySize, wire.MaxBodyLen), defaultMaxBodySize)
-	o.MaxInflatedSize = orDefault(o.MaxInflatedSize, min(defaultMaxInflatedSize, o.MaxBodySize))
+	o.Heartbeat = max(opt.OrDefault(o.Heartbeat, defaultHeartbeat).Round(time.Second), time.Second)
+	o.HandshakeTimeout = opt.OrDefault(o.HandshakeTimeout, defaultHandshakeTimeout)
+	o.MaxBodySize = opt.OrDefault(min(o.MaxBodySize, wire.MaxBodyLen), defaultMaxBodySize)
+	o.MaxInflatedSize = opt.OrDefault(o.MaxInflatedSize, min(defaultMaxInflatedSize, o.MaxBodySize))
 	if o.MaxInflatedBytesPerSecond == 0 {
 		o.MaxInflatedBytesPerSecond = defaultMaxInflateRate
 	}
-	o.MaxHandshakeSize = orDefault(o.MaxHandshakeSize, defaultMaxHandshakeSize)
-	o.MaxPendingBytes = orDefault(o.MaxPendingBytes, defaultMaxPendingBytes)
-	o.QueueSize = orDefault(o.QueueSize, defaultQueueSize)
-	o.ShutdownTimeout = orDefault(o.ShutdownTimeout, defaultShutdownTimeout)
-	o.ForwardTimeout = orDefault(o.ForwardTimeout, defaultForwardTimeout)
-	o.BindWait = orDefault(o.BindWait, defaultBindWait)
+	o.MaxHandshakeSize = opt.OrDefault(o.MaxHandshakeSize, defaultMaxHandshakeSize)
+	o.MaxPendingBytes = opt.OrDefault(o.MaxPendingBytes, defaultMaxPendingBytes)
+	o.QueueSize = opt.OrDefault(o.QueueSize, defaultQueueSize)
+	o.ShutdownTimeout = opt.OrDefault(o.ShutdownTimeout, defaultShutdownTimeout)
+	o.ForwardTimeout = opt.OrDefault(o.ForwardTimeout, defaultForwardTimeout)
+	o.BindWait = opt.OrDefault(o.BindWait, defaultBindWait)
 	if o.Serializer == nil {
 		o.Serializer = gamesrv.ProtobufSerializer{}
 	}
@@ -275,11 +276,4 @@ func (o Options) withDefaults() Options {
 		o.Metrics = metrics.Nop{}
 	}
 	return o
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
 }

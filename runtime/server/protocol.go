@@ -232,7 +232,7 @@ func (s *session) inflateLate(j *job, payload []byte) (out []byte, ok bool) {
 		s.srv.recycleInflated(out)
 	}
 	switch {
-	case errors.Is(err, errInflatedTooLarge):
+	case errors.Is(err, wire.ErrInflatedTooLarge):
 		j.err = errBadRequest(fmt.Sprintf("payload inflates to more than %d bytes (MaxInflatedSize)", limit))
 		return nil, true
 	case err != nil:

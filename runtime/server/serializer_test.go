@@ -9,6 +9,7 @@ import (
 
 	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/server"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -114,11 +115,11 @@ func TestJSONGroupBroadcast(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	before := srv.Stats().PushEncodes
+	before := serverhost.Of(srv.Internal).Stats().PushEncodes
 	if err := srv.Group("all").Broadcast(context.Background(), pushRoute, wrapperspb.String("once")); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.Stats().PushEncodes - before; n != 1 {
+	if n := serverhost.Of(srv.Internal).Stats().PushEncodes - before; n != 1 {
 		t.Errorf("a broadcast to 5 members encoded %d packets, want 1", n)
 	}
 	var first []byte

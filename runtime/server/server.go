@@ -14,6 +14,7 @@ import (
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/wire"
@@ -31,6 +32,12 @@ const (
 // handlers with the generated RegisterXxxHandler functions, then run it
 // with [Server.Serve] (or [Server.Start] and [Server.Shutdown]).
 type Server struct {
+	// Internal is for gamesrv's own packages (runtime/cluster,
+	// runtime/admin): its type lives in an internal package, so
+	// applications can neither use it nor need to. New sets it; leave it
+	// as it is.
+	Internal serverhost.Handle
+
 	opts Options
 	log  *slog.Logger
 	id   string
@@ -47,7 +54,7 @@ type Server struct {
 	conns        atomic.Int64  // open connections, for MaxConnections
 	pushEncodes  atomic.Int64  // push packets encoded
 	zlibWriters  sync.Pool     // *zlib.Writer, for outbound compression
-	inflaters    sync.Pool     // *inflater, for inbound zlib payloads
+	inflaters    sync.Pool     // *wire.Inflater, for inbound zlib payloads
 	inflated     sync.Pool     // *[]byte, their output buffers
 	inflateSlots chan struct{} // bounds concurrent inflates (newInflateSlots)
 	payloads     bufPool       // copies of payloads decoded by the worker
@@ -76,7 +83,7 @@ type Server struct {
 	cancel    context.CancelFunc
 	listeners []transport.Listener
 	frontend  bool
-	cluster   Cluster
+	cluster   serverhost.Cluster
 	metrics   metrics.Recorder
 }
 
@@ -84,7 +91,6 @@ var (
 	_ gamesrv.ServiceRegistrar = (*Server)(nil)
 	_ gamesrv.Pusher           = (*Server)(nil)
 	_ transport.Handler        = (*acceptor)(nil)
-	_ transport.Handler        = (*Server)(nil)
 )
 
 // New returns a server configured by opts.
@@ -101,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		stopTimers:   make(chan struct{}),
 		started:      time.Now(),
 	}
+	srv.Internal = serverhost.NewHandle(host{srv: srv})
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	srv.metrics = opts.Metrics
 	srv.deadlines.timeout = int64(opts.HandshakeTimeout)
@@ -343,10 +350,6 @@ type acceptor struct {
 // Open implements transport.Handler.
 func (a *acceptor) Open(c transport.Conn) transport.Peer { return a.srv.open(c, a.network) }
 
-// Open implements transport.Handler for connections of an unnamed
-// transport (a listener the server did not start).
-func (srv *Server) Open(c transport.Conn) transport.Peer { return srv.open(c, "") }
-
 // open makes a new connection a session, unless the server is shutting
 // down or full. A connection beyond MaxConnections gets a Kick packet
 // (reason "server full") and is closed; so does one beyond
@@ -453,10 +456,6 @@ func randomSuffix() string {
 // before Start and from the moment shutdown begins (use it for readiness
 // probes).
 func (srv *Server) Ready() bool { return srv.state.Load() == srvRunning }
-
-// Frontend reports whether the server accepts client connections (it was
-// started with at least one listener).
-func (srv *Server) Frontend() bool { return srv.frontend }
 
 // Logger returns the server's logger.
 func (srv *Server) Logger() *slog.Logger { return srv.log }

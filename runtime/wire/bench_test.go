@@ -1,6 +1,9 @@
 package wire
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // benchRequest is a Data packet holding a string-route request.
 const benchRequest = ("\x04\x00\x00\x14\x00\x05\x0eroom.room.join\x0a\x01\x41")
@@ -65,6 +68,24 @@ func BenchmarkDecodeHandshakeRequest(b *testing.B) {
 	for b.Loop() {
 		if _, err := DecodeHandshakeRequest(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInflate inflates a 4 KiB payload into a reused buffer with a
+// reused Inflater, as the server does: only the checksum state (reset by
+// compress/zlib) is allocated.
+func BenchmarkInflate(b *testing.B) {
+	payload := bytes.Repeat([]byte("gamesrv inflate benchmark "), 160)
+	in := deflate(b, payload)
+	var f Inflater
+	buf := make([]byte, 0, 2*len(payload))
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := f.Inflate(buf[:0], in, len(payload))
+		if err != nil || len(out) != len(payload) {
+			b.Fatal(len(out), err)
 		}
 	}
 }

@@ -25,6 +25,9 @@
 // decodes one without allocating; AppendHeader, AppendMessage and
 // AppendDataPacket encode them into caller-owned buffers.
 //
-// The package only frames bytes: it does not inflate zlib payloads, resolve
-// dictionary codes, or unmarshal payloads. Decoded slices alias the input.
+// Payloads with the zlib flag are inflated with an [Inflater], which
+// bounds what a payload may inflate to ([ErrInflatedTooLarge]): the
+// server and the Go client share it. Otherwise the package only frames
+// bytes: it does not resolve dictionary codes or unmarshal payloads.
+// Decoded slices alias the input.
 package wire

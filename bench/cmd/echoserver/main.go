@@ -5,6 +5,7 @@
 //	echoserver -tcp 127.0.0.1:0 -kcp 127.0.0.1:0            # one process
 //	echoserver -role front -tcp 127.0.0.1:0                 # frontend: forwards echo.* routes
 //	echoserver -role back -seeds <front's GOSSIP address>   # backend: serves EchoService
+//	echoserver -tcp "" -kcp 127.0.0.1:0 -debug 127.0.0.1:0  # GET /mem: heap, goroutines, sessions
 //
 // It prints "LISTEN <network> <addr>" for each listener and, in a cluster,
 // "GOSSIP <addr>" on stdout once it accepts connections, and shuts down
@@ -42,6 +43,7 @@ type config struct {
 	heartbeat time.Duration
 	nofile    uint64
 	profile   string // CPU profile written from start to shutdown
+	debug     string // address of the /mem endpoint; empty: none
 	verbose   bool
 }
 
@@ -55,6 +57,7 @@ func main() {
 	flag.DurationVar(&c.heartbeat, "heartbeat", 30*time.Second, "heartbeat interval announced to clients")
 	flag.Uint64Var(&c.nofile, "nofile", 1<<20, "RLIMIT_NOFILE to raise to")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile (pprof) from start to shutdown to this file")
+	flag.StringVar(&c.debug, "debug", "", "serve GET /mem (JSON: heap, goroutine stacks, goroutines and sessions after a collection) on this address, printed as DEBUG <addr>")
 	flag.BoolVar(&c.verbose, "v", false, "info logs (default: warnings only)")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -85,6 +88,14 @@ func run(c config) error {
 	}
 	if node != nil {
 		fmt.Printf("GOSSIP %s\n", node.Membership().GossipAddr())
+	}
+	if c.debug != "" {
+		addr, stop, err := serveMem(c.debug, srv)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Printf("DEBUG %s\n", addr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

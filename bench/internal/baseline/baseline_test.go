@@ -37,7 +37,7 @@ func TestEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.NotifyRaw("echo.echoservice.echo", []byte("ignored")); err != nil {
+	if err := c.NotifyRaw(ctx, "echo.echoservice.echo", []byte("ignored")); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

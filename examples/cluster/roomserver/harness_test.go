@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +19,10 @@ import (
 
 // node is one server of the in-process test cluster.
 type node struct {
-	srv   *server.Server
-	node  *cluster.Node
-	close *closeOnce
-	tcp   string // connector only: client addresses
-	kcp   string
+	srv  *server.Server
+	node *cluster.Node
+	tcp  string // connector only: client addresses
+	kcp  string
 }
 
 // startConnector runs a connector (GateService, RoomService routes
@@ -62,24 +60,7 @@ func newNode(t *testing.T, srv *server.Server, seeds []string) *node {
 	t.Helper()
 	cn, err := cluster.New(srv, cluster.Options{Profile: cluster.ProfileFast, Seeds: seeds})
 	mustOK(t, err)
-	c := &closeOnce{Node: cn}
-	mustOK(t, srv.UseCluster(c))
-	return &node{srv: srv, node: cn, close: c}
-}
-
-// closeOnce makes the node's Close idempotent: crash closes the node, then
-// the server's Shutdown closes it again, and cluster.Node.Close panics on a
-// second call (goPool.stop closes its quit channel twice).
-type closeOnce struct {
-	*cluster.Node
-	once sync.Once
-	err  error
-}
-
-// Close implements server.Cluster.
-func (c *closeOnce) Close(ctx context.Context) error {
-	c.once.Do(func() { c.err = c.Node.Close(ctx) })
-	return c.err
+	return &node{srv: srv, node: cn}
 }
 
 func shutdown(srv *server.Server) {
@@ -110,7 +91,7 @@ func crash(t *testing.T, n *node) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	mustOK(t, n.close.Close(ctx))
+	mustOK(t, n.node.Close(ctx)) // the server's Shutdown closes it again: a no-op
 }
 
 // player is a client of the connector with the generated stubs.

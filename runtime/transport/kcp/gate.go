@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -34,9 +35,10 @@ type limits struct {
 	timeout      time.Duration
 }
 
-// gate is the listener's UDP socket as kcp-go sees it. kcp-go opens a
-// session (a goroutine and some 250 KiB of buffers, then a session for the
-// server) for the first datagram from any address it does not know, so
+// gate is the listener's UDP socket as the KCP layer (internal/kcpcore,
+// kcp-go's server side) sees it. It opens a session (a reader goroutine and
+// a session for the server) for the first datagram from any address it
+// does not know, so
 // the gate decides which datagrams reach it:
 //
 //   - a datagram from an address with a session, or one being opened,
@@ -98,7 +100,7 @@ type batchReader interface {
 const readBatch = 16
 
 func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate, error) {
-	block, err := BlockCrypt(key)
+	block, err := kcpconf.BlockCrypt(key)
 	if err != nil {
 		return nil, err
 	}

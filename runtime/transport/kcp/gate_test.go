@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 )
 
 func TestConvOf(t *testing.T) {
@@ -48,7 +50,7 @@ func TestConvOf(t *testing.T) {
 // seal encrypts a KCP segment as kcp-go does: nonce, CRC32, segment.
 func seal(t testing.TB, key, segment []byte) []byte {
 	t.Helper()
-	b, err := BlockCrypt(key)
+	b, err := kcpconf.BlockCrypt(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestLockedCryptConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := BlockCrypt(key)
+	ref, _ := kcpconf.BlockCrypt(key)
 	src := make([]byte, 1200)
 	for i := range src {
 		src[i] = byte(i)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/internal/accept"
-	kcpgo "github.com/xtaci/kcp-go/v5"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp/internal/kcpcore"
 )
 
 // Defaults of [Options].
@@ -44,10 +44,10 @@ type Options struct {
 	// MaxHandshakes bounds the sessions that have not completed the
 	// handshake (the session layer has not seen the client's HandshakeAck),
 	// in total. KCP has no connection set-up: the first datagram from an
-	// address opens a session, which costs kcp-go's buffers (about 250 KiB
-	// of heap) and two goroutines. A datagram from a new address over the
-	// limit is dropped before kcp-go sees it; a real client's KCP
-	// retransmits it. Default 1024; negative: no limit.
+	// address opens a session, which costs its reader goroutine and the
+	// session's state (about 12 KiB). A datagram from a new address over
+	// the limit is dropped before the KCP layer sees it; a real client's
+	// KCP retransmits it. Default 1024; negative: no limit.
 	MaxHandshakes int
 	// MaxHandshakesPerIP bounds the sessions that have not completed the
 	// handshake per source IPv4 address, or IPv6 /64 (the port, and the
@@ -82,7 +82,7 @@ type Listener struct {
 	addr     string
 	opts     Options
 	gate     *gate
-	ln       *kcpgo.Listener
+	ln       *kcpcore.Listener
 	sessions *accept.Loop
 }
 
@@ -121,7 +121,7 @@ func (l *Listener) Start(cfg transport.Config) error {
 		_ = udp.Close()
 		return err
 	}
-	ln, err := kcpgo.ServeConn(block, l.opts.DataShards, l.opts.ParityShards, g)
+	ln, err := kcpcore.ServeConn(block, l.opts.DataShards, l.opts.ParityShards, g)
 	if err != nil {
 		_ = udp.Close()
 		return fmt.Errorf("kcp: listen %s: %w", l.addr, err)
@@ -151,7 +151,7 @@ func listenUDP(addr string, buffer int) (*net.UDPConn, error) {
 
 // closer closes kcp-go's listener, then the socket it does not own.
 type closer struct {
-	ln *kcpgo.Listener
+	ln *kcpcore.Listener
 	g  *gate
 }
 
@@ -166,13 +166,28 @@ func (l *Listener) accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.opts.Tuning.apply(ks)
-		s := newSession(ks, l.gate, l.opts.Tuning.withDefaults().SendWindow)
+		tune(ks, l.opts.Tuning)
+		s := newSession(ks, l.gate, l.opts.Tuning.WithDefaults().SendWindow)
 		if l.gate.attach(s) {
 			return s, nil
 		}
 		_ = ks.Close()
 	}
+}
+
+// tune applies t to a server session, as [Tuning.Apply] does to a kcp-go
+// session (the server's sessions are package kcpcore's).
+func tune(s *kcpcore.UDPSession, t Tuning) {
+	t = t.WithDefaults()
+	nodelay, nc := 1, 1
+	if t.Normal {
+		nodelay, nc = 0, 0
+	}
+	s.SetNoDelay(nodelay, t.Interval, t.Resend, nc)
+	s.SetWindowSize(t.SendWindow, t.RecvWindow)
+	s.SetMtu(t.MTU)
+	s.SetACKNoDelay(!t.DelayedACK)
+	s.SetWriteDelay(false)
 }
 
 // InHandshake returns the number of sessions that have not completed the

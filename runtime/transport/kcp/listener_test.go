@@ -11,26 +11,10 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/internal/transporttest"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcp"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
-
-// TestBlockCrypt: AES-128, -192 or -256, or none for an empty key.
-func TestBlockCrypt(t *testing.T) {
-	for _, tt := range []struct {
-		size   int
-		cipher bool
-		ok     bool
-	}{{0, false, true}, {16, true, true}, {24, true, true}, {32, true, true}, {8, false, false}, {17, false, false}, {64, false, false}} {
-		b, err := kcp.BlockCrypt(make([]byte, tt.size))
-		if (err == nil) != tt.ok || (b != nil) != tt.cipher {
-			t.Errorf("%d-byte key: cipher %v, %v", tt.size, b != nil, err)
-		}
-		if err != nil && !strings.Contains(err.Error(), "16, 24 or 32") {
-			t.Errorf("%d-byte key: %q does not say what is allowed", tt.size, err)
-		}
-	}
-}
 
 // TestListenerBeforeStart: a listener binds nothing until started, and
 // closing it then does nothing.
@@ -85,7 +69,7 @@ func TestEchoAcrossOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.HandshakeTimeout = time.Minute
 			l, h := listen(t, tt.opts, transport.Config{})
-			block, err := kcp.BlockCrypt(tt.opts.Key)
+			block, err := kcpconf.BlockCrypt(tt.opts.Key)
 			if err != nil {
 				t.Fatal(err)
 			}

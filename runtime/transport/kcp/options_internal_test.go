@@ -29,24 +29,3 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Error("New does not apply the defaults")
 	}
 }
-
-// TestTuningDefaults: zero fields take the low-latency defaults; Resend
-// -1 disables fast resend (0 for kcp-go).
-func TestTuningDefaults(t *testing.T) {
-	tests := []struct {
-		name string
-		in   Tuning
-		want Tuning
-	}{
-		{"zero", Tuning{}, Tuning{Interval: 10, Resend: 2, SendWindow: 128, RecvWindow: 128, MTU: 1200}},
-		{"resend off", Tuning{Resend: -1}, Tuning{Interval: 10, Resend: 0, SendWindow: 128, RecvWindow: 128, MTU: 1200}},
-		{"values kept", Tuning{Interval: 40, Resend: 3, SendWindow: 32, RecvWindow: 256, MTU: 500, Normal: true, DelayedACK: true},
-			Tuning{Interval: 40, Resend: 3, SendWindow: 32, RecvWindow: 256, MTU: 500, Normal: true, DelayedACK: true}},
-		{"negative sizes", Tuning{Interval: -1, SendWindow: -1, RecvWindow: -1, MTU: -1}, Tuning{Interval: 10, Resend: 2, SendWindow: 128, RecvWindow: 128, MTU: 1200}},
-	}
-	for _, tt := range tests {
-		if got := tt.in.withDefaults(); got != tt.want {
-			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
-		}
-	}
-}

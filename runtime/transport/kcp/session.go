@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	kcpgo "github.com/xtaci/kcp-go/v5"
+	"github.com/gamesrv/gamesrv/runtime/transport/kcp/internal/kcpcore"
 )
 
 // ErrHandshakeTimeout is what the session layer's OnDisconnect receives
@@ -21,7 +21,7 @@ var ErrHandshakeTimeout = errors.New("kcp: handshake not completed in time")
 // it ends its output the way TCP's CloseWrite does, so that a close loses
 // nothing.
 type session struct {
-	*kcpgo.UDPSession
+	*kcpcore.UDPSession
 	g       *gate
 	peer    *peer // its entry at the gate, set by attach
 	addr    netip.AddrPort
@@ -30,7 +30,7 @@ type session struct {
 	expired atomic.Bool // closed at the handshake deadline
 }
 
-func newSession(ks *kcpgo.UDPSession, g *gate, window int) *session {
+func newSession(ks *kcpcore.UDPSession, g *gate, window int) *session {
 	ap := ks.RemoteAddr().(*net.UDPAddr).AddrPort()
 	return &session{UDPSession: ks, g: g, addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), window: window}
 }

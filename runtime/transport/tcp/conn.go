@@ -1,10 +1,8 @@
 package tcp
 
 import (
-	"net"
-
 	"github.com/gamesrv/gamesrv/runtime/transport"
-	"github.com/gamesrv/gamesrv/runtime/transport/internal/linger"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 )
@@ -12,15 +10,9 @@ import (
 // conn is one client connection. Writes from any goroutine are queued and
 // the event loop is woken to flush them.
 type conn struct {
-	gc         gnet.Conn
-	fd         int
-	cfg        *transport.Config
-	peer       transport.Peer // nil when the handler refused the connection
-	remote     net.Addr
-	maxPending int
-	q          transport.Queue
-	violation  error          // why the loop closed the connection, if the client broke the protocol
-	linger     *linger.Linger // set once the connection is closing; loop-only
+	gnetrun.Conn // Peer is nil when the handler refused the connection
+	fd           int
+	cfg          *transport.Config
 }
 
 var _ transport.Conn = (*conn)(nil)
@@ -30,9 +22,9 @@ var _ transport.Conn = (*conn)(nil)
 // instead of waking the event loop to do it); otherwise the packet is
 // queued for the loop.
 func (c *conn) Write(p []byte) error {
-	schedule, err := c.q.PushDirect(p, c.maxPending, c.writeSocket)
+	schedule, err := c.Q.PushDirect(p, c.MaxPending, c.writeSocket)
 	if schedule {
-		_ = c.gc.Wake(nil)
+		_ = c.GC.Wake(nil)
 	}
 	return err
 }
@@ -56,44 +48,19 @@ func (c *conn) writeSocket(p []byte) (int, error) {
 	}
 }
 
-// Close implements [transport.Conn].
-func (c *conn) Close() error {
-	if c.q.Close() {
-		_ = c.gc.Wake(nil)
-	}
-	return nil
-}
-
-// RemoteAddr implements [transport.Conn]. gnet allocates the address once
-// per connection and never changes it.
-func (c *conn) RemoteAddr() net.Addr { return c.remote }
-
-// flush writes the queued packets; it runs on the event loop. After a
-// requested close the connection lingers (see package linger); it closes at
-// once when the bytes gnet could not send yet exceed the limit (the peer
-// does not read).
+// flush writes the queued packets; it runs on the event loop. What
+// follows (a close, a linger) is gnetrun.Conn.Flushed.
 func (c *conn) flush(gc gnet.Conn) gnet.Action {
-	bufs, closing := c.q.Take()
+	bufs, closing := c.Q.Take()
 	if len(bufs) > 0 {
 		err := writev(gc, bufs)
-		c.q.Recycle(bufs)
+		c.Q.Recycle(bufs)
 		if err != nil {
 			return gnet.Close
 		}
-		c.q.SetBacklog(gc.OutboundBuffered() > 0)
+		c.Q.SetBacklog(gc.OutboundBuffered() > 0)
 	}
-	if closing {
-		if c.q.Overflowed() { // a slow consumer: it would not read the rest
-			return gnet.Close
-		}
-		var a gnet.Action
-		c.linger, a = linger.Start(gc, c.cfg)
-		return a
-	}
-	if c.maxPending > 0 && gc.OutboundBuffered() > c.maxPending {
-		return gnet.Close
-	}
-	return gnet.None
+	return c.Flushed(gc, closing, c.cfg, nil)
 }
 
 // maxIovec is the most buffers one writev takes (IOV_MAX on Linux); gnet

@@ -1,10 +1,10 @@
 package tcp
 
 import (
-	"cmp"
 	"fmt"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"github.com/panjf2000/gnet/v2"
 )
@@ -16,17 +16,15 @@ type engine struct {
 	l *Listener
 }
 
-func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
-	e.l.engine.Booted(eng)
-	return gnet.None
-}
+func (e *engine) OnBoot(eng gnet.Engine) gnet.Action { return e.l.base.OnBoot(eng) }
 
 func (e *engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	tc := &conn{gc: c, fd: c.Fd(), cfg: &e.l.cfg, maxPending: e.l.cfg.MaxPending, remote: c.RemoteAddr()}
+	cfg := &e.l.base.Cfg
+	tc := &conn{Conn: gnetrun.Conn{GC: c, Remote: c.RemoteAddr(), MaxPending: cfg.MaxPending}, fd: c.Fd(), cfg: cfg}
 	c.SetContext(tc)
-	tc.peer = e.l.cfg.Handler.Open(tc)
-	if tc.peer == nil { // refused: send what the handler wrote (a kick), then close
-		tc.q.Close()
+	tc.Peer = cfg.Handler.Open(tc)
+	if tc.Peer == nil { // refused: send what the handler wrote (a kick), then close
+		tc.Q.Close()
 		_ = c.Wake(nil)
 	}
 	return nil, gnet.None
@@ -37,14 +35,7 @@ func (e *engine) OnClose(c gnet.Conn, err error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
-	tc.q.Close()
-	if tc.linger != nil {
-		tc.linger.Stop()
-		err = nil // we closed it: what ended the linger does not matter
-	}
-	if tc.peer != nil {
-		tc.peer.OnDisconnect(cmp.Or(tc.violation, err))
-	}
+	tc.Closed(err)
 	return gnet.None
 }
 
@@ -54,10 +45,10 @@ func (e *engine) OnClose(c gnet.Conn, err error) gnet.Action {
 // so the loop drains all of them. A closing connection only discards.
 func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 	tc := c.Context().(*conn)
-	if tc.linger != nil {
-		return tc.linger.OnTraffic()
+	if tc.Linger != nil {
+		return tc.Linger.OnTraffic()
 	}
-	if a := tc.flush(c); a != gnet.None || tc.linger != nil {
+	if a := tc.flush(c); a != gnet.None || tc.Linger != nil {
 		return a
 	}
 	for {
@@ -69,8 +60,8 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 		if err != nil {
 			return tc.breach(err)
 		}
-		if n > e.l.cfg.MaxBody {
-			return tc.breach(fmt.Errorf("%w: declared %d bytes, limit %d", wire.ErrBodyTooLarge, n, e.l.cfg.MaxBody))
+		if n > e.l.base.Cfg.MaxBody {
+			return tc.breach(fmt.Errorf("%w: declared %d bytes, limit %d", wire.ErrBodyTooLarge, n, e.l.base.Cfg.MaxBody))
 		}
 		if c.InboundBuffered() < wire.HeaderLen+n {
 			return gnet.None // partial packet: gnet keeps it
@@ -79,13 +70,13 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 		if err != nil {
 			return gnet.Close
 		}
-		if err := tc.peer.OnPacket(t, frame[wire.HeaderLen:]); err != nil {
+		if err := tc.Peer.OnPacket(t, frame[wire.HeaderLen:]); err != nil {
 			return tc.breach(err)
 		}
 		if _, err := c.Discard(wire.HeaderLen + n); err != nil {
 			return gnet.Close
 		}
-		if tc.q.Closing() { // the peer closed the connection from OnPacket
+		if tc.Q.Closing() { // the peer closed the connection from OnPacket
 			return tc.flush(c)
 		}
 	}
@@ -95,7 +86,7 @@ func (e *engine) OnTraffic(c gnet.Conn) gnet.Action {
 // was queued for it (the answers to its earlier packets); OnClose reports
 // err to the peer.
 func (c *conn) breach(err error) gnet.Action {
-	c.violation = &transport.ProtocolError{Err: err}
-	c.q.Close()
-	return c.flush(c.gc)
+	c.Violation = &transport.ProtocolError{Err: err}
+	c.Q.Close()
+	return c.flush(c.GC)
 }

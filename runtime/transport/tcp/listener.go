@@ -2,7 +2,6 @@ package tcp
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"runtime"
 	"time"
@@ -31,11 +30,8 @@ type Options struct {
 // Listener accepts game clients over TCP. Create it with [New] and hand it
 // to the server, which starts and stops it.
 type Listener struct {
-	addr   string
-	opts   Options
-	cfg    transport.Config
-	engine *gnetrun.Engine
-	bound  net.Addr
+	base gnetrun.Listener
+	opts Options
 }
 
 var _ transport.Listener = (*Listener)(nil)
@@ -43,24 +39,18 @@ var _ transport.Listener = (*Listener)(nil)
 // New returns a listener for addr ("127.0.0.1:3250", ":0"...). Nothing is
 // bound until the server starts it.
 func New(addr string, opts Options) *Listener {
-	return &Listener{addr: addr, opts: opts, engine: gnetrun.New()}
+	return &Listener{base: gnetrun.NewListener("tcp", addr), opts: opts}
 }
 
 // Network returns "tcp".
-func (l *Listener) Network() string { return "tcp" }
+func (l *Listener) Network() string { return l.base.Network() }
 
 // Addr returns the bound address, or nil before Start.
-func (l *Listener) Addr() net.Addr { return l.bound }
+func (l *Listener) Addr() net.Addr { return l.base.Addr() }
 
 // Start binds the address and starts the event loops.
 func (l *Listener) Start(cfg transport.Config) error {
-	l.cfg = cfg
-	addr, err := l.engine.Run(&engine{l: l}, l.addr, l.gnetOptions()...)
-	if err != nil {
-		return fmt.Errorf("tcp: listen %s: %w", l.addr, err)
-	}
-	l.bound = addr
-	return nil
+	return l.base.Start(cfg, &engine{l: l}, l.gnetOptions)
 }
 
 func (l *Listener) gnetOptions() []gnet.Option {
@@ -68,7 +58,7 @@ func (l *Listener) gnetOptions() []gnet.Option {
 	if loops <= 0 {
 		loops = runtime.NumCPU()
 	}
-	opts := gnetrun.Options(loops, l.opts.ReadBufferCap, l.cfg.Logger)
+	opts := gnetrun.Options(loops, l.opts.ReadBufferCap, l.base.Cfg.Logger)
 	if l.opts.SocketRecvBuffer > 0 {
 		opts = append(opts, gnet.WithSocketRecvBuffer(l.opts.SocketRecvBuffer))
 	}
@@ -83,4 +73,4 @@ func (l *Listener) gnetOptions() []gnet.Option {
 
 // Close stops the event loops, closing every connection, and waits for
 // them to end or for ctx.
-func (l *Listener) Close(ctx context.Context) error { return l.engine.Stop(ctx) }
+func (l *Listener) Close(ctx context.Context) error { return l.base.Close(ctx) }

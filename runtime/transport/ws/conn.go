@@ -2,109 +2,78 @@ package ws
 
 import (
 	"cmp"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
-	"github.com/gamesrv/gamesrv/runtime/transport/internal/linger"
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/gobwas/ws"
 	"github.com/panjf2000/gnet/v2"
 )
 
 // conn is one client connection: an HTTP request until the upgrade, then a
 // WebSocket. Writes from any goroutine are queued and the event loop is
-// woken to flush them. Fields without a comment about it are loop-only.
+// woken to flush them; Close (of gnetrun.Conn) ends the connection with a
+// close frame (1000) after what was queued. Fields without a comment about
+// it are loop-only.
 type conn struct {
-	l          *Listener
-	gc         gnet.Conn
-	remote     net.Addr
-	maxPending int
-	q          transport.Queue
-	timer      *time.Timer // the upgrade deadline; stopped at the upgrade
-	upgraded   atomic.Bool // read by the timer
-	peer       transport.Peer
-	frag       []byte         // the fragments of a message being reassembled
-	fragging   bool           // frag holds the first fragments of a message
-	violation  error          // why the connection was closed, if the client broke the protocol
-	closeCode  ws.StatusCode  // the close frame's status; 0: normal closure
-	linger     *linger.Linger // set once the connection is closing
+	gnetrun.Conn
+	l         *Listener
+	timer     *time.Timer   // the upgrade deadline; stopped at the upgrade
+	upgraded  atomic.Bool   // read by the timer
+	frag      []byte        // the fragments of a message being reassembled
+	fragging  bool          // frag holds the first fragments of a message
+	closeCode ws.StatusCode // the close frame's status; 0: normal closure
 }
 
 var _ transport.Conn = (*conn)(nil)
 
 // Write implements [transport.Conn].
 func (c *conn) Write(p []byte) error {
-	schedule, err := c.q.Push(p, c.maxPending)
+	schedule, err := c.Q.Push(p, c.MaxPending)
 	if schedule {
-		_ = c.gc.Wake(nil)
+		_ = c.GC.Wake(nil)
 	}
 	return err
 }
 
-// Close implements [transport.Conn]. The connection ends with a close
-// frame (1000) after what was queued.
-func (c *conn) Close() error {
-	if c.q.Close() {
-		_ = c.gc.Wake(nil)
-	}
-	return nil
-}
-
-// RemoteAddr implements [transport.Conn]. gnet allocates the address once
-// per connection and never changes it.
-func (c *conn) RemoteAddr() net.Addr { return c.remote }
-
 // upgradeExpired closes a connection still speaking HTTP at its deadline.
 func (c *conn) upgradeExpired() {
 	if !c.upgraded.Load() {
-		_ = c.gc.Close()
+		_ = c.GC.Close()
 	}
 }
 
 // flush sends the queued packets, one binary message each; it runs on the
-// event loop. After a requested close the connection sends its close frame
-// and lingers (see package linger); it closes at once when the bytes gnet
-// could not send yet exceed the limit (the peer does not read).
+// event loop. A closing connection then sends its close frame (once
+// upgraded); what follows is gnetrun.Conn.Flushed.
 func (c *conn) flush(gc gnet.Conn) gnet.Action {
-	bufs, closing := c.q.Take()
+	bufs, closing := c.Q.Take()
 	if len(bufs) > 0 {
 		err := writeMessages(gc, bufs)
-		c.q.Recycle(bufs)
+		c.Q.Recycle(bufs)
 		if err != nil {
 			return gnet.Close
 		}
 	}
-	if closing {
-		if c.q.Overflowed() { // a slow consumer: it would not read the rest
-			return gnet.Close
-		}
-		if c.upgraded.Load() {
-			if _, err := gc.Write(closeFrame(cmp.Or(c.closeCode, ws.StatusNormalClosure))); err != nil {
-				return gnet.Close
-			}
-		}
-		return c.startLinger(gc)
+	var last []byte
+	if closing && c.upgraded.Load() {
+		last = closeFrame(cmp.Or(c.closeCode, ws.StatusNormalClosure))
 	}
-	if c.maxPending > 0 && gc.OutboundBuffered() > c.maxPending {
-		return gnet.Close
-	}
-	return gnet.None
+	return c.Flushed(gc, closing, &c.l.base.Cfg, last)
 }
 
 // startLinger begins the close once the last bytes were written.
 func (c *conn) startLinger(gc gnet.Conn) gnet.Action {
-	var a gnet.Action
-	c.linger, a = linger.Start(gc, &c.l.cfg)
-	return a
+	return c.StartLinger(gc, &c.l.base.Cfg)
 }
 
 // closeWith closes the connection after what was queued, with a close
 // frame carrying code.
 func (c *conn) closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
 	c.closeCode = code
-	c.q.Close()
+	c.Q.Close()
 	return c.flush(gc)
 }
 
@@ -112,7 +81,7 @@ func (c *conn) closeWith(gc gnet.Conn, code ws.StatusCode) gnet.Action {
 // protocol, after what was queued for it (the answers to its earlier
 // packets); OnClose reports err to the peer.
 func (c *conn) breach(gc gnet.Conn, code ws.StatusCode, err error) gnet.Action {
-	c.violation = &transport.ProtocolError{Err: err}
+	c.Violation = &transport.ProtocolError{Err: err}
 	return c.closeWith(gc, code)
 }
 

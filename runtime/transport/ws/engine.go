@@ -2,13 +2,13 @@ package ws
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"github.com/gobwas/ws"
 	"github.com/panjf2000/gnet/v2"
@@ -21,15 +21,12 @@ type engine struct {
 	l *Listener
 }
 
-func (e *engine) OnBoot(eng gnet.Engine) gnet.Action {
-	e.l.engine.Booted(eng)
-	return gnet.None
-}
+func (e *engine) OnBoot(eng gnet.Engine) gnet.Action { return e.l.base.OnBoot(eng) }
 
 // OnOpen accepts the TCP connection; the session layer sees it only once
 // the upgrade succeeded.
 func (e *engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
-	c := &conn{l: e.l, gc: gc, remote: gc.RemoteAddr(), maxPending: e.l.cfg.MaxPending}
+	c := &conn{l: e.l, Conn: gnetrun.Conn{GC: gc, Remote: gc.RemoteAddr(), MaxPending: e.l.base.Cfg.MaxPending}}
 	gc.SetContext(c)
 	c.timer = time.AfterFunc(e.l.opts.UpgradeTimeout, c.upgradeExpired)
 	return nil, gnet.None
@@ -41,15 +38,8 @@ func (e *engine) OnClose(gc gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	c.timer.Stop()
-	c.q.Close()
 	c.frag = nil
-	if c.linger != nil {
-		c.linger.Stop()
-		err = nil // we closed it: what ended the linger does not matter
-	}
-	if c.peer != nil {
-		c.peer.OnDisconnect(cmp.Or(c.violation, err))
-	}
+	c.Closed(err)
 	return gnet.None
 }
 
@@ -59,15 +49,15 @@ func (e *engine) OnClose(gc gnet.Conn, err error) gnet.Action {
 // discards.
 func (e *engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	c := gc.Context().(*conn)
-	if c.linger != nil {
-		return c.linger.OnTraffic()
+	if c.Linger != nil {
+		return c.Linger.OnTraffic()
 	}
-	if c.peer == nil {
-		if a := c.upgrade(gc); a != gnet.None || c.peer == nil || c.linger != nil {
+	if c.Peer == nil {
+		if a := c.upgrade(gc); a != gnet.None || c.Peer == nil || c.Linger != nil {
 			return a
 		}
 	}
-	if a := c.flush(gc); a != gnet.None || c.linger != nil {
+	if a := c.flush(gc); a != gnet.None || c.Linger != nil {
 		return a
 	}
 	return c.readFrames(gc)
@@ -104,8 +94,8 @@ func (c *conn) upgrade(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	if _, err := c.l.upgrader().Upgrade(readWriter{bytes.NewReader(buf[:n]), gc}); err != nil {
-		if log := c.l.cfg.Logger; log != nil {
-			log.Debug("websocket upgrade refused", "remote", c.remote, "err", err)
+		if log := c.l.base.Cfg.Logger; log != nil {
+			log.Debug("websocket upgrade refused", "remote", c.Remote, "err", err)
 		}
 		c.timer.Stop()
 		return c.startLinger(gc) // the client reads the error response
@@ -115,12 +105,12 @@ func (c *conn) upgrade(gc gnet.Conn) gnet.Action {
 	}
 	c.upgraded.Store(true)
 	c.timer.Stop()
-	peer := c.l.cfg.Handler.Open(c)
+	peer := c.l.base.Cfg.Handler.Open(c)
 	if peer == nil {
-		c.q.Close()
+		c.Q.Close()
 		return c.flush(gc) // what the handler queued (a kick), then close
 	}
-	c.peer = peer
+	c.Peer = peer
 	return gnet.None
 }
 
@@ -203,13 +193,13 @@ func (c *conn) readFrames(gc gnet.Conn) gnet.Action {
 		}
 		payload := frame[hl:]
 		ws.Cipher(payload, h.mask, 0) // in place: discarded right after
-		if a := c.onFrame(gc, &h, payload); a != gnet.None || c.linger != nil {
+		if a := c.onFrame(gc, &h, payload); a != gnet.None || c.Linger != nil {
 			return a
 		}
 		if _, err := gc.Discard(total); err != nil {
 			return gnet.Close
 		}
-		if c.q.Closing() { // the peer closed the connection from OnPacket
+		if c.Q.Closing() { // the peer closed the connection from OnPacket
 			return c.flush(gc)
 		}
 	}
@@ -246,7 +236,7 @@ func (c *conn) check(h *frameHeader) ws.StatusCode {
 
 // maxMessage is the largest message: one packet with the largest body.
 func (c *conn) maxMessage() int {
-	if m := c.l.cfg.MaxBody; m > 0 && m < wire.MaxBodyLen {
+	if m := c.l.base.Cfg.MaxBody; m > 0 && m < wire.MaxBodyLen {
 		return wire.HeaderLen + m
 	}
 	return wire.HeaderLen + wire.MaxBodyLen
@@ -281,14 +271,14 @@ func (c *conn) onFrame(gc gnet.Conn, h *frameHeader, payload []byte) gnet.Action
 // onMessage hands the packet a binary message holds to the session layer.
 // The message must hold exactly one whole packet.
 func (c *conn) onMessage(gc gnet.Conn, msg []byte) gnet.Action {
-	t, body, n, err := wire.SplitPacket(msg, c.l.cfg.MaxBody)
+	t, body, n, err := wire.SplitPacket(msg, c.l.base.Cfg.MaxBody)
 	if err != nil {
 		return c.breach(gc, ws.StatusProtocolError, err)
 	}
 	if n == 0 || n != len(msg) { // n == 0: no whole packet
 		return c.breach(gc, ws.StatusProtocolError, fmt.Errorf("%w (%d bytes)", errNotOnePacket, len(msg)))
 	}
-	if err := c.peer.OnPacket(t, body); err != nil {
+	if err := c.Peer.OnPacket(t, body); err != nil {
 		return c.breach(gc, ws.StatusPolicyViolation, err)
 	}
 	return gnet.None

@@ -2,7 +2,6 @@ package ws
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"runtime"
 	"time"
@@ -62,11 +61,8 @@ func (o Options) withDefaults() Options {
 // Listener accepts game clients over WebSocket. Create it with [New] and
 // hand it to the server, which starts and stops it.
 type Listener struct {
-	addr   string
-	opts   Options
-	cfg    transport.Config
-	engine *gnetrun.Engine
-	bound  net.Addr
+	base gnetrun.Listener
+	opts Options
 
 	// onPartialHeader, set by tests, is called on the loop with the bytes
 	// buffered when an upgrade request is still incomplete.
@@ -78,30 +74,24 @@ var _ transport.Listener = (*Listener)(nil)
 // New returns a listener for addr ("127.0.0.1:3252", ":0"...). Nothing is
 // bound until the server starts it.
 func New(addr string, opts Options) *Listener {
-	return &Listener{addr: addr, opts: opts.withDefaults(), engine: gnetrun.New()}
+	return &Listener{base: gnetrun.NewListener("ws", addr), opts: opts.withDefaults()}
 }
 
 // Network returns "ws".
-func (l *Listener) Network() string { return "ws" }
+func (l *Listener) Network() string { return l.base.Network() }
 
 // Addr returns the bound address, or nil before Start.
-func (l *Listener) Addr() net.Addr { return l.bound }
+func (l *Listener) Addr() net.Addr { return l.base.Addr() }
 
 // Start binds the address and starts the event loops.
 func (l *Listener) Start(cfg transport.Config) error {
-	l.cfg = cfg
-	addr, err := l.engine.Run(&engine{l: l}, l.addr, l.gnetOptions()...)
-	if err != nil {
-		return fmt.Errorf("ws: listen %s: %w", l.addr, err)
-	}
-	l.bound = addr
-	return nil
+	return l.base.Start(cfg, &engine{l: l}, l.gnetOptions)
 }
 
 func (l *Listener) gnetOptions() []gnet.Option {
-	return gnetrun.Options(l.opts.EventLoops, l.opts.ReadBufferCap, l.cfg.Logger)
+	return gnetrun.Options(l.opts.EventLoops, l.opts.ReadBufferCap, l.base.Cfg.Logger)
 }
 
 // Close stops the event loops, closing every connection, and waits for
 // them to end or for ctx.
-func (l *Listener) Close(ctx context.Context) error { return l.engine.Stop(ctx) }
+func (l *Listener) Close(ctx context.Context) error { return l.base.Close(ctx) }

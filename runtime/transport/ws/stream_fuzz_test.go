@@ -165,7 +165,7 @@ func runClientStream(t *testing.T, mode byte, stream, splits []byte) {
 	}
 	l := New("fuzz", opts)
 	peer := &streamPeer{refuse: mode&wsModeRefuse != 0}
-	l.cfg = transport.Config{Handler: peer, MaxBody: fuzzMaxBody, MaxPending: 1 << 20}
+	l.base.Cfg = transport.Config{Handler: peer, MaxBody: fuzzMaxBody, MaxPending: 1 << 20}
 	e := &engine{l: l}
 	gc := &fakeGnet{}
 	e.OnOpen(gc)

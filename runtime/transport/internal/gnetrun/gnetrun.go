@@ -1,6 +1,9 @@
-// Package gnetrun runs the gnet engine of a listener: start it, learn the
-// address it bound (gnet keeps only the requested one, so port 0 needs
-// this), stop it. The TCP and WebSocket transports share it.
+// Package gnetrun is what the TCP and WebSocket transports on gnet share:
+// running a listener's engine (start it, learn the address it bound: gnet
+// keeps only the requested one, so port 0 needs this; stop it), the
+// listener's state ([Listener]) and a connection's state and close
+// ([Conn]). Each transport keeps only its framing: the packet stream of
+// TCP, the frames and upgrade of WebSocket.
 package gnetrun
 
 import (

@@ -1,0 +1,821 @@
+// The MIT License (MIT)
+//
+// # Copyright (c) 2015 xtaci
+//
+// Permission is hereby granted, free of charge, to any person obtaining a copy
+// of this software and associated documentation files (the "Software"), to deal
+// in the Software without restriction, including without limitation the rights
+// to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+// copies of the Software, and to permit persons to whom the Software is
+// furnished to do so, subject to the following conditions:
+//
+// The above copyright notice and this permission notice shall be included in all
+// copies or substantial portions of the Software.
+//
+// THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+// IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+// FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+// AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+// LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+// OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+// SOFTWARE.
+
+// [THE GENERALIZED DATA PIPELINE FOR KCP-GO]
+//
+// Outgoing Data Pipeline:                        Incoming Data Pipeline:
+
+// Package kcpcore is the server side of kcp-go v5.6.35 (github.com/xtaci/kcp-go,
+// MIT licence, see LICENSE), trimmed so that an idle session holds only its
+// ARQ state. Compared with kcp-go's UDPSession, a session here has:
+//
+//   - no goroutine of its own: kcp-go's postProcess goroutine, its channel of
+//     2048 datagrams (48 KiB) and its batch of 2048 messages (180 KiB) are
+//     gone; a datagram is sealed (FEC, CRC32, encryption) and written with
+//     WriteTo as the ARQ outputs it, under the session's lock;
+//   - no buffers while idle: the ARQ's queues grow on their first segment
+//     and are dropped when empty, its flush buffer comes from a pool, the
+//     stream buffer of Read is allocated only for a message larger than the
+//     reader's buffer;
+//   - one nonce generator per listener instead of one AES cipher per session;
+//   - no timer while idle: kcp-go flushes every session at its interval
+//     forever; here a session whose ARQ has nothing to send, retransmit or
+//     acknowledge leaves the timed scheduler until a datagram arrives or
+//     it writes (a flush then would do nothing).
+//
+// The wire format, the ARQ (kcp.go, verbatim but for the buffers), FEC
+// (fec.go) and the behaviour of Read, Write, deadlines and Close are
+// kcp-go's, so kcp-go clients talk to it unchanged. Clients (Dial) are not
+// here: the Go client uses kcp-go itself. The SNMP counters are not kept.
+package kcpcore
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pkg/errors"
+	kcpgo "github.com/xtaci/kcp-go/v5"
+)
+
+const (
+	// 16-bytes nonce for each packet
+	nonceSize = 16
+
+	// 4-bytes packet checksum
+	crcSize = 4
+
+	// overall crypto header size
+	cryptHeaderSize = nonceSize + crcSize
+
+	// maximum packet size
+	mtuLimit = 1500
+
+	// accept backlog
+	acceptBacklog = 128
+
+	// max latency for consecutive FEC encoding, in millisecond
+	maxFECEncodeLatency = 500
+)
+
+// BlockCrypt is kcp-go's packet cipher.
+type BlockCrypt = kcpgo.BlockCrypt
+
+var (
+	errTimeout = timeoutError{}
+)
+
+// timeoutError implements net.Error
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// xmitBuf is kcp-go's pool of datagram buffers, shared by the ARQ's
+// segments, its flushes, FEC and the sealing of datagrams.
+var xmitBuf = sync.Pool{New: func() any { return make([]byte, mtuLimit) }}
+
+// UDPSession is a KCP session a Listener accepted.
+type UDPSession struct {
+	conn  net.PacketConn // the listener's packet connection
+	kcp   *KCP           // KCP ARQ protocol
+	l     *Listener      // the listener that accepted it
+	block BlockCrypt     // block encryption object
+
+	// kcp receiving is based on packets; recvbuf turns packets into a
+	// stream when the reader's buffer is too small (allocated then)
+	recvbuf []byte
+	bufptr  []byte
+
+	// FEC codec
+	fecDecoder *fecDecoder
+	fecEncoder *fecEncoder
+
+	// settings
+	remote     net.Addr     // remote peer address
+	rd         atomic.Value // read deadline
+	wd         atomic.Value // write deadline
+	headerSize int          // the header size additional to a KCP frame
+	ackNoDelay bool         // send ack immediately for each incoming packet(testing purpose)
+	writeDelay bool         // delay kcp.flush() for Write() for bulk transfer
+
+	// notifications
+	die          chan struct{} // notify current session has Closed
+	dieOnce      sync.Once
+	chReadEvent  chan struct{} // notify Read() can be called without blocking
+	chWriteEvent chan struct{} // notify Write() can be called without blocking
+
+	// socket error handling
+	socketReadError      atomic.Value
+	socketWriteError     atomic.Value
+	chSocketReadError    chan struct{}
+	chSocketWriteError   chan struct{}
+	socketReadErrorOnce  sync.Once
+	socketWriteErrorOnce sync.Once
+
+	updateFn  func() // update, as one func value for the scheduler
+	scheduled bool   // an update is pending in the timed scheduler; under mu
+
+	mu sync.Mutex
+}
+
+// newUDPSession creates a session of listener l.
+func newUDPSession(conv uint32, dataShards, parityShards int, l *Listener, conn net.PacketConn, remote net.Addr, block BlockCrypt) *UDPSession {
+	sess := new(UDPSession)
+	sess.die = make(chan struct{})
+	sess.chReadEvent = make(chan struct{}, 1)
+	sess.chWriteEvent = make(chan struct{}, 1)
+	sess.chSocketReadError = make(chan struct{})
+	sess.chSocketWriteError = make(chan struct{})
+	sess.remote = remote
+	sess.conn = conn
+	sess.l = l
+	sess.block = block
+
+	// FEC codec initialization
+	sess.fecDecoder = newFECDecoder(dataShards, parityShards)
+	if sess.block != nil {
+		sess.fecEncoder = newFECEncoder(dataShards, parityShards, cryptHeaderSize)
+	} else {
+		sess.fecEncoder = newFECEncoder(dataShards, parityShards, 0)
+	}
+
+	// calculate additional header size introduced by FEC and encryption
+	if sess.block != nil {
+		sess.headerSize += cryptHeaderSize
+	}
+	if sess.fecEncoder != nil {
+		sess.headerSize += fecHeaderSizePlus2
+	}
+
+	sess.kcp = NewKCP(conv, sess.output)
+
+	// start per-session updater
+	sess.updateFn = sess.update
+	sess.scheduled = true
+	kcpgo.SystemTimedSched.Put(sess.updateFn, time.Now())
+	return sess
+}
+
+// output seals a datagram the ARQ produced and writes it: kcp-go's
+// postProcess, done in place. It runs under s.mu (the ARQ's flush).
+func (s *UDPSession) output(buf []byte, size int) {
+	if size < IKCP_OVERHEAD || s.isClosedForWrite() {
+		return
+	}
+	bts := xmitBuf.Get().([]byte)[:size+s.headerSize]
+	defer xmitBuf.Put(bts[:cap(bts)])
+	copy(bts[s.headerSize:], buf[:size])
+
+	// 1. FEC encoding
+	var ecc [][]byte
+	if s.fecEncoder != nil {
+		ecc = s.fecEncoder.encode(bts, maxFECEncodeLatency)
+	}
+
+	// 2&3. crc32 & encryption
+	if s.block != nil {
+		s.seal(bts)
+		for k := range ecc {
+			s.seal(ecc[k])
+		}
+	}
+
+	// 4. transmit: the data shard, then the parity shards (owned by the
+	// encoder until its next call)
+	if !s.write(bts) {
+		return
+	}
+	for k := range ecc {
+		if !s.write(ecc[k]) {
+			return
+		}
+	}
+}
+
+// isClosedForWrite reports whether a socket write failed before.
+func (s *UDPSession) isClosedForWrite() bool {
+	select {
+	case <-s.chSocketWriteError:
+		return true
+	default:
+		return false
+	}
+}
+
+// seal fills the nonce and the checksum of b, then encrypts it in place.
+func (s *UDPSession) seal(b []byte) {
+	s.l.nonce.fill(b[:nonceSize])
+	checksum := crc32.ChecksumIEEE(b[cryptHeaderSize:])
+	binary.LittleEndian.PutUint32(b[nonceSize:], checksum)
+	s.block.Encrypt(b, b)
+}
+
+// write sends one datagram; a failure is reported to Read and Write as
+// kcp-go's transmit does.
+func (s *UDPSession) write(b []byte) bool {
+	if _, err := s.conn.WriteTo(b, s.remote); err != nil {
+		s.notifyWriteError(errors.WithStack(err))
+		return false
+	}
+	return true
+}
+
+// Read implements net.Conn
+func (s *UDPSession) Read(b []byte) (n int, err error) {
+RESET_TIMER:
+	var timeout *time.Timer
+	// deadline for current reading operation
+	var c <-chan time.Time
+	if trd, ok := s.rd.Load().(time.Time); ok && !trd.IsZero() {
+		timeout = time.NewTimer(time.Until(trd))
+		c = timeout.C
+		defer timeout.Stop()
+	}
+
+	for {
+		s.mu.Lock()
+		// bufptr points to the current position of recvbuf,
+		// if previous 'b' is insufficient to accommodate the data, the
+		// remaining data will be stored in bufptr for next read.
+		if len(s.bufptr) > 0 {
+			n = copy(b, s.bufptr)
+			s.bufptr = s.bufptr[n:]
+			if len(s.bufptr) == 0 {
+				s.recvbuf, s.bufptr = nil, nil // gamesrv: not held while idle
+			}
+			s.mu.Unlock()
+			return n, nil
+		}
+
+		if size := s.kcp.PeekSize(); size > 0 { // peek data size from kcp
+			// if 'b' is large enough to accommodate the data, read directly
+			// from kcp.recv() to 'b', like 'DMA'.
+			if len(b) >= size {
+				s.kcp.Recv(b)
+				s.mu.Unlock()
+				return size, nil
+			}
+
+			// otherwise, read to recvbuf first, then copy to 'b'.
+			if cap(s.recvbuf) < size {
+				s.recvbuf = make([]byte, size)
+			}
+
+			// resize the length of recvbuf to correspond to data size
+			s.recvbuf = s.recvbuf[:size]
+			s.kcp.Recv(s.recvbuf)    // read data to recvbuf first
+			n = copy(b, s.recvbuf)   // then copy bytes to 'b' as many as possible
+			s.bufptr = s.recvbuf[n:] // pointer update
+
+			s.mu.Unlock()
+			return n, nil
+		}
+
+		s.mu.Unlock()
+
+		// if it runs here, that means we have to block the call, and wait until the
+		// next data packet arrives.
+		select {
+		case <-s.chReadEvent:
+			if timeout != nil {
+				timeout.Stop()
+				goto RESET_TIMER
+			}
+		case <-c:
+			return 0, errors.WithStack(errTimeout)
+		case <-s.chSocketReadError:
+			return 0, s.socketReadError.Load().(error)
+		case <-s.die:
+			return 0, errors.WithStack(io.ErrClosedPipe)
+		}
+	}
+}
+
+// Write implements net.Conn
+func (s *UDPSession) Write(b []byte) (n int, err error) { return s.WriteBuffers([][]byte{b}) }
+
+// WriteBuffers write a vector of byte slices to the underlying connection.
+// As in kcp-go v5.6.35, it waits for the send window under the read
+// deadline.
+func (s *UDPSession) WriteBuffers(v [][]byte) (n int, err error) {
+RESET_TIMER:
+	var timeout *time.Timer
+	var c <-chan time.Time
+	if twd, ok := s.rd.Load().(time.Time); ok && !twd.IsZero() {
+		timeout = time.NewTimer(time.Until(twd))
+		c = timeout.C
+		defer timeout.Stop()
+	}
+
+	for {
+		// check for connection close and socket error
+		select {
+		case <-s.chSocketWriteError:
+			return 0, s.socketWriteError.Load().(error)
+		case <-s.die:
+			return 0, errors.WithStack(io.ErrClosedPipe)
+		default:
+		}
+
+		s.mu.Lock()
+
+		// make sure write do not overflow the max sliding window on both side
+		waitsnd := s.kcp.WaitSnd()
+		if waitsnd < int(s.kcp.snd_wnd) {
+			// transmit all data sequentially, make sure every packet size is within 'mss'
+			for _, b := range v {
+				n += len(b)
+				// handle each slice for packet splitting
+				for {
+					if len(b) <= int(s.kcp.mss) {
+						s.kcp.Send(b)
+						break
+					} else {
+						s.kcp.Send(b[:s.kcp.mss])
+						b = b[s.kcp.mss:]
+					}
+				}
+			}
+
+			waitsnd = s.kcp.WaitSnd()
+			if waitsnd >= int(s.kcp.snd_wnd) || !s.writeDelay {
+				// put the packets on wire immediately if the inflight window is full
+				// or if we've specified write no delay(NO merging of outgoing bytes)
+				// we don't have to wait until the periodical update() procedure uncorks.
+				s.kcp.flush(IFLUSH_FULL)
+			}
+			s.wake()
+			s.mu.Unlock()
+			return n, nil
+		}
+
+		s.mu.Unlock()
+
+		// if it runs here, that means we have to block the call, and wait until the
+		// transmit buffer to become available again.
+		select {
+		case <-s.chWriteEvent:
+			if timeout != nil {
+				timeout.Stop()
+				goto RESET_TIMER
+			}
+		case <-c:
+			return 0, errors.WithStack(errTimeout)
+		case <-s.chSocketWriteError:
+			return 0, s.socketWriteError.Load().(error)
+		case <-s.die:
+			return 0, errors.WithStack(io.ErrClosedPipe)
+		}
+	}
+}
+
+// Close closes the connection, after sending what is queued once (KCP
+// retransmits nothing after a close).
+func (s *UDPSession) Close() error {
+	var once bool
+	s.dieOnce.Do(func() {
+		close(s.die)
+		once = true
+	})
+	if !once {
+		return errors.WithStack(io.ErrClosedPipe)
+	}
+	// try best to send all queued messages
+	s.mu.Lock()
+	s.kcp.flush(IFLUSH_FULL)
+	s.mu.Unlock()
+	s.l.closeSession(s.remote)
+	return nil
+}
+
+// LocalAddr returns the local network address.
+func (s *UDPSession) LocalAddr() net.Addr { return s.conn.LocalAddr() }
+
+// RemoteAddr returns the remote network address.
+func (s *UDPSession) RemoteAddr() net.Addr { return s.remote }
+
+// SetDeadline sets the read and write deadlines.
+func (s *UDPSession) SetDeadline(t time.Time) error {
+	s.rd.Store(t)
+	s.wd.Store(t)
+	s.notifyReadEvent()
+	s.notifyWriteEvent()
+	return nil
+}
+
+// SetReadDeadline implements the Conn SetReadDeadline method.
+func (s *UDPSession) SetReadDeadline(t time.Time) error {
+	s.rd.Store(t)
+	s.notifyReadEvent()
+	return nil
+}
+
+// SetWriteDeadline implements the Conn SetWriteDeadline method (ignored
+// by WriteBuffers, as in kcp-go v5.6.35).
+func (s *UDPSession) SetWriteDeadline(t time.Time) error {
+	s.wd.Store(t)
+	s.notifyWriteEvent()
+	return nil
+}
+
+// SetWriteDelay delays write for bulk transfer until the next update interval
+func (s *UDPSession) SetWriteDelay(delay bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writeDelay = delay
+}
+
+// SetWindowSize set maximum window size
+func (s *UDPSession) SetWindowSize(sndwnd, rcvwnd int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kcp.WndSize(sndwnd, rcvwnd)
+}
+
+// SetMtu sets the maximum transmission unit (not including UDP header).
+func (s *UDPSession) SetMtu(mtu int) bool {
+	if mtu > mtuLimit {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kcp.SetMtu(mtu) == 0
+}
+
+// SetACKNoDelay changes ack flush option, set true to flush ack immediately,
+func (s *UDPSession) SetACKNoDelay(nodelay bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ackNoDelay = nodelay
+}
+
+// SetNoDelay calls nodelay() of kcp
+// https://github.com/skywind3000/kcp/blob/master/README.en.md#protocol-configuration
+func (s *UDPSession) SetNoDelay(nodelay, interval, resend, nc int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kcp.NoDelay(nodelay, interval, resend, nc)
+}
+
+// update flushes the ARQ at its interval (kcp-go's timed scheduler). A
+// session with nothing to send, retransmit or acknowledge gives back the
+// memory of its queues and leaves the scheduler until wake.
+func (s *UDPSession) update() {
+	select {
+	case <-s.die:
+		return
+	default:
+	}
+	s.mu.Lock()
+	interval := s.kcp.flush(IFLUSH_FULL)
+	waitsnd := s.kcp.WaitSnd()
+	if waitsnd < int(s.kcp.snd_wnd) {
+		s.notifyWriteEvent()
+	}
+	idle := waitsnd == 0 && len(s.kcp.acklist) == 0 && s.kcp.probe == 0
+	if idle {
+		s.kcp.releaseIdle()
+	}
+	s.scheduled = !idle
+	s.mu.Unlock()
+	if !idle {
+		// self-synchronized timed scheduling
+		kcpgo.SystemTimedSched.Put(s.updateFn, time.Now().Add(time.Duration(interval)*time.Millisecond))
+	}
+}
+
+// wake puts an idle session back in the scheduler, after a datagram
+// arrived or a write. s.mu is held.
+func (s *UDPSession) wake() {
+	if s.scheduled {
+		return
+	}
+	s.scheduled = true
+	kcpgo.SystemTimedSched.Put(s.updateFn, time.Now().Add(time.Duration(s.kcp.interval)*time.Millisecond))
+}
+
+// GetConv gets conversation id of a session
+func (s *UDPSession) GetConv() uint32 { return s.kcp.conv }
+
+// GetRTO gets current rto of the session
+func (s *UDPSession) GetRTO() uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kcp.rx_rto
+}
+
+func (s *UDPSession) notifyReadEvent() {
+	select {
+	case s.chReadEvent <- struct{}{}:
+	default:
+	}
+}
+
+func (s *UDPSession) notifyWriteEvent() {
+	select {
+	case s.chWriteEvent <- struct{}{}:
+	default:
+	}
+}
+
+func (s *UDPSession) notifyReadError(err error) {
+	s.socketReadErrorOnce.Do(func() {
+		s.socketReadError.Store(err)
+		close(s.chSocketReadError)
+	})
+}
+
+func (s *UDPSession) notifyWriteError(err error) {
+	s.socketWriteErrorOnce.Do(func() {
+		s.socketWriteError.Store(err)
+		close(s.chSocketWriteError)
+	})
+}
+
+// kcpInput feeds a decrypted datagram to the FEC decoder and the ARQ.
+func (s *UDPSession) kcpInput(data []byte) {
+	fecFlag := binary.LittleEndian.Uint16(data[4:])
+	if fecFlag == typeData || fecFlag == typeParity { // 16bit kcp cmd [81-84] and frg [0-255] will not overlap with FEC type 0x00f1 0x00f2
+		if len(data) < fecHeaderSizePlus2 {
+			return
+		}
+		f := fecPacket(data)
+		s.mu.Lock()
+		// if fecDecoder is not initialized, create one with default parameter
+		if s.fecDecoder == nil {
+			s.fecDecoder = newFECDecoder(1, 1)
+		}
+
+		// FEC decoding
+		recovers := s.fecDecoder.decode(f)
+		if f.flag() == typeData {
+			s.kcp.Input(data[fecHeaderSizePlus2:], true, s.ackNoDelay)
+		}
+
+		// If there're some packets recovered from FEC, feed them into kcp
+		for _, r := range recovers {
+			if len(r) >= 2 { // must be larger than 2bytes
+				sz := binary.LittleEndian.Uint16(r)
+				if int(sz) <= len(r) && sz >= 2 {
+					s.kcp.Input(r[2:sz], false, s.ackNoDelay)
+				}
+			}
+			// recycle the buffer
+			xmitBuf.Put(r)
+		}
+		s.notifyAfterInput()
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	s.kcp.Input(data, true, s.ackNoDelay)
+	s.notifyAfterInput()
+	s.mu.Unlock()
+}
+
+// notifyAfterInput puts the session back in the scheduler, wakes the
+// reader when data arrived and the writer when the window opened. s.mu is
+// held.
+func (s *UDPSession) notifyAfterInput() {
+	s.wake()
+	if n := s.kcp.PeekSize(); n > 0 {
+		s.notifyReadEvent()
+	}
+	if s.kcp.WaitSnd() < int(s.kcp.snd_wnd) {
+		s.notifyWriteEvent()
+	}
+}
+
+// Listener accepts the sessions of one packet connection; it reads it with
+// one goroutine (monitor) and hands each datagram to its session.
+type Listener struct {
+	block        BlockCrypt     // block encryption
+	dataShards   int            // FEC data shard
+	parityShards int            // FEC parity shard
+	conn         net.PacketConn // the underlying packet connection
+	nonce        nonce          // the sessions' nonces, when encrypting
+
+	opened atomic.Uint64 // sessions opened (kcp-go counts them in DefaultSnmp.PassiveOpens)
+
+	sessions    map[string]*UDPSession // all sessions accepted by this Listener
+	sessionLock sync.RWMutex
+	chAccepts   chan *UDPSession // Listen() backlog
+
+	die     chan struct{} // notify the listener has closed
+	dieOnce sync.Once
+
+	// socket error handling
+	socketReadError     atomic.Value
+	chSocketReadError   chan struct{}
+	socketReadErrorOnce sync.Once
+}
+
+// ServeConn serves KCP on conn, which the caller owns and closes after
+// the listener.
+func ServeConn(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
+	l, err := newListener(block, dataShards, parityShards, conn)
+	if err != nil {
+		return nil, err
+	}
+	go l.monitor()
+	return l, nil
+}
+
+// newListener returns a listener that does not read conn yet.
+func newListener(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
+	l := new(Listener)
+	l.conn = conn
+	l.sessions = make(map[string]*UDPSession)
+	l.chAccepts = make(chan *UDPSession, acceptBacklog)
+	l.die = make(chan struct{})
+	l.dataShards = dataShards
+	l.parityShards = parityShards
+	l.block = block
+	l.chSocketReadError = make(chan struct{})
+	if block != nil {
+		if err := l.nonce.init(); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// monitor reads the packet connection until it fails.
+func (l *Listener) monitor() {
+	buf := make([]byte, mtuLimit)
+	for {
+		n, from, err := l.conn.ReadFrom(buf)
+		if err != nil {
+			l.notifyReadError(errors.WithStack(err))
+			return
+		}
+		l.packetInput(buf[:n], from)
+	}
+}
+
+// packetInput decrypts a datagram and hands it to its session, or opens
+// one.
+func (l *Listener) packetInput(data []byte, addr net.Addr) {
+	decrypted := false
+	if l.block != nil && len(data) >= cryptHeaderSize {
+		l.block.Decrypt(data, data)
+		data = data[nonceSize:]
+		checksum := crc32.ChecksumIEEE(data[crcSize:])
+		if checksum == binary.LittleEndian.Uint32(data) {
+			data = data[crcSize:]
+			decrypted = true
+		}
+	} else if l.block == nil {
+		decrypted = true
+	}
+
+	if decrypted && len(data) >= IKCP_OVERHEAD {
+		l.sessionLock.RLock()
+		s, ok := l.sessions[addr.String()]
+		l.sessionLock.RUnlock()
+
+		var conv, sn uint32
+		convRecovered := false
+		fecFlag := binary.LittleEndian.Uint16(data[4:])
+		if fecFlag == typeData || fecFlag == typeParity { // 16bit kcp cmd [81-84] and frg [0-255] will not overlap with FEC type 0x00f1 0x00f2
+			// packet with FEC
+			if fecFlag == typeData && len(data) >= fecHeaderSizePlus2+IKCP_OVERHEAD {
+				conv = binary.LittleEndian.Uint32(data[fecHeaderSizePlus2:])
+				sn = binary.LittleEndian.Uint32(data[fecHeaderSizePlus2+IKCP_SN_OFFSET:])
+				convRecovered = true
+			}
+		} else {
+			// packet without FEC
+			conv = binary.LittleEndian.Uint32(data)
+			sn = binary.LittleEndian.Uint32(data[IKCP_SN_OFFSET:])
+			convRecovered = true
+		}
+
+		if ok { // existing connection
+			if !convRecovered || conv == s.kcp.conv { // parity data or valid conversation
+				s.kcpInput(data)
+			} else if sn == 0 { // should replace current connection
+				s.Close()
+				s = nil
+			}
+		}
+
+		if s == nil && convRecovered { // new session
+			if len(l.chAccepts) < cap(l.chAccepts) { // do not let the new sessions overwhelm accept queue
+				s := newUDPSession(conv, l.dataShards, l.parityShards, l, l.conn, addr, l.block)
+				l.opened.Add(1)
+				s.kcpInput(data)
+				l.sessionLock.Lock()
+				l.sessions[addr.String()] = s
+				l.sessionLock.Unlock()
+				l.chAccepts <- s
+			}
+		}
+	}
+}
+
+func (l *Listener) notifyReadError(err error) {
+	l.socketReadErrorOnce.Do(func() {
+		l.socketReadError.Store(err)
+		close(l.chSocketReadError)
+
+		// propagate read error to all sessions
+		l.sessionLock.RLock()
+		for _, s := range l.sessions {
+			s.notifyReadError(err)
+		}
+		l.sessionLock.RUnlock()
+	})
+}
+
+// AcceptKCP accepts a KCP connection
+func (l *Listener) AcceptKCP() (*UDPSession, error) {
+	select {
+	case c := <-l.chAccepts:
+		return c, nil
+	case <-l.chSocketReadError:
+		return nil, l.socketReadError.Load().(error)
+	case <-l.die:
+		return nil, errors.WithStack(io.ErrClosedPipe)
+	}
+}
+
+// Close stops accepting; the packet connection is the caller's to close.
+func (l *Listener) Close() error {
+	var once bool
+	l.dieOnce.Do(func() {
+		close(l.die)
+		once = true
+	})
+	if !once {
+		return errors.WithStack(io.ErrClosedPipe)
+	}
+	return nil
+}
+
+// closeSession notify the listener that a session has closed
+func (l *Listener) closeSession(remote net.Addr) (ret bool) {
+	l.sessionLock.Lock()
+	defer l.sessionLock.Unlock()
+	if _, ok := l.sessions[remote.String()]; ok {
+		delete(l.sessions, remote.String())
+		return true
+	}
+	return false
+}
+
+// Opened returns the number of sessions the listener opened.
+func (l *Listener) Opened() uint64 { return l.opened.Load() }
+
+// Addr returns the listener's network address.
+func (l *Listener) Addr() net.Addr { return l.conn.LocalAddr() }
+
+// nonce is the listener's nonce generator (kcp-go's nonceAES128, one per
+// session there), shared by its sessions.
+type nonce struct {
+	mu sync.Mutex
+	n  nonceAES128
+}
+
+// init seeds the generator; kcp-go's Init ignores the errors of
+// crypto/rand.
+func (n *nonce) init() error {
+	var probe [1]byte
+	if _, err := rand.Read(probe[:]); err != nil {
+		return err
+	}
+	n.n.Init()
+	return nil
+}
+
+func (n *nonce) fill(b []byte) {
+	n.mu.Lock()
+	n.n.Fill(b)
+	n.mu.Unlock()
+}

@@ -1,0 +1,296 @@
+package kcpcore
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	kcpgo "github.com/xtaci/kcp-go/v5"
+)
+
+// serve starts a listener on a loopback socket with block and FEC shards.
+func serve(t *testing.T, block BlockCrypt, ds, ps int) (*Listener, *net.UDPConn) {
+	t.Helper()
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ServeConn(block, ds, ps, udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close(); _ = udp.Close() })
+	return l, udp
+}
+
+// TestEchoWithKCPGoClient: kcp-go clients talk to the trimmed server
+// unchanged, in the clear, with AES, with FEC, and a message larger than
+// the reader's buffer goes through the stream buffer, which is then
+// dropped.
+func TestEchoWithKCPGoClient(t *testing.T) {
+	key := []byte("0123456789abcdef")
+	for _, tc := range []struct {
+		name   string
+		key    []byte
+		ds, ps int
+	}{{"clear", nil, 0, 0}, {"aes", key, 0, 0}, {"aes with fec", key, 10, 3}, {"fec", nil, 4, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sb, cb BlockCrypt
+			if tc.key != nil {
+				var err error
+				if sb, err = kcpgo.NewAESBlockCrypt(tc.key); err != nil {
+					t.Fatal(err)
+				}
+				if cb, err = kcpgo.NewAESBlockCrypt(tc.key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l, _ := serve(t, sb, tc.ds, tc.ps)
+			c, err := kcpgo.DialWithOptions(l.Addr().String(), cb, tc.ds, tc.ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			msg := make([]byte, 20_000) // 17 segments, one message
+			_, _ = rand.Read(msg)
+			if _, err := c.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			s, err := l.AcceptKCP()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			_ = s.SetReadDeadline(time.Now().Add(20 * time.Second))
+			got := make([]byte, len(msg))
+			small := make([]byte, 4096) // smaller than the message: recvbuf
+			for n := 0; n < len(msg); {
+				k, err := s.Read(small)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += copy(got[n:], small[:k])
+			}
+			if !bytes.Equal(got, msg) {
+				t.Fatal("server read a different message")
+			}
+			s.mu.Lock()
+			held := s.recvbuf != nil || s.bufptr != nil
+			s.mu.Unlock()
+			if held {
+				t.Error("the stream buffer is held after it was read out")
+			}
+			if _, err := s.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			back := make([]byte, len(msg))
+			if _, err := io.ReadFull(c, back); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(back, msg) {
+				t.Fatal("client read a different message")
+			}
+			if l.Opened() != 1 {
+				t.Errorf("opened %d sessions, want 1", l.Opened())
+			}
+		})
+	}
+}
+
+// TestIdleSessionHoldsNoQueues: once everything is acknowledged the ARQ's
+// queues are dropped, and a session has no goroutine of its own.
+func TestIdleSessionHoldsNoQueues(t *testing.T) {
+	l, _ := serve(t, nil, 0, 0)
+	before := runtime.NumGoroutine()
+	c, err := kcpgo.DialWithOptions(l.Addr().String(), nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.AcceptKCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, 16)
+	if _, err := s.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write([]byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf[:4]); err != nil {
+		t.Fatal(err)
+	}
+	// kcp-go's client: its readLoop and postProcess; the server session: none.
+	if g := runtime.NumGoroutine() - before; g > 2 {
+		t.Errorf("%d more goroutines for one client and one server session", g)
+	}
+	end := time.Now().Add(20 * time.Second)
+	for !s.idle() { // the client's acknowledgement, then the next update
+		if time.Now().After(end) {
+			t.Fatal("the session's queues were never dropped")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// idle reports whether the ARQ holds no queue.
+func (s *UDPSession) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := s.kcp
+	return k.snd_buf.elements == nil && k.snd_queue.elements == nil && k.rcv_queue.elements == nil
+}
+
+// TestRingBufferLazy: a ring made with size 0 allocates on its first push
+// and release drops an empty ring's buffer only.
+func TestRingBufferLazy(t *testing.T) {
+	r := NewRingBuffer[int](0)
+	if r.Len() != 0 || r.elements != nil {
+		t.Fatalf("new ring: len %d, %d slots", r.Len(), len(r.elements))
+	}
+	if _, ok := r.Pop(); ok {
+		t.Fatal("popped from an empty ring")
+	}
+	for i := range 20 {
+		r.Push(i)
+	}
+	r.release()
+	if r.Len() != 20 {
+		t.Fatalf("release dropped a ring holding %d", r.Len())
+	}
+	for i := range 20 {
+		if v, ok := r.Pop(); !ok || v != i {
+			t.Fatalf("pop %d: %d %v", i, v, ok)
+		}
+	}
+	r.release()
+	if r.elements != nil {
+		t.Fatal("an empty ring kept its buffer")
+	}
+	r.Push(7)
+	if v, ok := r.Peek(); !ok || *v != 7 {
+		t.Fatal("push after release")
+	}
+}
+
+// TestIdleSessionLeavesTheScheduler: an idle session has no pending
+// update; a write puts it back, so that a lost datagram is retransmitted.
+func TestIdleSessionLeavesTheScheduler(t *testing.T) {
+	l, udp := serve(t, nil, 0, 0)
+	r := newDropRelay(t, udp.LocalAddr().(*net.UDPAddr))
+	c, err := kcpgo.DialWithOptions(r.addr().String(), nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.AcceptKCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, 16)
+	if _, err := s.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(20 * time.Second)
+	for s.pending() {
+		if time.Now().After(end) {
+			t.Fatal("an idle session stayed in the scheduler")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.dropNext()
+	if _, err := s.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf[:4]); err != nil {
+		t.Fatalf("the dropped datagram was never retransmitted: %v", err)
+	}
+	if string(buf[:4]) != "late" || r.dropped() != 1 {
+		t.Errorf("read %q, %d datagrams dropped", buf[:4], r.dropped())
+	}
+}
+
+// pending reports whether an update is scheduled.
+func (s *UDPSession) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.scheduled
+}
+
+// dropRelay forwards datagrams between one client and a server, and drops
+// the next datagram from the server when told to.
+type dropRelay struct {
+	conn   *net.UDPConn
+	mu     sync.Mutex
+	client *net.UDPAddr
+	drop   bool
+	n      int
+}
+
+func newDropRelay(t *testing.T, server *net.UDPAddr) *dropRelay {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &dropRelay{conn: conn}
+	done := make(chan struct{})
+	t.Cleanup(func() { _ = conn.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			to := server
+			if from.Port == server.Port && from.IP.Equal(server.IP) {
+				to = r.client
+				if r.drop {
+					r.drop, to = false, nil
+					r.n++
+				}
+			} else {
+				r.client = from
+			}
+			r.mu.Unlock()
+			if to != nil {
+				_, _ = conn.WriteToUDP(buf[:n], to)
+			}
+		}
+	}()
+	return r
+}
+
+func (r *dropRelay) addr() net.Addr { return r.conn.LocalAddr() }
+
+func (r *dropRelay) dropNext() {
+	r.mu.Lock()
+	r.drop = true
+	r.mu.Unlock()
+}
+
+func (r *dropRelay) dropped() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
