@@ -11,9 +11,10 @@ GO_TEST     := go test -race -count=1 -timeout 20m
 FUZZTIME    ?= 10s
 BENCHFLAGS  ?=
 ATTACKFLAGS ?=
+CLUSTERFLAGS ?=
 INTEROP_JS  := internal/interop/pomelojs
 
-.PHONY: demo cluster-demo run test ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack build clean
+.PHONY: demo cluster-demo run test ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack cluster-scale build clean
 
 ## demo: build the chat example, run Go bots over TCP, KCP and WebSocket and TypeScript bots (Node, examples/chat/tsbot) over TCP and WebSocket in the same rooms, print a summary (Go bots only when npm is missing)
 demo: $(BIN)/chat-server
@@ -148,6 +149,13 @@ bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
 ## attack: the attack suite of issue 9 against the chat server (about 2 min): one table on stdout, bench/results/attack-latest.json (ATTACKFLAGS="-scenarios 1,3" for a subset; ATTACKFLAGS="-quick" writes to a temporary directory)
 attack: $(BIN)/chat-server
 	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
+
+## cluster-scale: N cluster server processes on loopback (bench/cmd/clusternode, default 50; CLUSTERFLAGS="-n 200", "-profile lan", "-runs 1"): convergence, false leaves idle and with the CPU saturated, kill-to-gone, graceful leave, idle CPU and RSS per server, links, then a churn run (a room SIGKILLed every 3 s and restarted under its id, calls flowing) with outcomes by code; JSON in bench/results/cluster-scale.json
+cluster-scale: $(BIN)/clusternode
+	go run ./bench/clusterscale -node $(BIN)/clusternode $(CLUSTERFLAGS)
+
+$(BIN)/clusternode: FORCE
+	go build -o $@ ./bench/cmd/clusternode
 
 ## bench-micro: codec, dispatch, cluster and tracing micro-benchmarks (go test -bench)
 bench-micro:

@@ -12,7 +12,7 @@
 // Routes:
 //
 //	GET /                      links to the routes below
-//	GET /healthz               200 while the server is Ready, 503 otherwise (readiness probe)
+//	GET /healthz               200 while the server is Ready (and its Node joined), 503 otherwise (readiness probe)
 //	GET /metrics               Options.Metrics (the Prometheus text format); 404 without it
 //	GET /debug/gamesrv         HTML: server, stats, groups, routes, cluster members, sessions
 //	GET /debug/gamesrv.json    the same as JSON ([Snapshot])

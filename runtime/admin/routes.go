@@ -26,11 +26,17 @@ func (a *Admin) routes() http.Handler {
 	return mux
 }
 
-// healthz answers 200 while the server is ready, 503 before it started
-// and from the moment its shutdown began.
+// healthz answers 200 while the server is ready, 503 before it started,
+// from the moment its shutdown began, and while its cluster node (when
+// given) is still alone, joining its seeds.
 func (a *Admin) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if a.opts.Node != nil && !a.opts.Node.Ready() && a.opts.Server != nil && a.opts.Server.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: alone, joining the cluster's seeds\n"))
+		return
+	}
 	if a.opts.Server == nil || !a.opts.Server.Ready() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready\n"))

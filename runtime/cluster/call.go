@@ -104,6 +104,9 @@ func (l *link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error
 		return nil, l.lostError()
 	}
 	l.pending[id] = pendingCall{ch: ch, deadline: deadline}
+	if deadline != 0 {
+		l.n.armSweep()
+	}
 	return ch, nil
 }
 
@@ -116,21 +119,34 @@ func deadlineOf(ctx context.Context) int64 {
 }
 
 // expire answers GS-504 to the calls whose deadline passed and tells the
-// callee to stop.
-func (l *link) expire(now int64) {
-	late := map[uint64]pendingCall{}
+// callee to stop. It reports whether calls with a deadline remain. It
+// allocates only when a call is late.
+func (l *link) expire(now int64) (busy bool) {
+	type lateCall struct {
+		id uint64
+		p  pendingCall
+	}
+	var late []lateCall
 	l.mu.Lock()
 	for id, p := range l.pending {
-		if p.deadline != 0 && now >= p.deadline {
+		switch {
+		case p.deadline == 0:
+		case now >= p.deadline:
 			delete(l.pending, id)
-			late[id] = p
+			late = append(late, lateCall{id, p})
+		default:
+			busy = true
 		}
 	}
 	l.mu.Unlock()
-	for id, p := range late {
-		p.answer(&gamesrvv1.Reply{Id: id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}, nil)
-		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: id}}})
+	for _, c := range late {
+		c.p.answer(&gamesrvv1.Reply{Id: c.id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}, nil)
+		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: c.id}}})
 	}
+	if len(late) > 0 {
+		l.settled()
+	}
+	return busy
 }
 
 func (l *link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply, error)) error {
@@ -140,10 +156,17 @@ func (l *link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply,
 		return l.lostError()
 	}
 	l.pending[id] = pendingCall{fn: fn, deadline: deadline}
+	if deadline != 0 {
+		l.n.armSweep()
+	}
 	return nil
 }
 
-func (l *link) forget(id uint64) { l.take(id) }
+func (l *link) forget(id uint64) {
+	if _, ok := l.take(id); ok {
+		l.settled()
+	}
+}
 
 // take removes a pending call and returns it.
 func (l *link) take(id uint64) (pendingCall, bool) {

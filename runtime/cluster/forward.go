@@ -166,14 +166,40 @@ func (n *Node) PushToSessions(ctx context.Context, frontend string, ids []int64,
 // PushToUIDs implements serverhost.Cluster: every other frontend gets the
 // packet and delivers it to the uids it holds.
 func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) error {
-	var errs []error
+	var frontends []string
 	for _, m := range n.ms.Members() {
 		if m.Frontend && m.ID != n.id {
-			if err := n.notifyMember(ctx, m.ID, pushCall(&gamesrvv1.PushRequest{Uids: uids, Packet: packet})); err != nil {
-				errs = append(errs, err)
-			}
+			frontends = append(frontends, m.ID)
 		}
 	}
+	c := pushCall(&gamesrvv1.PushRequest{Uids: uids, Packet: packet})
+	return fanOut(frontends, func(id string) error { return n.notifyMember(ctx, id, c) })
+}
+
+// maxFanOut bounds the servers a push or notice goes to at once.
+const maxFanOut = 16
+
+// fanOut runs f for every id, in parallel (at most maxFanOut at once), so
+// that one slow or unreachable server delays only itself, and joins the
+// errors.
+func fanOut(ids []string, f func(id string) error) error {
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		return f(ids[0])
+	}
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, maxFanOut)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = f(id)
+		})
+	}
+	wg.Wait()
 	return joinErrors(errs)
 }
 
@@ -192,15 +218,12 @@ func (n *Node) SessionClosed(ctx context.Context, s gamesrv.Session) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.CallTimeout)
 	defer cancel()
 	c := sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: s.ID()})
-	var wg sync.WaitGroup
-	for _, id := range backends {
-		wg.Go(func() {
-			if err := n.callSystem(ctx, id, c); err != nil {
-				n.log.Debug("cluster: session end not confirmed", "server", id, "session", s.ID(), "err", err)
-			}
-		})
-	}
-	wg.Wait()
+	_ = fanOut(backends, func(id string) error {
+		if err := n.callSystem(ctx, id, c); err != nil {
+			n.log.Debug("cluster: session end not confirmed", "server", id, "session", s.ID(), "err", err)
+		}
+		return nil
+	})
 }
 
 // callSystem sends a system call to server id and waits for its answer.

@@ -18,6 +18,7 @@ const (
 	routeBind   = "@bind"   // frontend: bind a session to a uid
 	routeUpdate = "@update" // frontend: change a session's data
 	routeClosed = "@closed" // backend: a session ended
+	routePing   = "@ping"   // any: answer at once (is the link's peer alive?)
 )
 
 // handleCall answers an incoming call.
@@ -50,6 +51,9 @@ func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) 
 
 // handleSystem runs a system route.
 func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) error {
+	if c.GetRoute() == routePing {
+		return nil
+	}
 	if c.GetRoute() == routePush {
 		var p gamesrvv1.PushRequest
 		if err := proto.Unmarshal(c.GetPayload(), &p); err != nil {

@@ -102,7 +102,32 @@ func (n *Node) helloDialer(conn net.Conn, br *bufio.Reader) (peerHello, error) {
 	return helloOf(h), nil
 }
 
-// helloListener runs the listener's side of the handshake.
+// probeHello runs the dialer's side of the handshake up to the
+// listener's hello, which it returns once its proof checks out.
+func (n *Node) probeHello(conn net.Conn, br *bufio.Reader) (*gamesrvv1.Hello, error) {
+	_ = conn.SetDeadline(time.Now().Add(min(n.opts.DialTimeout, time.Second)))
+	nonce := newNonce()
+	if err := n.sendHello(conn, n.hello(nonce, nil)); err != nil {
+		return nil, err
+	}
+	h, err := recvHello(br)
+	if err != nil {
+		return nil, err
+	}
+	t := transcript{dialerNonce: nonce, listenerNonce: h.GetNonce(), dialerID: n.id, listenerID: h.GetServerId()}
+	if !n.checkProof(roleListener, t, h.GetProof()) {
+		return nil, errBadSecret
+	}
+	return h, nil
+}
+
+// errSameID: a dialer introduced itself under this server's own id (a
+// server starting with a duplicate id checks whether this one is alive).
+var errSameID = errors.New("cluster: a server with this server's id dialled it: duplicate server id (it is refused)")
+
+// helloListener runs the listener's side of the handshake. A dialer that
+// claims this server's id gets the listener's hello, so it learns this
+// server is alive, and no link.
 func (n *Node) helloListener(conn net.Conn, br *bufio.Reader) (peerHello, error) {
 	_ = conn.SetDeadline(time.Now().Add(n.opts.DialTimeout))
 	defer conn.SetDeadline(time.Time{})
@@ -114,6 +139,9 @@ func (n *Node) helloListener(conn net.Conn, br *bufio.Reader) (peerHello, error)
 	t := transcript{dialerNonce: first.GetNonce(), listenerNonce: nonce, dialerID: first.GetServerId(), listenerID: n.id}
 	if err := n.sendHello(conn, n.hello(nonce, proof(n.opts.LinkSecret, roleListener, t))); err != nil {
 		return peerHello{}, err
+	}
+	if first.GetServerId() == n.id {
+		return peerHello{}, errSameID
 	}
 	last, err := recvHello(br)
 	if err != nil {

@@ -18,8 +18,13 @@ import (
 type link struct {
 	n    *Node
 	conn net.Conn
-	br   *bufio.Reader
+	rd   *linkReader
 	peer peerHello
+	// dialed: this server dialled the link (else it accepted it).
+	dialed bool
+	// retired: a link that lost to another link to the same peer; it gets
+	// no new work and closes once idle (see Node.adopt).
+	retired atomic.Bool
 	// strings interns the recurring strings of received frames; only the
 	// reader uses it.
 	strings interner
@@ -34,14 +39,15 @@ type link struct {
 	pending   map[uint64]pendingCall
 	serving   map[uint64]servingCall
 	notifySeq uint64        // keys of running notifies in serving
+	graceOver bool          // a retired link's grace has passed
 	requests  chan struct{} // incoming requests running
 	notifies  chan struct{} // incoming notifies running
 	wg        sync.WaitGroup
 }
 
-func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello) *link {
+func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello, dialed bool) *link {
 	l := &link{
-		n: n, conn: conn, br: br, peer: peer, strings: interner{},
+		n: n, conn: conn, rd: newLinkReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: interner{},
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
 		pending:  map[uint64]pendingCall{},
@@ -100,6 +106,35 @@ func (l *link) fail(err error) {
 	})
 }
 
+// errRetired closes a link that another link to the same peer replaced.
+var errRetired = errors.New("cluster: link replaced by another link to the peer")
+
+// closeIfIdle closes a retired link once no call waits or runs on it;
+// otherwise the last of them closes it when it ends (see settled).
+func (l *link) closeIfIdle() {
+	l.mu.Lock()
+	idle := l.pending != nil && len(l.pending) == 0 && len(l.serving) == 0
+	l.graceOver = true
+	l.mu.Unlock()
+	if idle {
+		l.fail(errRetired)
+	}
+}
+
+// settled is called after a call left pending or serving: a retired link
+// whose grace has passed closes when it becomes idle.
+func (l *link) settled() {
+	if !l.retired.Load() {
+		return
+	}
+	l.mu.Lock()
+	idle := l.graceOver && l.pending != nil && len(l.pending) == 0 && len(l.serving) == 0
+	l.mu.Unlock()
+	if idle {
+		go l.fail(errRetired)
+	}
+}
+
 // close fails the link and waits for its goroutines.
 func (l *link) close(err error) {
 	l.fail(err)
@@ -114,7 +149,7 @@ func (l *link) lostError() error {
 func (l *link) readLoop() {
 	defer l.wg.Done()
 	for {
-		f, err := readFrame(l.br, l.strings)
+		f, err := l.rd.frame(l.strings)
 		if err != nil {
 			l.fail(err)
 			return
@@ -148,6 +183,7 @@ func (l *link) deliver(r *gamesrvv1.Reply) {
 	l.mu.Unlock()
 	if ok {
 		p.answer(r, nil)
+		l.settled()
 	}
 }
 
@@ -156,6 +192,9 @@ func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
 	if err := l.w.send(ctx, f); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return err
 		}
 		return l.lostError()
 	}

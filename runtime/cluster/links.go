@@ -27,6 +27,8 @@ type dialState struct {
 const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 5 * time.Second
+	// helloBufSize is the read buffer of a link's handshake.
+	helloBufSize = 512
 )
 
 // linkTo returns a working link to m, dialing one if needed. The common
@@ -115,12 +117,56 @@ func (n *Node) dial(m Member, d *dialState) {
 		close(d.done)
 		return
 	}
-	d.link, d.backoff = l, minBackoff
-	n.setLink(m.ID, l)
-	n.all[l] = struct{}{}
+	d.link, d.backoff = n.adopt(l), minBackoff
 	n.mu.Unlock()
 	l.run()
 	close(d.done)
+}
+
+// adopt registers a new link (n.mu is held) and returns the link to use
+// for its peer. Two servers that dial each other at once end up with two
+// links; both ends keep the same one, the link dialled by the server with
+// the lower id, and retire the other (see retire). A link to another run
+// of the peer (another boot id), or to a peer whose link broke, is
+// replaced at once.
+func (n *Node) adopt(l *link) *link {
+	n.all[l] = struct{}{}
+	cur := n.links[l.peer.id]
+	switch {
+	case cur == nil || !cur.alive() || cur.peer.boot != l.peer.boot || n.prefer(l, cur):
+		n.setLink(l.peer.id, l)
+		if cur != nil && cur.alive() {
+			n.retire(cur)
+		}
+		return l
+	default:
+		n.retire(l)
+		return cur
+	}
+}
+
+// prefer reports whether l should replace cur, a live link to the same
+// run of the same peer: the link dialled by the lower id wins; between two
+// links dialled by the same end, the newer one.
+func (n *Node) prefer(l, cur *link) bool {
+	lowDials := n.id < l.peer.id
+	return l.dialed == lowDials || cur.dialed != lowDials
+}
+
+// retireGrace is how long a retired link stays open at least: the peer
+// may have sent calls on it before it saw the other link.
+const retireGrace = time.Second
+
+// retire takes l out of use: no new work goes to it, and it closes once
+// retireGrace has passed and no call runs or waits on it. The peer, which
+// follows the same rule, retires the same connection.
+func (n *Node) retire(l *link) {
+	if l.retired.Swap(true) {
+		return
+	}
+	n.retiredLinks.Add(1)
+	n.log.Debug("link retired: another link to the peer wins", "peer", l.peer.id, "dialed", l.dialed)
+	time.AfterFunc(retireGrace, l.closeIfIdle)
 }
 
 // connect dials m's link address and authenticates both ways.
@@ -129,7 +175,7 @@ func (n *Node) connect(m Member) (*link, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(conn, 64<<10)
+	br := bufio.NewReaderSize(conn, helloBufSize)
 	peer, err := n.helloDialer(conn, br)
 	if err == nil && peer.id != m.ID {
 		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.id + ", not " + m.ID)
@@ -138,7 +184,7 @@ func (n *Node) connect(m Member) (*link, error) {
 		_ = conn.Close()
 		return nil, err
 	}
-	return newLink(n, conn, br, peer), nil
+	return newLink(n, conn, br, peer, true), nil
 }
 
 // dialLink opens the connection of a link, over TLS when configured.
@@ -172,24 +218,26 @@ func (n *Node) acceptLoop() {
 // that peer if there is none yet.
 func (n *Node) accept(conn net.Conn) {
 	defer n.wg.Done()
-	br := bufio.NewReaderSize(conn, 64<<10)
+	br := bufio.NewReaderSize(conn, helloBufSize)
 	peer, err := n.helloListener(conn, br)
+	if errors.Is(err, errSameID) {
+		n.log.Warn("refused a server starting with this server's id", "remote", conn.RemoteAddr().String())
+		_ = conn.Close()
+		return
+	}
 	if err != nil {
 		n.log.Warn("link refused", "remote", conn.RemoteAddr().String(), "err", err)
 		_ = conn.Close()
 		return
 	}
-	l := newLink(n, conn, br, peer)
+	l := newLink(n, conn, br, peer, false)
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
 		_ = conn.Close()
 		return
 	}
-	if cur := n.links[peer.id]; cur == nil || !cur.alive() {
-		n.setLink(peer.id, l)
-	}
-	n.all[l] = struct{}{}
+	n.adopt(l)
 	n.mu.Unlock()
 	l.run()
 }
@@ -209,6 +257,10 @@ func (n *Node) linkClosed(l *link, err error) {
 	delete(n.all, l)
 	closing := n.closed
 	n.mu.Unlock()
+	if l.retired.Load() {
+		n.log.Debug("retired link closed", "peer", l.peer.id, "err", err)
+		return
+	}
 	if !closing && err != nil {
 		n.log.Info("link closed", "peer", l.peer.id, "err", err)
 		n.metrics.LinkError(l.peer.id)

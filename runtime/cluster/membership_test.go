@@ -647,9 +647,10 @@ func TestMembershipProfiles(t *testing.T) {
 		}
 	}
 	c, _ := ProfileFast.config()
-	if c.ProbeInterval != 200*time.Millisecond || c.ProbeTimeout != 100*time.Millisecond ||
-		c.GossipInterval != 50*time.Millisecond || c.SuspicionMult != 3 ||
-		c.PushPullInterval != 5*time.Second || c.TCPTimeout != time.Second {
+	if c.ProbeInterval != 300*time.Millisecond || c.ProbeTimeout != 250*time.Millisecond ||
+		c.GossipInterval != 60*time.Millisecond || c.SuspicionMult != 3 || c.SuspicionMaxTimeoutMult != 4 ||
+		c.IndirectChecks != 4 || c.GossipNodes != 4 || c.AwarenessMaxMultiplier < 2 ||
+		c.PushPullInterval != 5*time.Second || c.TCPTimeout != 3*time.Second {
 		t.Errorf("fast profile: %+v", c)
 	}
 	if got := fmt.Sprint(ProfileLAN, ProfileFast, Profile(7)); got != "lan fast Profile(7)" {

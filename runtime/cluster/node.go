@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
@@ -36,8 +38,12 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
-	live   sync.Map // peer id -> *link: lock-free copy of links
-	failed sync.Map // peer id -> struct{}: peers whose last dial or link failed
+	readBufs     readBufs      // large read buffers of links with traffic
+	retiredLinks atomic.Int64  // links that lost to another link to the same peer
+	joined       atomic.Bool   // a join succeeded
+	wake         chan struct{} // buffered 1: a call with a deadline started (see armSweep)
+	live         sync.Map      // peer id -> *link: lock-free copy of links
+	failed       sync.Map      // peer id -> struct{}: peers whose last dial or link failed
 
 	mu     sync.Mutex
 	links  map[string]*link // the link used to reach each peer
@@ -76,7 +82,7 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	n := &Node{
 		srv: srv, host: host, opts: opts, log: opts.Logger, boot: randomID(),
 		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
-		pool: newGoPool(),
+		pool: newGoPool(), wake: make(chan struct{}, 1),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
@@ -181,37 +187,204 @@ func (n *Node) advertisedLinkAddr() string {
 	return net.JoinHostPort(host, fmt.Sprint(addr.Port))
 }
 
+// join contacts the seeds. A server whose seeds cannot be reached yet
+// (they are starting too, or the network is slow) still starts: it logs
+// that it is alone, reports not Ready, and keeps joining in the background
+// with backoff until a seed answers. Only a duplicate id fails Start.
 func (n *Node) join() error {
 	if len(n.opts.Seeds) == 0 {
 		return nil
 	}
+	err := n.joinOnce()
+	if err == nil {
+		n.wg.Add(1)
+		go n.refreshJoin()
+		return nil
+	}
+	if errors.Is(err, ErrDuplicateID) {
+		return err
+	}
+	n.log.Warn("cannot join the cluster yet: alone, joining in the background", "seeds", n.opts.Seeds, "err", err)
+	n.wg.Add(1)
+	go n.keepJoining()
+	return nil
+}
+
+// joinOnce joins the seeds once.
+func (n *Node) joinOnce() error {
 	if _, err := n.ms.Join(n.opts.Seeds); err != nil {
 		return fmt.Errorf("cluster: join %v: %w", n.opts.Seeds, err)
 	}
+	if err := n.checkDuplicate(); err != nil {
+		return err
+	}
+	n.joined.Store(true)
 	n.log.Info("joined the cluster", "members", n.ms.NumMembers())
 	return nil
+}
+
+// refreshJoin1 and refreshJoin2 are the delays after a join at which a server exchanges
+// state with its seeds again. Servers that start together join a seed
+// that does not know all of them yet, and learn of each other by gossip;
+// one that missed an announcement would otherwise wait for the periodic
+// push/pull (up to a minute with ProfileLAN at 50 servers). By then the
+// seeds know every server.
+const (
+	refreshJoin1 = time.Second
+	refreshJoin2 = 3 * time.Second
+)
+
+// refreshJoin joins the seeds again at refreshJoin1 and refreshJoin2.
+func (n *Node) refreshJoin() {
+	defer n.wg.Done()
+	start := time.Now()
+	for _, d := range [...]time.Duration{refreshJoin1, refreshJoin2} {
+		t := time.NewTimer(time.Until(start.Add(d)))
+		select {
+		case <-t.C:
+		case <-n.ctx.Done():
+			t.Stop()
+			return
+		}
+		if _, err := n.ms.Join(n.opts.Seeds); err != nil {
+			n.log.Debug("cluster: refreshing the view from the seeds", "err", err)
+		}
+	}
+}
+
+// Join retries: 200 ms doubling to 5 s.
+const (
+	joinRetryMin = 200 * time.Millisecond
+	joinRetryMax = 5 * time.Second
+)
+
+// keepJoining retries the join until it succeeds or the node closes.
+func (n *Node) keepJoining() {
+	defer n.wg.Done()
+	wait := joinRetryMin
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for tries := 2; ; tries++ {
+		select {
+		case <-t.C:
+		case <-n.ctx.Done():
+			return
+		}
+		if n.ms.NumMembers() > 1 { // a seed reached us first
+			n.joined.Store(true)
+			n.log.Info("joined the cluster (contacted by a peer)", "members", n.ms.NumMembers())
+			return
+		}
+		err := n.joinOnce()
+		switch {
+		case err == nil:
+			n.wg.Add(1)
+			go n.refreshJoin()
+			return
+		case errors.Is(err, ErrDuplicateID):
+			n.log.Error("this server stays out of the cluster", "err", err)
+			return
+		}
+		n.log.Warn("still alone in the cluster: join failed", "tries", tries, "retry_in", wait, "err", err)
+		wait = min(2*wait, joinRetryMax)
+		t.Reset(wait)
+	}
+}
+
+// Ready reports whether the node is part of a cluster: it has no seeds
+// (it starts one), or it joined them. A node whose seeds have not answered
+// yet is alone and not ready; serve it in the readiness probe (the admin's
+// /healthz does when given the node).
+func (n *Node) Ready() bool {
+	if n.ms == nil {
+		return false
+	}
+	return len(n.opts.Seeds) == 0 || n.joined.Load() || n.ms.NumMembers() > 1
+}
+
+// ErrDuplicateID is wrapped by the error of a Start that found this
+// server's id held by another live server.
+var ErrDuplicateID = errors.New("cluster: server id already in use")
+
+// checkDuplicate refuses to run beside a live server with the same id.
+// When the seeds know this id at another address, that server's link
+// listener is asked who it is: a server that answers the handshake under
+// this id with another boot id is alive, and this one stops its gossip
+// (without the Leave that would speak for the other) and fails. A holder
+// that does not answer is an earlier run of this server, which gossip
+// will declare dead; Membership keeps rejoining until the seeds accept
+// this run.
+func (n *Node) checkDuplicate() error {
+	holder, ok := n.ms.claimedBy()
+	if !ok || holder.BootID == n.boot || holder.LinkAddr == "" {
+		return nil
+	}
+	if !n.answersAs(holder) {
+		return nil
+	}
+	_ = n.ms.Shutdown()
+	return fmt.Errorf("%w: server %q is alive at gossip %s, link %s", ErrDuplicateID, n.id, holder.GossipAddr, holder.LinkAddr)
+}
+
+// answersAs reports whether a live server answers the link handshake at
+// m's link address under this server's id, with another boot id. The
+// probe stops after the listener's hello: it never becomes a link.
+func (n *Node) answersAs(m Member) bool {
+	conn, err := n.dialLink(m.LinkAddr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	br := bufio.NewReaderSize(conn, helloBufSize)
+	h, err := n.probeHello(conn, br)
+	return err == nil && h.GetServerId() == n.id && h.GetBootId() != n.boot
 }
 
 // sweepInterval is the precision of call deadlines enforced by the node.
 const sweepInterval = 20 * time.Millisecond
 
 // sweep answers GS-504 to the calls whose deadline passed and ends the
-// contexts of the incoming calls whose deadline passed, on every link,
-// until the node closes: no call needs a timer of its own.
+// contexts of the incoming calls whose deadline passed, until the node
+// closes: no call needs a timer of its own. It ticks only while some link
+// has a call with a deadline in flight; an idle node does no periodic work
+// here (a call registered on an idle node wakes it, see armSweep).
 func (n *Node) sweep() {
 	defer n.wg.Done()
 	t := time.NewTicker(sweepInterval)
+	t.Stop()
 	defer t.Stop()
+	var links []*link
 	for {
 		select {
+		case <-n.wake:
+			t.Reset(sweepInterval)
 		case now := <-t.C:
-			for _, l := range n.liveLinks() {
-				l.expire(now.UnixNano())
-				l.expireServing(now.UnixNano())
+			busy := false
+			links = n.appendLinks(links[:0])
+			for _, l := range links {
+				if l.expire(now.UnixNano()) {
+					busy = true
+				}
+				if l.expireServing(now.UnixNano()) {
+					busy = true
+				}
+			}
+			clear(links)
+			if !busy {
+				t.Stop()
 			}
 		case <-n.ctx.Done():
 			return
 		}
+	}
+}
+
+// armSweep makes sure the sweeper ticks: a call with a deadline was
+// registered. It costs no lock (a send to a full channel fails fast).
+func (n *Node) armSweep() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -271,14 +444,24 @@ func (n *Node) awaitServing(ctx context.Context) {
 	}
 }
 
-func (n *Node) liveLinks() []*link {
+func (n *Node) liveLinks() []*link { return n.appendLinks(nil) }
+
+// NumLinks returns the number of open server-to-server links, retired
+// ones (closing once idle) included.
+func (n *Node) NumLinks() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	out := make([]*link, 0, len(n.all))
+	return len(n.all)
+}
+
+// appendLinks appends the open links to dst.
+func (n *Node) appendLinks(dst []*link) []*link {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	for l := range n.all {
-		out = append(out, l)
+		dst = append(dst, l)
 	}
-	return out
+	return dst
 }
 
 // onJoin, onLeave and onUpdate follow the membership; they run under
@@ -324,7 +507,12 @@ var (
 )
 
 // memberGone fails the links to a server that died or restarted, and ends
-// the sessions it held.
+// the sessions it held. It runs them on another goroutine: it is called
+// under memberlist's lock, and closing a link may write (TLS). A server
+// declared dead whose link still answers a ping (a false death: gossip
+// lost its probes, the process is fine) keeps its links, its calls in
+// flight and its sessions: it gets no new work until gossip sees it alive
+// again, and a link that really broke fails on its own.
 func (n *Node) memberGone(m Member, why error) {
 	n.mu.Lock()
 	var gone []*link
@@ -336,10 +524,35 @@ func (n *Node) memberGone(m Member, why error) {
 	delete(n.dials, m.ID)
 	n.failed.Delete(m.ID)
 	n.mu.Unlock()
-	for _, l := range gone {
-		l.fail(why)
+	n.goAsync(func() {
+		if why == errPeerDead && n.answers(gone) {
+			n.log.Info("server declared dead still answers on its link: keeping the link", "member", m.ID)
+			return
+		}
+		for _, l := range gone {
+			l.fail(why)
+		}
+		n.sessions.dropFrontend(m.ID)
+	})
+}
+
+// pingTimeout bounds the ping that tells a false death from a real one.
+const pingTimeout = time.Second
+
+// answers reports whether the peer answers a ping on one of the links.
+func (n *Node) answers(links []*link) bool {
+	for _, l := range links {
+		if !l.alive() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(n.ctx, pingTimeout)
+		_, err := l.call(ctx, &gamesrvv1.Call{Route: routePing})
+		cancel()
+		if err == nil {
+			return true
+		}
 	}
-	n.goAsync(func() { n.sessions.dropFrontend(m.ID) })
+	return false
 }
 
 // goAsync runs f in a goroutine that Close waits for, unless the node is

@@ -31,7 +31,97 @@ func (n *Node) pick(ctx context.Context, route string, o gamesrv.CallOptions) (M
 	if r := n.router(typ, o); r != nil {
 		return n.route(ctx, r, route, o.Key, candidates)
 	}
-	return n.choose(n.policy(typ, o), typ, o.Key, candidates), nil
+	p := n.policy(typ, o)
+	if p != gamesrv.PolicySticky {
+		candidates = n.linked(ctx, candidates)
+	}
+	return n.choose(p, typ, o.Key, candidates), nil
+}
+
+// linked narrows the candidates of a policy without a key to those this
+// server has a working link to (or itself), and dials the others in the
+// background; all of them when none is linked. A server that just
+// (re)started gets work once its link is up, so a call never waits for a
+// slow first dial while another server could answer it. When none is
+// linked, it dials them all and waits (under ctx) for the first link up.
+// (Keyed policies keep every candidate: the key must map to the same
+// server everywhere.)
+func (n *Node) linked(ctx context.Context, candidates []Member) []Member {
+	i := 0
+	for i < len(candidates) && n.hasLink(candidates[i]) {
+		i++
+	}
+	if i == len(candidates) {
+		return candidates
+	}
+	out := append(make([]Member, 0, len(candidates)), candidates[:i]...)
+	var dials []*dialState
+	for _, m := range candidates[i:] {
+		if n.hasLink(m) {
+			out = append(out, m)
+		} else if d, _, _ := n.dialFor(m); d != nil { // starts a dial unless one runs or backs off
+			dials = append(dials, d)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if first := firstLinked(ctx, dials); first != nil {
+		for _, m := range candidates {
+			if n.hasLink(m) {
+				out = append(out, m)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return candidates
+	}
+	return out
+}
+
+// firstLinked waits until one of the dials succeeded and returns it, or
+// returns nil once all failed or ctx is done.
+func firstLinked(ctx context.Context, dials []*dialState) *dialState {
+	if len(dials) == 0 {
+		return nil
+	}
+	done := make(chan *dialState, len(dials))
+	stop := make(chan struct{})
+	defer close(stop)
+	for _, d := range dials {
+		go func() {
+			select {
+			case <-d.done:
+				done <- d
+			case <-stop:
+			}
+		}()
+	}
+	for range dials {
+		select {
+		case d := <-done:
+			if d.err == nil {
+				return d
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// hasLink reports whether m is this server or has a working link to the
+// same run of m.
+func (n *Node) hasLink(m Member) bool {
+	if m.ID == n.id {
+		return true
+	}
+	v, ok := n.live.Load(m.ID)
+	if !ok {
+		return false
+	}
+	l := v.(*link)
+	return l.alive() && l.peer.boot == m.BootID
 }
 
 // routeType is the server type of a route: its first segment.

@@ -92,6 +92,9 @@ func (l *link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
 		key = 1<<63 | l.notifySeq
 	}
 	l.serving[key] = servingCall{cancel: cancel, deadline: deadline}
+	if deadline != 0 {
+		l.n.armSweep()
+	}
 	return ctx, key, true
 }
 
@@ -103,6 +106,7 @@ func (l *link) untrack(key uint64) {
 	l.mu.Unlock()
 	if ok {
 		s.cancel(nil)
+		l.settled()
 	}
 }
 
@@ -118,14 +122,20 @@ func (l *link) cancelServing(id uint64) {
 
 // expireServing ends the contexts of the running calls whose deadline
 // passed: the deadline holds even when the caller's Cancel never comes.
-func (l *link) expireServing(now int64) {
+// It reports whether running calls with a later deadline remain.
+func (l *link) expireServing(now int64) (busy bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.serving {
-		if s.deadline != 0 && now >= s.deadline {
+		switch {
+		case s.deadline == 0:
+		case now >= s.deadline:
 			s.cancel(context.DeadlineExceeded)
+		default:
+			busy = true
 		}
 	}
+	return busy
 }
 
 // deadlineCtx carries the caller's deadline without a timer per call: the

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"net"
 	"runtime"
 	"sync"
@@ -21,6 +23,9 @@ type linkWriter struct {
 	timeout time.Duration
 	limit   int
 	onError func(error)
+	// partialOK: a write that timed out may be resumed (plain TCP), so a
+	// sender's own deadline bounds its write.
+	partialOK bool
 
 	frames sync.Pool // *[]byte: encoded frames
 
@@ -33,7 +38,14 @@ type linkWriter struct {
 }
 
 func newLinkWriter(conn net.Conn, timeout time.Duration, limit int, onError func(error)) *linkWriter {
-	return &linkWriter{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{})}
+	_, isTLS := conn.(*tls.Conn) // a TLS write that timed out cannot be resumed
+	return &linkWriter{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{}), partialOK: !isTLS}
+}
+
+// isTimeout reports whether err is a deadline's timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // send encodes f (outside the lock) and adds it to the next batch; unless
@@ -59,13 +71,38 @@ func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
 	w.mu.Unlock()
 	runtime.Gosched() // let concurrent senders join this write
 	w.mu.Lock()
-	err = w.flush()
+	var until time.Time
+	if w.partialOK {
+		until, _ = ctx.Deadline()
+	}
+	err = w.flush(until)
+	if err == errHandOff {
+		// This sender's deadline passed mid-write: it returns, and a
+		// goroutine finishes the write under the link's own timeout.
+		w.mu.Unlock()
+		go w.finish()
+		return context.DeadlineExceeded
+	}
 	w.writing = false
 	w.mu.Unlock()
 	if err != nil {
 		w.onError(err)
 	}
 	return err
+}
+
+// errHandOff: the writing sender's deadline passed with bytes unwritten.
+var errHandOff = errors.New("cluster: write handed off")
+
+// finish writes what a sender whose deadline passed left unwritten.
+func (w *linkWriter) finish() {
+	w.mu.Lock()
+	err := w.flush(time.Time{})
+	w.writing = false
+	w.mu.Unlock()
+	if err != nil {
+		w.onError(err)
+	}
 }
 
 // waitRoom waits, with w.mu held on entry and return, until the batch has
@@ -100,16 +137,30 @@ func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
 }
 
 // flush writes batches until none is waiting; w.mu is held on entry and
-// return, and released during each write.
-func (w *linkWriter) flush() error {
+// return, and released during each write. A write that makes no progress
+// for the link's timeout fails the link. With until set (the writing
+// sender's deadline), a write still going at until stops there and flush
+// returns errHandOff, the unwritten bytes first in the batch: a TCP write
+// that timed out can be resumed, so the stream stays whole.
+func (w *linkWriter) flush(until time.Time) error {
 	for len(w.buf) > 0 {
 		out := w.buf
 		w.buf = w.spare[:0]
 		w.signalRoom()
 		w.mu.Unlock()
-		_ = w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
-		_, err := w.conn.Write(out)
+		deadline := time.Now().Add(w.timeout)
+		mine := !until.IsZero() && until.Before(deadline)
+		if mine {
+			deadline = until
+		}
+		_ = w.conn.SetWriteDeadline(deadline)
+		n, err := w.conn.Write(out)
 		w.mu.Lock()
+		if err != nil && mine && isTimeout(err) {
+			rest := make([]byte, 0, len(out)-n+len(w.buf))
+			w.buf = append(append(rest, out[n:]...), w.buf...)
+			return errHandOff
+		}
 		if cap(out) <= 1<<20 {
 			w.spare = out[:0]
 		}
@@ -119,8 +170,17 @@ func (w *linkWriter) flush() error {
 			return err
 		}
 	}
+	if cap(w.buf) > keptWriteBuf {
+		w.buf = nil // a link that goes idle keeps no large buffer
+	}
+	if cap(w.spare) > keptWriteBuf {
+		w.spare = nil
+	}
 	return nil
 }
+
+// keptWriteBuf is the largest batch buffer a link keeps between writes.
+const keptWriteBuf = 4 << 10
 
 // signalRoom wakes the senders waiting for room.
 func (w *linkWriter) signalRoom() {

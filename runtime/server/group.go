@@ -159,12 +159,39 @@ func (g *Group) Broadcast(ctx context.Context, route string, msg proto.Message) 
 	}
 	remote, n := g.writeLocal(pkt)
 	g.srv.metrics.Pushed(route, n)
-	var errs []error
-	for frontend, ids := range remote {
-		if err := g.srv.cluster.PushToSessions(ctx, frontend, ids, pkt); err != nil {
-			errs = append(errs, err)
+	return g.srv.pushRemote(ctx, remote, pkt)
+}
+
+// maxPushFanOut bounds the frontends a broadcast sends to at once.
+const maxPushFanOut = 16
+
+// pushRemote sends pkt to the sessions of other frontends, to the
+// frontends in parallel (at most maxPushFanOut at once): one slow or
+// unreachable frontend delays only its own sessions.
+func (srv *Server) pushRemote(ctx context.Context, remote map[string][]int64, pkt []byte) error {
+	if len(remote) == 1 {
+		for frontend, ids := range remote {
+			return srv.cluster.PushToSessions(ctx, frontend, ids, pkt)
 		}
 	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, maxPushFanOut)
+	)
+	for frontend, ids := range remote {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := srv.cluster.PushToSessions(ctx, frontend, ids, pkt); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,621 @@
+// Command clusterscale measures a gamesrv cluster of N server processes
+// on this host (make cluster-scale): convergence, false leave events
+// (idle, then with the CPU saturated), kill-to-gone and graceful-leave
+// times, CPU and RSS per idle server, links per server, then a churn run
+// (a room server SIGKILLed every few seconds and restarted under its id
+// while callers make round-robin calls) with the calls' outcomes by code.
+//
+//	go build -o .bin/clusternode ./bench/cmd/clusternode
+//	go run ./bench/clusterscale -node .bin/clusternode -n 50 -profile fast -runs 3
+//
+// Each server is a bench/cmd/clusternode process; the first starts the
+// cluster, the others join it. Results: a table on stdout and JSON
+// (-out, default bench/results/cluster-scale.json).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	node, profile, out string
+	n, runs, callers   int
+	idle, burn, churn  time.Duration
+	killEvery          time.Duration
+	rate               int
+	deadline           time.Duration
+	convergeTimeout    time.Duration
+	verbose            bool
+	settle             time.Duration
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.node, "node", ".bin/clusternode", "the clusternode binary")
+	flag.StringVar(&c.profile, "profile", "fast", "gossip profile: fast or lan")
+	flag.StringVar(&c.out, "out", "bench/results/cluster-scale.json", "JSON results file (empty: none)")
+	flag.IntVar(&c.n, "n", 50, "servers (processes)")
+	flag.IntVar(&c.runs, "runs", 3, "runs (a fresh cluster each)")
+	flag.IntVar(&c.callers, "callers", 3, "servers of type caller (the others are rooms)")
+	flag.DurationVar(&c.idle, "idle", 20*time.Second, "idle window (false leaves, CPU, RSS)")
+	flag.DurationVar(&c.burn, "burn", 20*time.Second, "window with every core saturated by busy loops (false leaves); 0 skips it")
+	flag.DurationVar(&c.churn, "churn", 30*time.Second, "churn run; 0 skips it")
+	flag.DurationVar(&c.killEvery, "kill-every", 3*time.Second, "churn: SIGKILL a room and restart it this often")
+	flag.IntVar(&c.rate, "rate", 50, "churn: calls per second per caller")
+	flag.DurationVar(&c.deadline, "deadline", time.Second, "churn: deadline of each call")
+	flag.DurationVar(&c.convergeTimeout, "converge-timeout", 60*time.Second, "give up waiting for convergence after this")
+	flag.DurationVar(&c.settle, "settle", 5*time.Second, "wait after convergence before the idle window")
+	flag.BoolVar(&c.verbose, "v", false, "pass the servers' warnings and errors to stderr")
+	flag.Parse()
+	var results []runResult
+	for i := range c.runs {
+		r, err := oneRun(c, i)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "clusterscale: run", i+1, err)
+		}
+		r.print()
+		results = append(results, r)
+	}
+	sum := summarize(c, results)
+	sum.print()
+	if c.out != "" {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		if err := os.WriteFile(c.out, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "clusterscale:", err)
+			os.Exit(1)
+		}
+		fmt.Println("wrote", c.out)
+	}
+}
+
+// event is a line of clusternode output.
+type event struct {
+	Ev       string         `json:"ev"`
+	T        int64          `json:"t"`
+	ID       string         `json:"id"`
+	Boot     string         `json:"boot"`
+	Gossip   string         `json:"gossip"`
+	Member   string         `json:"member"`
+	MBoot    string         `json:"mboot"`
+	Graceful bool           `json:"graceful"`
+	Members  int            `json:"members"`
+	Links    int            `json:"links"`
+	Ready    bool           `json:"ready"`
+	Calls    map[string]int `json:"calls"`
+	Late     int            `json:"late"`
+	MaxMs    float64        `json:"max_ms"`
+	Err      string         `json:"err"`
+}
+
+// proc is one running clusternode.
+type proc struct {
+	id, typ string
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	boot    string
+	gossip  string
+	ready   chan struct{}
+	stats   chan event
+	dead    bool // SIGKILLed or stopped by the harness
+}
+
+// cluster is the harness's view of a run.
+type cluster struct {
+	c     config
+	mu    sync.Mutex
+	procs map[string]*proc
+	view  map[string]map[string]string // observer id -> member id -> boot
+	// expectedGone: runs (id/boot) the harness killed or stopped, with when.
+	expectedGone map[string]int64
+	falseLeaves  []string
+	leaves       map[string]map[string]int64 // member run -> observer id -> leave time
+	starting     sync.WaitGroup
+}
+
+func runKey(id, boot string) string { return id + "/" + boot }
+
+func (cl *cluster) spawn(id, typ string, seeds string) (*proc, error) {
+	args := []string{"-id", id, "-type", typ, "-profile", cl.c.profile}
+	if seeds != "" {
+		args = append(args, "-seeds", seeds)
+	}
+	cmd := exec.Command(cl.c.node, args...)
+	if cl.c.verbose {
+		cmd.Stderr = os.Stderr
+		args = append(args, "-log", "warn")
+		cmd.Args = append([]string{cl.c.node}, args...)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{id: id, typ: typ, cmd: cmd, stdin: stdin, ready: make(chan struct{}), stats: make(chan event, 4)}
+	cl.mu.Lock()
+	cl.procs[id] = p
+	cl.view[id] = map[string]string{}
+	cl.mu.Unlock()
+	go cl.read(p, stdout)
+	return p, nil
+}
+
+func (cl *cluster) read(p *proc, r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e event
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		switch e.Ev {
+		case "ready":
+			p.boot, p.gossip = e.Boot, e.Gossip
+			close(p.ready)
+		case "error":
+			fmt.Fprintln(os.Stderr, "clusterscale:", p.id, e.Err)
+		case "stats":
+			p.stats <- e
+		case "join":
+			cl.mu.Lock()
+			if cl.procs[p.id] == p {
+				cl.view[p.id][e.Member] = e.MBoot
+			}
+			cl.mu.Unlock()
+		case "leave":
+			cl.mu.Lock()
+			if cl.procs[p.id] == p {
+				if cl.view[p.id][e.Member] == e.MBoot {
+					delete(cl.view[p.id], e.Member)
+				}
+				k := runKey(e.Member, e.MBoot)
+				if cl.leaves[k] == nil {
+					cl.leaves[k] = map[string]int64{}
+				}
+				cl.leaves[k][p.id] = e.T
+				if _, ok := cl.expectedGone[k]; !ok && !e.Graceful {
+					cl.falseLeaves = append(cl.falseLeaves, fmt.Sprintf("%s saw %s leave", p.id, e.Member))
+				}
+			}
+			cl.mu.Unlock()
+		}
+	}
+}
+
+// converged reports whether every live process sees exactly the live runs.
+func (cl *cluster) converged() bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	live := map[string]string{}
+	for id, p := range cl.procs {
+		if !p.dead && p.boot != "" {
+			live[id] = p.boot
+		}
+	}
+	if len(live) != len(cl.procs) {
+		return false
+	}
+	for id := range live {
+		v := cl.view[id]
+		if len(v) != len(live) {
+			return false
+		}
+		for m, b := range live {
+			if v[m] != b {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (cl *cluster) waitConverged(timeout time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	for time.Since(start) < timeout {
+		if cl.converged() {
+			return time.Since(start), true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start), false
+}
+
+func (cl *cluster) falseCount() int {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return len(cl.falseLeaves)
+}
+
+// goneAfter waits until every live observer reported the run's leave and
+// returns the time from at to the last report.
+func (cl *cluster) goneAfter(k string, at int64, timeout time.Duration) (float64, bool) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		cl.mu.Lock()
+		last, all := int64(0), true
+		for id, p := range cl.procs {
+			if p.dead || runKey(p.id, p.boot) == k {
+				continue
+			}
+			t, ok := cl.leaves[k][id]
+			if !ok || t < at {
+				all = false
+				break
+			}
+			last = max(last, t)
+		}
+		cl.mu.Unlock()
+		if all {
+			return float64(last-at) / 1e6, true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return 0, false
+}
+
+func (cl *cluster) kill(p *proc, sig syscall.Signal) int64 {
+	cl.mu.Lock()
+	p.dead = true
+	now := time.Now().UnixNano()
+	cl.expectedGone[runKey(p.id, p.boot)] = now
+	cl.mu.Unlock()
+	_ = p.cmd.Process.Signal(sig)
+	if sig == syscall.SIGKILL {
+		_ = p.cmd.Wait()
+	}
+	return now
+}
+
+func (cl *cluster) live(typ string) []*proc {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	var out []*proc
+	for _, p := range cl.procs {
+		if !p.dead && (typ == "" || p.typ == typ) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *proc) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// cpuRSS reads a process's CPU time (user+system, ns) and RSS (bytes).
+func cpuRSS(pid int) (int64, int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	rss, _ := strconv.ParseInt(f[21], 10, 64)
+	return (ut + st) * 1e7, rss * int64(os.Getpagesize()) // USER_HZ 100
+}
+
+func stats(p *proc) (event, bool) {
+	if _, err := io.WriteString(p.stdin, "stats\n"); err != nil {
+		return event{}, false
+	}
+	select {
+	case e := <-p.stats:
+		return e, true
+	case <-time.After(5 * time.Second):
+		return event{}, false
+	}
+}
+
+// runResult is what one run measured.
+type runResult struct {
+	Run                 int            `json:"run"`
+	Load                string         `json:"load_before"`
+	StartAllMs          float64        `json:"start_all_ms"`           // spawn of the joiners to the last Start returning
+	ConvergeMs          float64        `json:"converge_ms"`            // last Start returning to every view complete
+	ConvergeFromSpawnMs float64        `json:"converge_from_spawn_ms"` // spawn of the joiners to every view complete
+	Converged           bool           `json:"converged"`
+	NotReady            int            `json:"not_ready_after_start"`
+	FalseLeavesStart    int            `json:"false_leaves_start"` // from the spawn to the end of the settle time
+	FalseLeavesIdle     int            `json:"false_leaves_idle"`
+	FalseLeavesBurn     int            `json:"false_leaves_burn"`
+	CPUPctPerServer     float64        `json:"idle_cpu_pct_of_core_per_server"`
+	RSSMiBPerServer     float64        `json:"idle_rss_mib_per_server"`
+	LinksMin, LinksMax  int            `json:"-"`
+	Links               [2]int         `json:"links_per_server_min_max"`
+	KillToGoneMs        float64        `json:"kill_to_gone_ms"`
+	GracefulLeaveMs     float64        `json:"graceful_leave_ms"`
+	ChurnKills          int            `json:"churn_kills"`
+	ChurnLinks          [2]int         `json:"links_per_server_after_churn_min_max"`
+	ChurnCalls          map[string]int `json:"churn_calls_by_code"`
+	ChurnLate           int            `json:"churn_calls_past_deadline"`
+	ChurnMaxMs          float64        `json:"churn_call_max_ms"`
+	FalseLeavesChurn    int            `json:"false_leaves_churn"`
+	FalseLeaveSamples   []string       `json:"false_leave_samples,omitempty"`
+	Errors              []string       `json:"errors,omitempty"`
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func oneRun(c config, run int) (r runResult, err error) {
+	r.Run = run + 1
+	r.Load = loadavg()
+	cl := &cluster{c: c, procs: map[string]*proc{}, view: map[string]map[string]string{},
+		expectedGone: map[string]int64{}, leaves: map[string]map[string]int64{}}
+	defer func() {
+		for _, p := range cl.live("") {
+			_ = p.stdin.Close()
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		}
+		for _, p := range cl.live("") {
+			done := make(chan struct{})
+			go func() { _ = p.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = p.cmd.Process.Kill()
+			}
+		}
+	}()
+	name := func(i int) (string, string) {
+		if i < c.callers {
+			return fmt.Sprintf("caller-%03d", i), "caller"
+		}
+		return fmt.Sprintf("room-%03d", i), "room"
+	}
+	id0, typ0 := name(0)
+	first, err := cl.spawn(id0, typ0, "")
+	if err != nil {
+		return r, err
+	}
+	select {
+	case <-first.ready:
+	case <-time.After(30 * time.Second):
+		return r, fmt.Errorf("the first server did not start")
+	}
+	seed := first.gossip
+	spawnAt := time.Now()
+	for i := 1; i < c.n; i++ {
+		id, typ := name(i)
+		p, err := cl.spawn(id, typ, seed)
+		if err != nil {
+			return r, err
+		}
+		_ = p
+	}
+	for _, p := range cl.live("") {
+		select {
+		case <-p.ready:
+		case <-time.After(60 * time.Second):
+			return r, fmt.Errorf("%s did not start", p.id)
+		}
+	}
+	r.StartAllMs = ms(time.Since(spawnAt))
+	// Ready() right after Start: servers still alone.
+	d, ok := cl.waitConverged(c.convergeTimeout)
+	r.ConvergeMs, r.Converged = ms(d), ok
+	r.ConvergeFromSpawnMs = ms(time.Since(spawnAt))
+	if !ok {
+		r.Errors = append(r.Errors, "did not converge")
+	}
+
+	// Idle window: CPU, RSS, false leaves (after the start's work settled).
+	time.Sleep(c.settle)
+	r.FalseLeavesStart = cl.falseCount()
+	live := cl.live("")
+	cpu0 := make([]int64, len(live))
+	for i, p := range live {
+		cpu0[i], _ = cpuRSS(p.cmd.Process.Pid)
+	}
+	t0 := time.Now()
+	time.Sleep(c.idle)
+	el := time.Since(t0)
+	var cpuSum, rssSum float64
+	for i, p := range live {
+		cpu, rss := cpuRSS(p.cmd.Process.Pid)
+		cpuSum += float64(cpu - cpu0[i])
+		rssSum += float64(rss)
+	}
+	r.CPUPctPerServer = round(cpuSum/float64(len(live))/float64(el.Nanoseconds())*100, 3)
+	r.RSSMiBPerServer = round(rssSum/float64(len(live))/(1<<20), 1)
+	r.FalseLeavesIdle = cl.falseCount() - r.FalseLeavesStart
+	r.LinksMin, r.LinksMax = math.MaxInt, 0
+	for _, p := range live {
+		if e, ok := stats(p); ok {
+			r.LinksMin, r.LinksMax = min(r.LinksMin, e.Links), max(r.LinksMax, e.Links)
+			if !e.Ready {
+				r.NotReady++
+			}
+		}
+	}
+	r.Links = [2]int{r.LinksMin, r.LinksMax}
+
+	// CPU saturated: busy loops on every core.
+	if c.burn > 0 {
+		before := cl.falseCount()
+		ctx, cancel := context.WithTimeout(context.Background(), c.burn)
+		var wg sync.WaitGroup
+		for range runtime.NumCPU() {
+			wg.Go(func() {
+				x := 0
+				for ctx.Err() == nil {
+					for i := range 1 << 16 {
+						x += i
+					}
+				}
+				_ = x
+			})
+		}
+		wg.Wait()
+		cancel()
+		time.Sleep(2 * time.Second) // leave events in flight
+		r.FalseLeavesBurn = cl.falseCount() - before
+	}
+
+	// Kill one room: time until every view dropped it.
+	rooms := cl.live("room")
+	victim := rooms[len(rooms)-1]
+	k := runKey(victim.id, victim.boot)
+	at := cl.kill(victim, syscall.SIGKILL)
+	if v, ok := cl.goneAfter(k, at, 30*time.Second); ok {
+		r.KillToGoneMs = round(v, 1)
+	} else {
+		r.Errors = append(r.Errors, "a killed server stayed in some view for 30 s")
+	}
+	// Graceful leave.
+	rooms = cl.live("room")
+	leaver := rooms[len(rooms)-1]
+	k = runKey(leaver.id, leaver.boot)
+	at = cl.kill(leaver, syscall.SIGTERM)
+	if v, ok := cl.goneAfter(k, at, 30*time.Second); ok {
+		r.GracefulLeaveMs = round(v, 1)
+	} else {
+		r.Errors = append(r.Errors, "a leaving server stayed in some view for 30 s")
+	}
+	go func() { _ = leaver.cmd.Wait() }()
+
+	if c.churn > 0 {
+		churn(c, cl, &r)
+	}
+	cl.mu.Lock()
+	if n := len(cl.falseLeaves); n > 0 {
+		r.FalseLeaveSamples = cl.falseLeaves[:min(n, 5)]
+	}
+	cl.mu.Unlock()
+	return r, nil
+}
+
+// churn SIGKILLs a room every c.killEvery and restarts it under its id,
+// while the callers call round robin.
+func churn(c config, cl *cluster, r *runResult) {
+	before := cl.falseCount()
+	callers := cl.live("caller")
+	for _, p := range callers {
+		_, _ = fmt.Fprintf(p.stdin, "call %d %d\n", c.rate, c.deadline.Milliseconds())
+	}
+	seed := callers[0].gossip
+	end := time.Now().Add(c.churn)
+	for i := 0; time.Now().Before(end); i++ {
+		time.Sleep(c.killEvery)
+		rooms := cl.live("room")
+		victim := rooms[i%len(rooms)]
+		cl.kill(victim, syscall.SIGKILL)
+		r.ChurnKills++
+		if _, err := cl.spawn(victim.id, "room", seed); err != nil {
+			r.Errors = append(r.Errors, err.Error())
+		}
+	}
+	for _, p := range callers {
+		_, _ = io.WriteString(p.stdin, "nocall\n")
+	}
+	time.Sleep(c.deadline + 500*time.Millisecond) // calls in flight end
+	r.ChurnCalls = map[string]int{}
+	for _, p := range callers {
+		if e, ok := stats(p); ok {
+			for k, v := range e.Calls {
+				r.ChurnCalls[k] += v
+			}
+			r.ChurnLate += e.Late
+			r.ChurnMaxMs = max(r.ChurnMaxMs, e.MaxMs)
+		}
+	}
+	r.FalseLeavesChurn = cl.falseCount() - before
+	r.ChurnLinks = [2]int{math.MaxInt, 0}
+	for _, p := range cl.live("") {
+		if e, ok := stats(p); ok {
+			r.ChurnLinks = [2]int{min(r.ChurnLinks[0], e.Links), max(r.ChurnLinks[1], e.Links)}
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return round(float64(d.Microseconds())/1e3, 1) }
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+func (r runResult) print() {
+	fmt.Printf("run %d (load %s): start %.0f ms, converge %.0f ms (from spawn %.0f ms, ok=%v), false leaves start/idle/burn/churn %d/%d/%d/%d, idle CPU %.3f%% of a core and RSS %.1f MiB per server, links %d–%d, kill→gone %.0f ms, graceful leave %.0f ms, churn %d kills: %v, %d past deadline, max %.0f ms, links after %v %v\n",
+		r.Run, r.Load, r.StartAllMs, r.ConvergeMs, r.ConvergeFromSpawnMs, r.Converged, r.FalseLeavesStart, r.FalseLeavesIdle, r.FalseLeavesBurn, r.FalseLeavesChurn,
+		r.CPUPctPerServer, r.RSSMiBPerServer, r.LinksMin, r.LinksMax, r.KillToGoneMs, r.GracefulLeaveMs, r.ChurnKills, r.ChurnCalls, r.ChurnLate, r.ChurnMaxMs, r.ChurnLinks, r.Errors)
+}
+
+// summary is the JSON file: the configuration, every run, and min/max of
+// each figure.
+type summary struct {
+	Servers  int                   `json:"servers"`
+	Profile  string                `json:"profile"`
+	Cores    int                   `json:"cores"`
+	Idle     string                `json:"idle_window"`
+	Burn     string                `json:"burn_window"`
+	Churn    string                `json:"churn"`
+	Runs     []runResult           `json:"runs"`
+	Spread   map[string][2]float64 `json:"spread_min_max"`
+	LoadTail string                `json:"load_after"`
+}
+
+func summarize(c config, rs []runResult) summary {
+	s := summary{Servers: c.n, Profile: c.profile, Cores: runtime.NumCPU(), Idle: c.idle.String(), Burn: c.burn.String(),
+		Churn: fmt.Sprintf("%v, a room SIGKILLed and restarted every %v, %d callers × %d calls/s, deadline %v", c.churn, c.killEvery, c.callers, c.rate, c.deadline),
+		Runs:  rs, Spread: map[string][2]float64{}, LoadTail: loadavg()}
+	add := func(name string, f func(runResult) float64) {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, r := range rs {
+			lo, hi = math.Min(lo, f(r)), math.Max(hi, f(r))
+		}
+		if len(rs) > 0 {
+			s.Spread[name] = [2]float64{lo, hi}
+		}
+	}
+	add("converge_ms", func(r runResult) float64 { return r.ConvergeMs })
+	add("converge_from_spawn_ms", func(r runResult) float64 { return r.ConvergeFromSpawnMs })
+	add("false_leaves_start", func(r runResult) float64 { return float64(r.FalseLeavesStart) })
+	add("false_leaves_churn", func(r runResult) float64 { return float64(r.FalseLeavesChurn) })
+	add("false_leaves_idle", func(r runResult) float64 { return float64(r.FalseLeavesIdle) })
+	add("false_leaves_burn", func(r runResult) float64 { return float64(r.FalseLeavesBurn) })
+	add("idle_cpu_pct_of_core_per_server", func(r runResult) float64 { return r.CPUPctPerServer })
+	add("idle_rss_mib_per_server", func(r runResult) float64 { return r.RSSMiBPerServer })
+	add("kill_to_gone_ms", func(r runResult) float64 { return r.KillToGoneMs })
+	add("graceful_leave_ms", func(r runResult) float64 { return r.GracefulLeaveMs })
+	add("churn_calls_past_deadline", func(r runResult) float64 { return float64(r.ChurnLate) })
+	add("churn_gs504", func(r runResult) float64 { return float64(r.ChurnCalls["GS-504"]) })
+	return s
+}
+
+func (s summary) print() {
+	keys := make([]string, 0, len(s.Spread))
+	for k := range s.Spread {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Printf("%d servers, profile %s, %d runs (min – max):\n", s.Servers, s.Profile, len(s.Runs))
+	for _, k := range keys {
+		fmt.Printf("  %-34s %10.3f – %.3f\n", k, s.Spread[k][0], s.Spread[k][1])
+	}
+}

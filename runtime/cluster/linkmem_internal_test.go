@@ -1,0 +1,108 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/server"
+)
+
+// linkPairs opens k TCP connections on loopback with a link at both ends,
+// each end of its own node, and sends one call each way on every link.
+func linkPairs(tb testing.TB, k int) (closeAll func()) {
+	tb.Helper()
+	node := func(id string) *Node {
+		srv, err := server.New(server.Options{ServerID: id})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n, err := New(srv, Options{Profile: ProfileFast})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n.id, n.log, n.metrics = id, slog.New(slog.DiscardHandler), n.host.Metrics()
+		return n
+	}
+	a, b := node("a"), node("b")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	var links []*link
+	for i := range k {
+		c1, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c2, err := ln.Accept()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		peer := fmt.Sprint(i)
+		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), peerHello{id: "b" + peer}, true)
+		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), peerHello{id: "a" + peer}, false)
+		la.run()
+		lb.run()
+		links = append(links, la, lb)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, l := range links {
+		if _, err := l.call(ctx, sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: 1})); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return func() {
+		for _, l := range links {
+			l.close(errNodeClosed)
+		}
+		a.pool.stop()
+		b.pool.stop()
+	}
+}
+
+// memInUse is the heap and stack memory in use after a collection.
+func memInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc + ms.StackInuse
+}
+
+// linkEndMemory is the Go memory (heap and goroutine stacks) one idle link
+// end holds, after a call each way: averaged over 2×k ends.
+func linkEndMemory(tb testing.TB, k int) float64 {
+	before := memInUse()
+	closeAll := linkPairs(tb, k)
+	defer closeAll()
+	after := memInUse()
+	return float64(int64(after)-int64(before)) / float64(2*k)
+}
+
+// TestIdleLinkMemory: an idle link end holds under 16 KiB (socket buffers
+// in the kernel aside): its large read and write buffers are pooled or
+// dropped once traffic stops.
+func TestIdleLinkMemory(t *testing.T) {
+	if per := linkEndMemory(t, 100); per > 16<<10 {
+		t.Errorf("an idle link end holds %.0f bytes, want < 16 KiB", per)
+	} else {
+		t.Logf("an idle link end holds %.0f bytes", per)
+	}
+}
+
+// BenchmarkIdleLinkMemory reports the memory of an idle link end.
+func BenchmarkIdleLinkMemory(b *testing.B) {
+	var per float64
+	for b.Loop() {
+		per = linkEndMemory(b, 100)
+	}
+	b.ReportMetric(per, "B/link-end")
+}
