@@ -6,7 +6,9 @@ require (
 	github.com/bufbuild/protocompile v0.14.1
 	github.com/gobwas/ws v1.4.0
 	github.com/hashicorp/memberlist v0.7.0
+	github.com/klauspost/reedsolomon v1.12.0
 	github.com/panjf2000/gnet/v2 v2.10.0
+	github.com/pkg/errors v0.9.1
 	github.com/xtaci/kcp-go/v5 v5.6.35
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
@@ -33,10 +35,8 @@ require (
 	github.com/hashicorp/go-sockaddr v1.0.7 // indirect
 	github.com/hashicorp/golang-lru v1.0.2 // indirect
 	github.com/klauspost/cpuid/v2 v2.2.6 // indirect
-	github.com/klauspost/reedsolomon v1.12.0 // indirect
 	github.com/miekg/dns v1.1.73 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
-	github.com/pkg/errors v0.9.1 // indirect
 	github.com/sean-/seed v0.0.0-20170313163322-e2103e2c3529 // indirect
 	github.com/tjfoc/gmsm v1.4.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

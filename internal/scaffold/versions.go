@@ -2,7 +2,7 @@ package scaffold
 
 // goVersion is the go line of the new module's go.mod: this repository's
 // (TestVersionsAreTheRepositorys checks it).
-const goVersion = "1.26"
+const goVersion = "1.26.0"
 
 // npmVersions are the exact versions of the npm packages the new module's
 // package.json pins.
