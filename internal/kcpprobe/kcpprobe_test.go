@@ -17,7 +17,11 @@ func TestExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	served := make(chan error, 1)
+	// The server keeps its session until the exchange is over: KCP has no
+	// reliable close, and a session closed right after its Write sends the
+	// echo (and its ACK of the request) once, never again if it is lost.
+	served, release := make(chan error, 1), make(chan struct{})
+	defer close(release)
 	go func() {
 		s, err := ln.AcceptKCP()
 		if err != nil {
@@ -32,6 +36,7 @@ func TestExchange(t *testing.T) {
 			_, err = s.Write(buf[:n])
 		}
 		served <- err
+		<-release
 	}()
 	s, err := Dial(ln.Addr().(*net.UDPAddr), net.IPv4(127, 0, 0, 1))
 	if err != nil {
