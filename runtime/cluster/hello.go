@@ -12,6 +12,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 )
 
 // errBadSecret: the peer could not prove it knows the link secret.
@@ -163,7 +164,7 @@ func helloOf(h *gamesrvv1.Hello) peerHello {
 }
 
 func (n *Node) sendHello(conn net.Conn, h *gamesrvv1.Hello) error {
-	b, err := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
+	b, err := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (n *Node) sendHello(conn net.Conn, h *gamesrvv1.Hello) error {
 }
 
 func recvHello(br *bufio.Reader) (*gamesrvv1.Hello, error) {
-	f, err := readFrame(br, nil)
+	f, err := linkwire.Read(br, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: link handshake: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -151,7 +152,7 @@ const (
 // the one the first hello named; and what the node writes is only hellos.
 func FuzzLinkHello(f *testing.F) {
 	hello := func(h *gamesrvv1.Hello) []byte {
-		b, err := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
+		b, err := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -159,7 +160,8 @@ func FuzzLinkHello(f *testing.F) {
 	}
 	nonce := []byte("0123456789abcdef")
 	first := hello(&gamesrvv1.Hello{ServerId: "gate-1", BootId: "boot", Nonce: nonce, MaxConcurrent: 64})
-	call, _ := encodeFrame(sampleFrames()[1])
+	call, _ := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{Id: 7, Route: "room.room.join", Payload: []byte{0x0a, 1, 'x'}, TimeoutMs: 500,
+		Session: &gamesrvv1.SessionSnapshot{Id: 3, Uid: "ann", FrontendId: "gate", Data: map[string]string{"k": "v"}}}}})
 	secret := []byte("s3cret")
 	for _, mode := range []byte{0, helloSameSecret, helloDialerSide, helloDialerSide | helloSameSecret, helloNoSecret, helloDialerSide | helloNoSecret} {
 		f.Add(mode, secret, []byte("guess"), first, []byte("gate-1"), []byte{})
@@ -206,7 +208,7 @@ func fuzzListenerHello(t *testing.T, n *Node, mode byte, peerSecret, first, seco
 			return // the peer gives up
 		}
 		proof := xorBytes(refProof(peerSecret, roleDialer, opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), answer.GetServerId()), tamper)
-		b, _ := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{Proof: proof}}})
+		b, _ := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{Proof: proof}}})
 		c.send(b)
 	}
 	peer, err := n.helloListener(c, bufio.NewReader(c))
@@ -260,7 +262,7 @@ func fuzzDialerHello(t *testing.T, n *Node, mode byte, peerSecret, first, second
 		}
 		reply = &gamesrvv1.Hello{ServerId: string(second), BootId: "peer-boot", Nonce: first, MaxConcurrent: 3}
 		reply.Proof = xorBytes(refProof(peerSecret, roleListener, opening.GetNonce(), first, opening.GetServerId(), string(second)), tamper)
-		b, err := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: reply}})
+		b, err := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: reply}})
 		if err != nil {
 			reply = nil // not encodable (an id that is not UTF-8): the peer gives up
 			return
@@ -340,7 +342,7 @@ func frameBytesOf(b []byte) []byte {
 		return nil
 	}
 	n := binary.BigEndian.Uint32(b)
-	if n > maxFrameSize || uint64(len(b)-4) < uint64(n) {
+	if n > linkwire.MaxFrameSize || uint64(len(b)-4) < uint64(n) {
 		return nil
 	}
 	return b[:4+n]

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -27,7 +28,7 @@ type link struct {
 	retired atomic.Bool
 	// strings interns the recurring strings of received frames; only the
 	// reader uses it.
-	strings interner
+	strings linkwire.Interner
 	w       *linkWriter
 	done    chan struct{}
 	once    sync.Once
@@ -47,7 +48,7 @@ type link struct {
 
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello, dialed bool) *link {
 	l := &link{
-		n: n, conn: conn, rd: newLinkReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: interner{},
+		n: n, conn: conn, rd: newLinkReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: linkwire.Interner{},
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
 		pending:  map[uint64]pendingCall{},

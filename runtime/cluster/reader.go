@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 )
 
 const (
@@ -63,12 +64,12 @@ func newLinkReader(r io.Reader, pool *readBufs, handshake *bufio.Reader) *linkRe
 
 // frame reads the next frame. Its bytes are valid until the next call;
 // decodeFrame copies what it keeps.
-func (lr *linkReader) frame(in interner) (*gamesrvv1.Frame, error) {
+func (lr *linkReader) frame(in linkwire.Interner) (*gamesrvv1.Frame, error) {
 	body, err := lr.next()
 	if err != nil {
 		return nil, err
 	}
-	f, err := decodeFrame(body, in)
+	f, err := linkwire.Decode(body, in)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bad frame: %w", err)
 	}
@@ -81,8 +82,8 @@ func (lr *linkReader) next() ([]byte, error) {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint32(lr.buf[lr.start:]))
-	if n > maxFrameSize {
-		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", n, maxFrameSize)
+	if n > linkwire.MaxFrameSize {
+		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", n, linkwire.MaxFrameSize)
 	}
 	lr.start += 4
 	if n > bigRead {

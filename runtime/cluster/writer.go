@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 )
 
 // linkWriter writes a link's frames without a writer goroutine: the first
@@ -129,7 +130,7 @@ func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
 		b = new([]byte)
 	}
 	var err error
-	if *b, err = appendPrefixedFrame((*b)[:0], f); err != nil {
+	if *b, err = linkwire.AppendPrefixed((*b)[:0], f); err != nil {
 		w.frames.Put(b)
 		return nil, err
 	}

@@ -1,0 +1,62 @@
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const clusterPkg = "github.com/gamesrv/gamesrv/runtime/cluster"
+
+// clusterLayers says, for each package under runtime/cluster/internal,
+// which other cluster packages it may import: the layers go from the wire
+// codec up to package cluster, and no layer imports one above it. A new
+// package under runtime/cluster/internal must take its place here.
+var clusterLayers = map[string][]string{
+	"internal/linkwire": nil,
+}
+
+func TestClusterPackagesImportInLayerOrder(t *testing.T) {
+	dirs, err := os.ReadDir("../../runtime/cluster/internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		rel := "internal/" + d.Name()
+		allowed, ok := clusterLayers[rel]
+		if !ok {
+			t.Errorf("runtime/cluster/%s has no place in clusterLayers (internal/archtest/cluster_test.go)", rel)
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join("../../runtime/cluster", rel, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range files {
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if p != clusterPkg && !strings.HasPrefix(p, clusterPkg+"/") {
+					continue
+				}
+				if dep := strings.TrimPrefix(strings.TrimPrefix(p, clusterPkg), "/"); !slices.Contains(allowed, dep) {
+					if dep == "" {
+						dep = "runtime/cluster"
+					}
+					t.Errorf("%s imports %s, a layer it may not use (allowed: %v)", path, dep, allowed)
+				}
+			}
+		}
+	}
+}
