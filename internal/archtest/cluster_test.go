@@ -3,7 +3,7 @@ package archtest
 import (
 	"go/parser"
 	"go/token"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,24 +13,34 @@ import (
 
 const clusterPkg = "github.com/gamesrv/gamesrv/runtime/cluster"
 
-// clusterLayers says, for each package under runtime/cluster/internal,
-// which other cluster packages it may import: the layers go from the wire
-// codec up to package cluster, and no layer imports one above it. A new
-// package under runtime/cluster/internal must take its place here.
+// clusterLayers says, for each package under runtime/cluster, which
+// other cluster packages it may import: the layers go from the wire codec
+// and the gossip membership up to package cluster, and no layer imports
+// one above it. A new package under runtime/cluster must take its place
+// here.
 var clusterLayers = map[string][]string{
-	"internal/linkwire": nil,
+	"internal/linkwire": nil, // the frame codec: nothing of the cluster
+	"gossip":            nil, // membership: not the links, not the node
 }
 
 func TestClusterPackagesImportInLayerOrder(t *testing.T) {
-	dirs, err := os.ReadDir("../../runtime/cluster/internal")
+	var pkgs []string
+	err := filepath.WalkDir("../../runtime/cluster", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || d.Name() == "testdata" {
+			if err == nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if rel, _ := filepath.Rel("../../runtime/cluster", path); rel != "." && rel != "internal" {
+			pkgs = append(pkgs, filepath.ToSlash(rel))
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		rel := "internal/" + d.Name()
+	for _, rel := range pkgs {
 		allowed, ok := clusterLayers[rel]
 		if !ok {
 			t.Errorf("runtime/cluster/%s has no place in clusterLayers (internal/archtest/cluster_test.go)", rel)

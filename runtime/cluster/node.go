@@ -315,7 +315,7 @@ var ErrDuplicateID = errors.New("cluster: server id already in use")
 // will declare dead; Membership keeps rejoining until the seeds accept
 // this run.
 func (n *Node) checkDuplicate() error {
-	holder, ok := n.ms.claimedBy()
+	holder, ok := n.ms.ClaimedBy()
 	if !ok || holder.BootID == n.boot || holder.LinkAddr == "" {
 		return nil
 	}
