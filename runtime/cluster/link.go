@@ -19,7 +19,7 @@ import (
 type link struct {
 	n    *Node
 	conn net.Conn
-	rd   *linkReader
+	rd   *linkwire.Reader
 	peer peerHello
 	// dialed: this server dialled the link (else it accepted it).
 	dialed bool
@@ -29,7 +29,7 @@ type link struct {
 	// strings interns the recurring strings of received frames; only the
 	// reader uses it.
 	strings linkwire.Interner
-	w       *linkWriter
+	w       *linkwire.Writer
 	done    chan struct{}
 	once    sync.Once
 	err     atomic.Pointer[error]
@@ -48,7 +48,7 @@ type link struct {
 
 func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello, dialed bool) *link {
 	l := &link{
-		n: n, conn: conn, rd: newLinkReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: linkwire.Interner{},
+		n: n, conn: conn, rd: linkwire.NewReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: linkwire.Interner{},
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
 		pending:  map[uint64]pendingCall{},
@@ -56,7 +56,7 @@ func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello, dialed bo
 		requests: make(chan struct{}, n.opts.MaxConcurrent),
 		notifies: make(chan struct{}, n.opts.MaxConcurrent),
 	}
-	l.w = newLinkWriter(conn, n.opts.CallTimeout, n.opts.WriteBuffer, l.fail)
+	l.w = linkwire.NewWriter(conn, n.opts.CallTimeout, n.opts.WriteBuffer, l.fail)
 	return l
 }
 
@@ -91,7 +91,7 @@ func (l *link) fail(err error) {
 	l.once.Do(func() {
 		l.err.Store(&err)
 		close(l.done)
-		l.w.fail(err)
+		l.w.Fail(err)
 		_ = l.conn.Close()
 		l.mu.Lock()
 		pending, serving := l.pending, l.serving
@@ -150,7 +150,7 @@ func (l *link) lostError() error {
 func (l *link) readLoop() {
 	defer l.wg.Done()
 	for {
-		f, err := l.rd.frame(l.strings)
+		f, err := l.rd.Frame(l.strings)
 		if err != nil {
 			l.fail(err)
 			return
@@ -190,7 +190,7 @@ func (l *link) deliver(r *gamesrvv1.Reply) {
 
 // send writes a frame, waiting under ctx while the link's writer is full.
 func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
-	if err := l.w.send(ctx, f); err != nil {
+	if err := l.w.Send(ctx, f); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -207,5 +207,5 @@ func (l *link) send(ctx context.Context, f *gamesrvv1.Frame) error {
 func (l *link) trySend(f *gamesrvv1.Frame) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_ = l.w.send(ctx, f)
+	_ = l.w.Send(ctx, f)
 }

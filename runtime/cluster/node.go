@@ -15,6 +15,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
@@ -38,12 +39,12 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
-	readBufs     readBufs      // large read buffers of links with traffic
-	retiredLinks atomic.Int64  // links that lost to another link to the same peer
-	joined       atomic.Bool   // a join succeeded
-	wake         chan struct{} // buffered 1: a call with a deadline started (see armSweep)
-	live         sync.Map      // peer id -> *link: lock-free copy of links
-	failed       sync.Map      // peer id -> struct{}: peers whose last dial or link failed
+	readBufs     linkwire.ReadBuffers // large read buffers of links with traffic
+	retiredLinks atomic.Int64         // links that lost to another link to the same peer
+	joined       atomic.Bool          // a join succeeded
+	wake         chan struct{}        // buffered 1: a call with a deadline started (see armSweep)
+	live         sync.Map             // peer id -> *link: lock-free copy of links
+	failed       sync.Map             // peer id -> struct{}: peers whose last dial or link failed
 
 	mu     sync.Mutex
 	links  map[string]*link // the link used to reach each peer

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -57,14 +58,14 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 		defer cancel()
 		_ = l.notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
 	}()
-	rd := newLinkReader(c2, &n.readBufs, bufio.NewReader(c2))
+	rd := linkwire.NewReader(c2, &n.readBufs, bufio.NewReader(c2))
 	_ = c2.SetReadDeadline(time.Now().Add(10 * time.Second))
-	f, err := rd.frame(nil)
+	f, err := rd.Frame(nil)
 	mustOKInternal(t, err)
 	if got := len(f.GetCall().GetPayload()); got != len(payload) {
 		t.Fatalf("first frame carries %d bytes, want %d", got, len(payload))
 	}
-	f, err = rd.frame(nil)
+	f, err = rd.Frame(nil)
 	mustOKInternal(t, err)
 	if f.GetCall().GetRoute() != "room.room.after" {
 		t.Fatalf("second frame %v", f)

@@ -12,8 +12,13 @@
 // cluster.proto gains, loses or changes a field the codec does not
 // follow. Hello frames, sent once per link, go through package proto.
 //
+// Reader and Writer carry frames over a link's connection: the reader
+// holds a small buffer while the link is idle and a pooled large one while
+// traffic flows; the writer combines the frames of concurrent senders into
+// few writes without a goroutine of its own.
+//
 // The package imports nothing of the cluster; the link layer above it
-// owns the connections and their buffers.
+// owns the connections, the calls and the handshake.
 package linkwire
 
 import (
