@@ -136,7 +136,7 @@ fuzz:
 	@for t in transport/kcp:FuzzGateOpens transport/kcp/internal/kcpcore:FuzzPacketInput wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
-		cluster/internal/linkwire:FuzzReadFrame cluster/internal/linkwire:FuzzFrameCodec cluster/gossip:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
+		cluster/internal/linkwire:FuzzReadFrame cluster/internal/linkwire:FuzzFrameCodec cluster/gossip:FuzzMetaDecode cluster/internal/linkhello:FuzzLinkProof cluster/internal/linkhello:FuzzLinkHello \
 		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData ../internal/scaffold:FuzzRetargetDescriptor; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \

@@ -10,7 +10,7 @@ type LinkEnd struct {
 func (n *Node) TestLinks() []LinkEnd {
 	var out []LinkEnd
 	for _, l := range n.liveLinks() {
-		out = append(out, LinkEnd{Peer: l.peer.id, Local: l.conn.LocalAddr().String(), Remote: l.conn.RemoteAddr().String(),
+		out = append(out, LinkEnd{Peer: l.peer.ID, Local: l.conn.LocalAddr().String(), Remote: l.conn.RemoteAddr().String(),
 			Dialed: l.dialed, Retired: l.retired.Load()})
 	}
 	return out

@@ -31,7 +31,7 @@ func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *game
 	if c.GetSession() != nil {
 		return n.handleForwarded(ctx, l, c)
 	}
-	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.peer.ID, Metadata: c.GetMetadata()}
 	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), gamesrv.ProtobufSerializer{})
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
 }
@@ -44,7 +44,7 @@ func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) 
 		return &gamesrvv1.Reply{Error: wireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
 	}
 	s := n.sessions.attach(n, l, c.GetSession())
-	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.peer.ID, Metadata: c.GetMetadata()}
 	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), ser)
 	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
 }
@@ -67,7 +67,7 @@ func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) err
 		return err
 	}
 	if c.GetRoute() == routeClosed {
-		n.sessions.closed(l.peer.id, r.GetSessionId())
+		n.sessions.closed(l.peer.ID, r.GetSessionId())
 		return nil
 	}
 	return n.sessionOp(ctx, c.GetRoute(), &r)

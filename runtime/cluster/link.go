@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
@@ -20,7 +21,7 @@ type link struct {
 	n    *Node
 	conn net.Conn
 	rd   *linkwire.Reader
-	peer peerHello
+	peer linkhello.Peer
 	// dialed: this server dialled the link (else it accepted it).
 	dialed bool
 	// retired: a link that lost to another link to the same peer; it gets
@@ -46,11 +47,11 @@ type link struct {
 	wg        sync.WaitGroup
 }
 
-func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer peerHello, dialed bool) *link {
+func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer linkhello.Peer, dialed bool) *link {
 	l := &link{
 		n: n, conn: conn, rd: linkwire.NewReader(conn, &n.readBufs, br), peer: peer, dialed: dialed, strings: linkwire.Interner{},
 		done:     make(chan struct{}),
-		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.maxConcurrent)),
+		slots:    make(chan struct{}, inflight(n.opts.MaxInflight, peer.MaxConcurrent)),
 		pending:  map[uint64]pendingCall{},
 		serving:  map[uint64]servingCall{},
 		requests: make(chan struct{}, n.opts.MaxConcurrent),
@@ -144,7 +145,7 @@ func (l *link) close(err error) {
 
 // lostError is the error of calls that were pending when the link failed.
 func (l *link) lostError() error {
-	return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable", l.peer.id)
+	return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable", l.peer.ID)
 }
 
 func (l *link) readLoop() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -47,8 +48,8 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 			tb.Fatal(err)
 		}
 		peer := fmt.Sprint(i)
-		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), peerHello{id: "b" + peer}, true)
-		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), peerHello{id: "a" + peer}, false)
+		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b" + peer}, true)
+		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), linkhello.Peer{ID: "a" + peer}, false)
 		la.run()
 		lb.run()
 		links = append(links, la, lb)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -35,7 +36,7 @@ const (
 // case, a live link, takes no lock.
 func (n *Node) linkTo(ctx context.Context, m Member) (*link, error) {
 	if v, ok := n.live.Load(m.ID); ok {
-		if l := v.(*link); l.alive() && l.peer.boot == m.BootID {
+		if l := v.(*link); l.alive() && l.peer.Boot == m.BootID {
 			return l, nil
 		}
 	}
@@ -62,7 +63,7 @@ func (n *Node) dialFor(m Member) (*dialState, *link, error) {
 	if n.closed {
 		return nil, nil, gamesrv.NewError(gamesrv.CodeUnavailable, "cluster node closed")
 	}
-	if l := n.links[m.ID]; l != nil && l.alive() && l.peer.boot == m.BootID {
+	if l := n.links[m.ID]; l != nil && l.alive() && l.peer.Boot == m.BootID {
 		return nil, l, nil
 	}
 	d := n.dials[m.ID]
@@ -131,10 +132,10 @@ func (n *Node) dial(m Member, d *dialState) {
 // replaced at once.
 func (n *Node) adopt(l *link) *link {
 	n.all[l] = struct{}{}
-	cur := n.links[l.peer.id]
+	cur := n.links[l.peer.ID]
 	switch {
-	case cur == nil || !cur.alive() || cur.peer.boot != l.peer.boot || n.prefer(l, cur):
-		n.setLink(l.peer.id, l)
+	case cur == nil || !cur.alive() || cur.peer.Boot != l.peer.Boot || n.prefer(l, cur):
+		n.setLink(l.peer.ID, l)
 		if cur != nil && cur.alive() {
 			n.retire(cur)
 		}
@@ -149,7 +150,7 @@ func (n *Node) adopt(l *link) *link {
 // run of the same peer: the link dialled by the lower id wins; between two
 // links dialled by the same end, the newer one.
 func (n *Node) prefer(l, cur *link) bool {
-	lowDials := n.id < l.peer.id
+	lowDials := n.id < l.peer.ID
 	return l.dialed == lowDials || cur.dialed != lowDials
 }
 
@@ -165,8 +166,13 @@ func (n *Node) retire(l *link) {
 		return
 	}
 	n.retiredLinks.Add(1)
-	n.log.Debug("link retired: another link to the peer wins", "peer", l.peer.id, "dialed", l.dialed)
+	n.log.Debug("link retired: another link to the peer wins", "peer", l.peer.ID, "dialed", l.dialed)
 	time.AfterFunc(retireGrace, l.closeIfIdle)
+}
+
+// handshake is this server's side of the link handshake.
+func (n *Node) handshake() *linkhello.Handshake {
+	return &linkhello.Handshake{ID: n.id, Boot: n.boot, Secret: n.opts.LinkSecret, MaxConcurrent: n.opts.MaxConcurrent, Timeout: n.opts.DialTimeout}
 }
 
 // connect dials m's link address and authenticates both ways.
@@ -176,9 +182,9 @@ func (n *Node) connect(m Member) (*link, error) {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	peer, err := n.helloDialer(conn, br)
-	if err == nil && peer.id != m.ID {
-		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.id + ", not " + m.ID)
+	peer, err := n.handshake().Dial(conn, br)
+	if err == nil && peer.ID != m.ID {
+		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.ID + ", not " + m.ID)
 	}
 	if err != nil {
 		_ = conn.Close()
@@ -219,8 +225,8 @@ func (n *Node) acceptLoop() {
 func (n *Node) accept(conn net.Conn) {
 	defer n.wg.Done()
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	peer, err := n.helloListener(conn, br)
-	if errors.Is(err, errSameID) {
+	peer, err := n.handshake().Listen(conn, br)
+	if errors.Is(err, linkhello.ErrSameID) {
 		n.log.Warn("refused a server starting with this server's id", "remote", conn.RemoteAddr().String())
 		_ = conn.Close()
 		return
@@ -246,24 +252,24 @@ func (n *Node) accept(conn net.Conn) {
 // a failed dial: new work avoids the peer and redials only after a backoff.
 func (n *Node) linkClosed(l *link, err error) {
 	n.mu.Lock()
-	if n.links[l.peer.id] == l {
-		delete(n.links, l.peer.id)
-		n.live.Delete(l.peer.id)
+	if n.links[l.peer.ID] == l {
+		delete(n.links, l.peer.ID)
+		n.live.Delete(l.peer.ID)
 		if !n.closed && !errors.Is(err, errPeerRestarted) && !errors.Is(err, errPeerDead) {
-			n.dials[l.peer.id] = brokenLink(err)
-			n.failed.Store(l.peer.id, struct{}{})
+			n.dials[l.peer.ID] = brokenLink(err)
+			n.failed.Store(l.peer.ID, struct{}{})
 		}
 	}
 	delete(n.all, l)
 	closing := n.closed
 	n.mu.Unlock()
 	if l.retired.Load() {
-		n.log.Debug("retired link closed", "peer", l.peer.id, "err", err)
+		n.log.Debug("retired link closed", "peer", l.peer.ID, "err", err)
 		return
 	}
 	if !closing && err != nil {
-		n.log.Info("link closed", "peer", l.peer.id, "err", err)
-		n.metrics.LinkError(l.peer.id)
+		n.log.Info("link closed", "peer", l.peer.ID, "err", err)
+		n.metrics.LinkError(l.peer.ID)
 	}
 }
 

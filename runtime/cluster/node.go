@@ -337,7 +337,7 @@ func (n *Node) answersAs(m Member) bool {
 	}
 	defer conn.Close()
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	h, err := n.probeHello(conn, br)
+	h, err := n.handshake().Probe(conn, br)
 	return err == nil && h.GetServerId() == n.id && h.GetBootId() != n.boot
 }
 
@@ -493,7 +493,7 @@ func (n *Node) onUpdate(m Member) {
 	n.mu.Lock()
 	l := n.links[m.ID]
 	n.mu.Unlock()
-	if l != nil && l.peer.boot != m.BootID {
+	if l != nil && l.peer.Boot != m.BootID {
 		n.log.Info("member restarted", "member", m.ID)
 		n.memberGone(m, errPeerRestarted)
 	}
@@ -518,7 +518,7 @@ func (n *Node) memberGone(m Member, why error) {
 	n.mu.Lock()
 	var gone []*link
 	for l := range n.all {
-		if l.peer.id == m.ID && (why != errPeerRestarted || l.peer.boot != m.BootID) {
+		if l.peer.ID == m.ID && (why != errPeerRestarted || l.peer.Boot != m.BootID) {
 			gone = append(gone, l)
 		}
 	}

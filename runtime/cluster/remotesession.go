@@ -241,7 +241,7 @@ func (r *sessionRegistry) init() { r.m = map[sessionKey]*remoteSession{} }
 // attach returns the view of a forwarded session, refreshed from the
 // frontend's snapshot, and marks a request in progress on link l.
 func (r *sessionRegistry) attach(n *Node, l *link, snap *gamesrvv1.SessionSnapshot) *remoteSession {
-	k := sessionKey{frontend: l.peer.id, id: snap.GetId()}
+	k := sessionKey{frontend: l.peer.ID, id: snap.GetId()}
 	r.mu.Lock()
 	s := r.m[k]
 	if s == nil {

@@ -121,7 +121,7 @@ func (n *Node) hasLink(m Member) bool {
 		return false
 	}
 	l := v.(*link)
-	return l.alive() && l.peer.boot == m.BootID
+	return l.alive() && l.peer.Boot == m.BootID
 }
 
 // routeType is the server type of a route: its first segment.

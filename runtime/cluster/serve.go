@@ -55,8 +55,8 @@ func (l *link) serve(c *gamesrvv1.Call) bool {
 // room in the writer (the reader must not block).
 func (l *link) refuse(c *gamesrvv1.Call) {
 	if c.GetId() == 0 {
-		l.n.log.Warn("cluster: notify dropped: too many calls running for the link", "peer", l.peer.id, "route", c.GetRoute(), "max", cap(l.notifies))
-		l.n.metrics.LinkError(l.peer.id)
+		l.n.log.Warn("cluster: notify dropped: too many calls running for the link", "peer", l.peer.ID, "route", c.GetRoute(), "max", cap(l.notifies))
+		l.n.metrics.LinkError(l.peer.ID)
 		return
 	}
 	busy := gamesrv.Errorf(gamesrv.CodeRateLimited, "server %s is busy: %d calls running for this link", l.n.id, cap(l.requests))

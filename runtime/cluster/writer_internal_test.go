@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
@@ -33,7 +34,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	c2, err := ln.Accept()
 	mustOKInternal(t, err)
 	defer c2.Close()
-	l := newLink(n, c1, bufio.NewReaderSize(c1, helloBufSize), peerHello{id: "b"}, true)
+	l := newLink(n, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b"}, true)
 	l.run()
 	defer l.close(errNodeClosed)
 
