@@ -25,7 +25,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	n, err := New(srv, Options{Profile: ProfileFast})
 	mustOKInternal(t, err)
 	n.id, n.log, n.metrics = "a", slog.New(slog.DiscardHandler), n.host.Metrics()
-	defer n.pool.stop()
+	defer n.pool.Stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	mustOKInternal(t, err)
 	defer ln.Close()
@@ -35,14 +35,14 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	mustOKInternal(t, err)
 	defer c2.Close()
 	l := newLink(n, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b"}, true)
-	l.run()
-	defer l.close(errNodeClosed)
+	l.Run()
+	defer l.Close(errNodeClosed)
 
 	payload := make([]byte, 16<<20) // far beyond the socket buffers
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = l.call(ctx, &gamesrvv1.Call{Route: "room.room.big", Payload: payload})
+	_, err = l.Call(ctx, &gamesrvv1.Call{Route: "room.room.big", Payload: payload})
 	took := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("call to a peer that does not read: %v, want a deadline error", err)
@@ -50,14 +50,14 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("the call returned after %v, its deadline was 300 ms", took)
 	}
-	if !l.alive() {
+	if !l.Alive() {
 		t.Fatal("the link failed when one call's deadline passed")
 	}
 	// The peer reads again: the whole frame arrives, then a small one.
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = l.notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
+		_ = l.Notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
 	}()
 	rd := linkwire.NewReader(c2, &n.readBufs, bufio.NewReader(c2))
 	_ = c2.SetReadDeadline(time.Now().Add(10 * time.Second))
