@@ -136,7 +136,7 @@ fuzz:
 	@for t in transport/kcp:FuzzGateOpens transport/kcp/internal/kcpcore:FuzzPacketInput wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
-		cluster:FuzzReadFrame cluster:FuzzFrameCodec cluster:FuzzMetaDecode cluster:FuzzLinkProof cluster:FuzzLinkHello \
+		cluster/internal/linkwire:FuzzReadFrame cluster/internal/linkwire:FuzzFrameCodec cluster/gossip:FuzzMetaDecode cluster/internal/linkhello:FuzzLinkProof cluster/internal/linkhello:FuzzLinkHello \
 		client:FuzzReadPacket client:FuzzInflate client:FuzzClientData ../internal/scaffold:FuzzRetargetDescriptor; do \
 		pkg=$${t%%:*}; target=$${t#*:}; echo "== $$pkg $$target"; \
 		go test ./runtime/$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
@@ -159,7 +159,7 @@ $(BIN)/clusternode: FORCE
 
 ## bench-micro: codec, dispatch, cluster and tracing micro-benchmarks (go test -bench)
 bench-micro:
-	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster ./runtime/otelgamesrv
+	go test -run '^$$' -bench . -benchmem ./runtime/wire ./runtime/server ./runtime/cluster/... ./runtime/otelgamesrv
 
 clean:
 	rm -rf $(BIN)

@@ -17,6 +17,16 @@
 // member that dies fails its pending calls at once; links redial with
 // backoff and may require a shared secret.
 //
+// # Layers
+//
+// Package gossip keeps the membership (this package re-exports Member,
+// Membership and Profile). Under internal/: linkwire encodes frames (a
+// hand-written codec of cluster.proto, checked against its descriptors)
+// and reads and writes them on a connection; linkhello runs the handshake
+// that opens a link; link runs one link's calls. This package holds the
+// node on top: the link set, forwarding, remote calls and sessions,
+// selection. Each layer imports only those below it (internal/archtest).
+//
 // # Security
 //
 // A node is secure by default: one whose gossip or link listener binds an

@@ -10,8 +10,8 @@ type LinkEnd struct {
 func (n *Node) TestLinks() []LinkEnd {
 	var out []LinkEnd
 	for _, l := range n.liveLinks() {
-		out = append(out, LinkEnd{Peer: l.peer.id, Local: l.conn.LocalAddr().String(), Remote: l.conn.RemoteAddr().String(),
-			Dialed: l.dialed, Retired: l.retired.Load()})
+		out = append(out, LinkEnd{Peer: l.Peer.ID, Local: l.LocalAddr().String(), Remote: l.RemoteAddr().String(),
+			Dialed: l.Dialed, Retired: l.Retired.Load()})
 	}
 	return out
 }

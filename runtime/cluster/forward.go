@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -42,13 +43,13 @@ func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ string, c *ga
 	}
 	first := n.forwarded.add(s.ID(), m.ID)
 	fc := &gamesrvv1.Call{Route: c.Route, Payload: payload, Session: snapshot(s, first), Serializer: n.serializer(), Notify: notify, Metadata: c.Metadata}
-	l.callAsync(ctx, fc, func(r *gamesrvv1.Reply, err error) {
+	l.CallAsync(ctx, fc, func(r *gamesrvv1.Reply, err error) {
 		if err != nil {
 			done(nil, unpin(s, typ, m.ID, notify, err))
 			return
 		}
 		applyUpdate(s, r.GetUpdate())
-		if err := replyError(r.GetError()); err != nil {
+		if err := link.ReplyError(r.GetError()); err != nil {
 			done(nil, err)
 			return
 		}
@@ -236,11 +237,11 @@ func (n *Node) callSystem(ctx context.Context, id string, c *gamesrvv1.Call) err
 	if err != nil {
 		return err
 	}
-	r, err := l.call(ctx, cloneCall(c))
+	r, err := l.Call(ctx, cloneCall(c))
 	if err != nil {
 		return err
 	}
-	return replyError(r.GetError())
+	return link.ReplyError(r.GetError())
 }
 
 // notifyMember sends a call without waiting for an answer.
@@ -253,7 +254,7 @@ func (n *Node) notifyMember(ctx context.Context, id string, c *gamesrvv1.Call) e
 	if err != nil {
 		return err
 	}
-	return l.notify(ctx, cloneCall(c))
+	return l.Notify(ctx, cloneCall(c))
 }
 
 // forwardedIndex remembers, per frontend session, the backends that served

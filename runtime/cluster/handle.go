@@ -1,10 +1,14 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"google.golang.org/protobuf/proto"
 )
@@ -21,36 +25,68 @@ const (
 	routePing   = "@ping"   // any: answer at once (is the link's peer alive?)
 )
 
+// linkHost is what the links of n call back: n's handlers, its sweeper,
+// its link set.
+type linkHost struct{ n *Node }
+
+func (h linkHost) HandleCall(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+	return h.n.handleCall(ctx, l, c)
+}
+
+// ServeInline runs the system notifies that only queue bytes or flip
+// state, and never block, on the link's reader, in arrival order: a push
+// a backend handler sent before its answer must reach the client first.
+func (h linkHost) ServeInline(l *link.Link, c *gamesrvv1.Call) bool {
+	switch c.GetRoute() {
+	case routePush, routeUpdate, routeKick, routeClose:
+		_ = h.n.handleSystem(h.n.ctx, l, c)
+		return true
+	}
+	return false
+}
+
+func (h linkHost) Closed(l *link.Link, err error) { h.n.linkClosed(l, err) }
+func (h linkHost) ArmSweep()                      { h.n.armSweep() }
+
+// newLink returns a link of n over conn, whose handshake found peer.
+func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer linkhello.Peer, dialed bool) *link.Link {
+	return link.New(linkHost{n}, &link.Config{
+		ID: n.id, Log: n.log, Metrics: n.metrics, Pool: n.pool, ReadBuffers: &n.readBufs,
+		MaxInflight: n.opts.MaxInflight, MaxConcurrent: n.opts.MaxConcurrent,
+		CallTimeout: n.opts.CallTimeout, WriteBuffer: n.opts.WriteBuffer,
+	}, conn, br, peer, dialed)
+}
+
 // handleCall answers an incoming call.
-func (n *Node) handleCall(ctx context.Context, l *link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+func (n *Node) handleCall(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
 	n.serving.Add(1)
 	defer n.serving.Add(-1)
 	if len(c.GetRoute()) > 0 && c.GetRoute()[0] == '@' {
-		return &gamesrvv1.Reply{Error: wireError(n.handleSystem(ctx, l, c))}
+		return &gamesrvv1.Reply{Error: link.WireError(n.handleSystem(ctx, l, c))}
 	}
 	if c.GetSession() != nil {
 		return n.handleForwarded(ctx, l, c)
 	}
-	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetId() == 0), Type: gamesrv.CallRemoteIn, Peer: l.Peer.ID, Metadata: c.GetMetadata()}
 	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), gamesrv.ProtobufSerializer{})
-	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err)}
+	return &gamesrvv1.Reply{Payload: payload, Error: link.WireError(err)}
 }
 
 // handleForwarded runs a client request a frontend forwarded, with the
 // backend view of its session.
-func (n *Node) handleForwarded(ctx context.Context, l *link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+func (n *Node) handleForwarded(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
 	ser, err := gamesrv.SerializerByName(c.GetSerializer())
 	if err != nil {
-		return &gamesrvv1.Reply{Error: wireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
+		return &gamesrvv1.Reply{Error: link.WireError(gamesrv.WrapError(gamesrv.CodeBadRequest, err))}
 	}
 	s := n.sessions.attach(n, l, c.GetSession())
-	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.peer.id, Metadata: c.GetMetadata()}
+	in := gamesrv.Call{Route: c.GetRoute(), Kind: kindOf(c.GetNotify()), Type: gamesrv.CallForwardIn, Session: s, Peer: l.Peer.ID, Metadata: c.GetMetadata()}
 	payload, err := n.host.HandleRemote(ctx, in, c.GetPayload(), ser)
-	return &gamesrvv1.Reply{Payload: payload, Error: wireError(err), Update: s.detach()}
+	return &gamesrvv1.Reply{Payload: payload, Error: link.WireError(err), Update: s.detach()}
 }
 
 // handleSystem runs a system route.
-func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) error {
+func (n *Node) handleSystem(ctx context.Context, l *link.Link, c *gamesrvv1.Call) error {
 	if c.GetRoute() == routePing {
 		return nil
 	}
@@ -67,7 +103,7 @@ func (n *Node) handleSystem(ctx context.Context, l *link, c *gamesrvv1.Call) err
 		return err
 	}
 	if c.GetRoute() == routeClosed {
-		n.sessions.closed(l.peer.id, r.GetSessionId())
+		n.sessions.closed(l.Peer.ID, r.GetSessionId())
 		return nil
 	}
 	return n.sessionOp(ctx, c.GetRoute(), &r)

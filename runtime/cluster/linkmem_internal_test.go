@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
@@ -36,7 +38,7 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 		tb.Fatal(err)
 	}
 	defer ln.Close()
-	var links []*link
+	var links []*link.Link
 	for i := range k {
 		c1, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
@@ -47,25 +49,25 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 			tb.Fatal(err)
 		}
 		peer := fmt.Sprint(i)
-		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), peerHello{id: "b" + peer}, true)
-		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), peerHello{id: "a" + peer}, false)
-		la.run()
-		lb.run()
+		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b" + peer}, true)
+		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), linkhello.Peer{ID: "a" + peer}, false)
+		la.Run()
+		lb.Run()
 		links = append(links, la, lb)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, l := range links {
-		if _, err := l.call(ctx, sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: 1})); err != nil {
+		if _, err := l.Call(ctx, sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: 1})); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	return func() {
 		for _, l := range links {
-			l.close(errNodeClosed)
+			l.Close(errNodeClosed)
 		}
-		a.pool.stop()
-		b.pool.stop()
+		a.pool.Stop()
+		b.pool.Stop()
 	}
 }
 

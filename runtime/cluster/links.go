@@ -8,6 +8,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -17,7 +19,7 @@ import (
 // call. The backoff doubles from 100 ms to 5 s.
 type dialState struct {
 	done    chan struct{}
-	link    *link
+	link    *link.Link
 	err     error
 	retryAt time.Time
 	backoff time.Duration
@@ -33,9 +35,9 @@ const (
 
 // linkTo returns a working link to m, dialing one if needed. The common
 // case, a live link, takes no lock.
-func (n *Node) linkTo(ctx context.Context, m Member) (*link, error) {
+func (n *Node) linkTo(ctx context.Context, m Member) (*link.Link, error) {
 	if v, ok := n.live.Load(m.ID); ok {
-		if l := v.(*link); l.alive() && l.peer.boot == m.BootID {
+		if l := v.(*link.Link); l.Alive() && l.Peer.Boot == m.BootID {
 			return l, nil
 		}
 	}
@@ -56,13 +58,13 @@ func (n *Node) linkTo(ctx context.Context, m Member) (*link, error) {
 
 // dialFor returns the live link to m, or the dial attempt to wait for
 // (starting one if allowed), or the error of a recent failed attempt.
-func (n *Node) dialFor(m Member) (*dialState, *link, error) {
+func (n *Node) dialFor(m Member) (*dialState, *link.Link, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return nil, nil, gamesrv.NewError(gamesrv.CodeUnavailable, "cluster node closed")
 	}
-	if l := n.links[m.ID]; l != nil && l.alive() && l.peer.boot == m.BootID {
+	if l := n.links[m.ID]; l != nil && l.Alive() && l.Peer.Boot == m.BootID {
 		return nil, l, nil
 	}
 	d := n.dials[m.ID]
@@ -112,14 +114,14 @@ func (n *Node) dial(m Member, d *dialState) {
 		n.log.Warn("cannot link to server", "peer", m.ID, "addr", m.LinkAddr, "err", err)
 		n.metrics.LinkError(m.ID)
 		if l != nil {
-			l.close(err)
+			l.Close(err)
 		}
 		close(d.done)
 		return
 	}
 	d.link, d.backoff = n.adopt(l), minBackoff
 	n.mu.Unlock()
-	l.run()
+	l.Run()
 	close(d.done)
 }
 
@@ -129,13 +131,13 @@ func (n *Node) dial(m Member, d *dialState) {
 // the lower id, and retire the other (see retire). A link to another run
 // of the peer (another boot id), or to a peer whose link broke, is
 // replaced at once.
-func (n *Node) adopt(l *link) *link {
+func (n *Node) adopt(l *link.Link) *link.Link {
 	n.all[l] = struct{}{}
-	cur := n.links[l.peer.id]
+	cur := n.links[l.Peer.ID]
 	switch {
-	case cur == nil || !cur.alive() || cur.peer.boot != l.peer.boot || n.prefer(l, cur):
-		n.setLink(l.peer.id, l)
-		if cur != nil && cur.alive() {
+	case cur == nil || !cur.Alive() || cur.Peer.Boot != l.Peer.Boot || n.prefer(l, cur):
+		n.setLink(l.Peer.ID, l)
+		if cur != nil && cur.Alive() {
 			n.retire(cur)
 		}
 		return l
@@ -148,9 +150,9 @@ func (n *Node) adopt(l *link) *link {
 // prefer reports whether l should replace cur, a live link to the same
 // run of the same peer: the link dialled by the lower id wins; between two
 // links dialled by the same end, the newer one.
-func (n *Node) prefer(l, cur *link) bool {
-	lowDials := n.id < l.peer.id
-	return l.dialed == lowDials || cur.dialed != lowDials
+func (n *Node) prefer(l, cur *link.Link) bool {
+	lowDials := n.id < l.Peer.ID
+	return l.Dialed == lowDials || cur.Dialed != lowDials
 }
 
 // retireGrace is how long a retired link stays open at least: the peer
@@ -160,25 +162,30 @@ const retireGrace = time.Second
 // retire takes l out of use: no new work goes to it, and it closes once
 // retireGrace has passed and no call runs or waits on it. The peer, which
 // follows the same rule, retires the same connection.
-func (n *Node) retire(l *link) {
-	if l.retired.Swap(true) {
+func (n *Node) retire(l *link.Link) {
+	if l.Retired.Swap(true) {
 		return
 	}
 	n.retiredLinks.Add(1)
-	n.log.Debug("link retired: another link to the peer wins", "peer", l.peer.id, "dialed", l.dialed)
-	time.AfterFunc(retireGrace, l.closeIfIdle)
+	n.log.Debug("link retired: another link to the peer wins", "peer", l.Peer.ID, "dialed", l.Dialed)
+	time.AfterFunc(retireGrace, l.CloseIfIdle)
+}
+
+// handshake is this server's side of the link handshake.
+func (n *Node) handshake() *linkhello.Handshake {
+	return &linkhello.Handshake{ID: n.id, Boot: n.boot, Secret: n.opts.LinkSecret, MaxConcurrent: n.opts.MaxConcurrent, Timeout: n.opts.DialTimeout}
 }
 
 // connect dials m's link address and authenticates both ways.
-func (n *Node) connect(m Member) (*link, error) {
+func (n *Node) connect(m Member) (*link.Link, error) {
 	conn, err := n.dialLink(m.LinkAddr)
 	if err != nil {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	peer, err := n.helloDialer(conn, br)
-	if err == nil && peer.id != m.ID {
-		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.id + ", not " + m.ID)
+	peer, err := n.handshake().Dial(conn, br)
+	if err == nil && peer.ID != m.ID {
+		err = errors.New("cluster: " + m.LinkAddr + " answered as " + peer.ID + ", not " + m.ID)
 	}
 	if err != nil {
 		_ = conn.Close()
@@ -219,8 +226,8 @@ func (n *Node) acceptLoop() {
 func (n *Node) accept(conn net.Conn) {
 	defer n.wg.Done()
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	peer, err := n.helloListener(conn, br)
-	if errors.Is(err, errSameID) {
+	peer, err := n.handshake().Listen(conn, br)
+	if errors.Is(err, linkhello.ErrSameID) {
 		n.log.Warn("refused a server starting with this server's id", "remote", conn.RemoteAddr().String())
 		_ = conn.Close()
 		return
@@ -239,36 +246,36 @@ func (n *Node) accept(conn net.Conn) {
 	}
 	n.adopt(l)
 	n.mu.Unlock()
-	l.run()
+	l.Run()
 }
 
 // linkClosed forgets a failed link. A link to a peer that broke counts as
 // a failed dial: new work avoids the peer and redials only after a backoff.
-func (n *Node) linkClosed(l *link, err error) {
+func (n *Node) linkClosed(l *link.Link, err error) {
 	n.mu.Lock()
-	if n.links[l.peer.id] == l {
-		delete(n.links, l.peer.id)
-		n.live.Delete(l.peer.id)
+	if n.links[l.Peer.ID] == l {
+		delete(n.links, l.Peer.ID)
+		n.live.Delete(l.Peer.ID)
 		if !n.closed && !errors.Is(err, errPeerRestarted) && !errors.Is(err, errPeerDead) {
-			n.dials[l.peer.id] = brokenLink(err)
-			n.failed.Store(l.peer.id, struct{}{})
+			n.dials[l.Peer.ID] = brokenLink(err)
+			n.failed.Store(l.Peer.ID, struct{}{})
 		}
 	}
 	delete(n.all, l)
 	closing := n.closed
 	n.mu.Unlock()
-	if l.retired.Load() {
-		n.log.Debug("retired link closed", "peer", l.peer.id, "err", err)
+	if l.Retired.Load() {
+		n.log.Debug("retired link closed", "peer", l.Peer.ID, "err", err)
 		return
 	}
 	if !closing && err != nil {
-		n.log.Info("link closed", "peer", l.peer.id, "err", err)
-		n.metrics.LinkError(l.peer.id)
+		n.log.Info("link closed", "peer", l.Peer.ID, "err", err)
+		n.metrics.LinkError(l.Peer.ID)
 	}
 }
 
 // setLink makes l the link to peer; n.mu is held.
-func (n *Node) setLink(peer string, l *link) {
+func (n *Node) setLink(peer string, l *link.Link) {
 	n.links[peer] = l
 	n.live.Store(peer, l)
 	n.failed.Delete(peer)

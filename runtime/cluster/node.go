@@ -15,6 +15,8 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
@@ -38,22 +40,22 @@ type Node struct {
 	ms     *Membership
 	ln     net.Listener
 
-	readBufs     readBufs      // large read buffers of links with traffic
-	retiredLinks atomic.Int64  // links that lost to another link to the same peer
-	joined       atomic.Bool   // a join succeeded
-	wake         chan struct{} // buffered 1: a call with a deadline started (see armSweep)
-	live         sync.Map      // peer id -> *link: lock-free copy of links
-	failed       sync.Map      // peer id -> struct{}: peers whose last dial or link failed
+	readBufs     linkwire.ReadBuffers // large read buffers of links with traffic
+	retiredLinks atomic.Int64         // links that lost to another link to the same peer
+	joined       atomic.Bool          // a join succeeded
+	wake         chan struct{}        // buffered 1: a call with a deadline started (see armSweep)
+	live         sync.Map             // peer id -> *link.Link: lock-free copy of links
+	failed       sync.Map             // peer id -> struct{}: peers whose last dial or link failed
 
 	mu     sync.Mutex
-	links  map[string]*link // the link used to reach each peer
-	all    map[*link]struct{}
+	links  map[string]*link.Link // the link used to reach each peer
+	all    map[*link.Link]struct{}
 	dials  map[string]*dialState
 	closed bool
 
 	metrics   metrics.Recorder
 	serving   atomic.Int64 // incoming calls running, for a graceful close
-	pool      goPool       // goroutines of incoming calls
+	pool      link.GoPool  // goroutines of incoming calls
 	sessions  sessionRegistry
 	forwarded forwardedIndex
 	rr        sync.Map // server type -> *atomic.Uint64 (round robin)
@@ -81,8 +83,8 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	}
 	n := &Node{
 		srv: srv, host: host, opts: opts, log: opts.Logger, boot: randomID(),
-		links: map[string]*link{}, all: map[*link]struct{}{}, dials: map[string]*dialState{},
-		pool: newGoPool(), wake: make(chan struct{}, 1),
+		links: map[string]*link.Link{}, all: map[*link.Link]struct{}{}, dials: map[string]*dialState{},
+		pool: link.NewGoPool(), wake: make(chan struct{}, 1),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
@@ -315,7 +317,7 @@ var ErrDuplicateID = errors.New("cluster: server id already in use")
 // will declare dead; Membership keeps rejoining until the seeds accept
 // this run.
 func (n *Node) checkDuplicate() error {
-	holder, ok := n.ms.claimedBy()
+	holder, ok := n.ms.ClaimedBy()
 	if !ok || holder.BootID == n.boot || holder.LinkAddr == "" {
 		return nil
 	}
@@ -336,7 +338,7 @@ func (n *Node) answersAs(m Member) bool {
 	}
 	defer conn.Close()
 	br := bufio.NewReaderSize(conn, helloBufSize)
-	h, err := n.probeHello(conn, br)
+	h, err := n.handshake().Probe(conn, br)
 	return err == nil && h.GetServerId() == n.id && h.GetBootId() != n.boot
 }
 
@@ -353,7 +355,7 @@ func (n *Node) sweep() {
 	t := time.NewTicker(sweepInterval)
 	t.Stop()
 	defer t.Stop()
-	var links []*link
+	var links []*link.Link
 	for {
 		select {
 		case <-n.wake:
@@ -362,10 +364,10 @@ func (n *Node) sweep() {
 			busy := false
 			links = n.appendLinks(links[:0])
 			for _, l := range links {
-				if l.expire(now.UnixNano()) {
+				if l.Expire(now.UnixNano()) {
 					busy = true
 				}
-				if l.expireServing(now.UnixNano()) {
+				if l.ExpireServing(now.UnixNano()) {
 					busy = true
 				}
 			}
@@ -417,7 +419,7 @@ func (n *Node) Close(ctx context.Context) error {
 	}
 	n.awaitServing(ctx)
 	for _, l := range n.liveLinks() {
-		l.close(errNodeClosed)
+		l.Close(errNodeClosed)
 	}
 	n.cancel()
 	var err error
@@ -425,7 +427,7 @@ func (n *Node) Close(ctx context.Context) error {
 		err = n.ms.Shutdown()
 	}
 	n.wg.Wait()
-	n.pool.stop()
+	n.pool.Stop()
 	return err
 }
 
@@ -444,7 +446,7 @@ func (n *Node) awaitServing(ctx context.Context) {
 	}
 }
 
-func (n *Node) liveLinks() []*link { return n.appendLinks(nil) }
+func (n *Node) liveLinks() []*link.Link { return n.appendLinks(nil) }
 
 // NumLinks returns the number of open server-to-server links, retired
 // ones (closing once idle) included.
@@ -455,7 +457,7 @@ func (n *Node) NumLinks() int {
 }
 
 // appendLinks appends the open links to dst.
-func (n *Node) appendLinks(dst []*link) []*link {
+func (n *Node) appendLinks(dst []*link.Link) []*link.Link {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for l := range n.all {
@@ -492,7 +494,7 @@ func (n *Node) onUpdate(m Member) {
 	n.mu.Lock()
 	l := n.links[m.ID]
 	n.mu.Unlock()
-	if l != nil && l.peer.boot != m.BootID {
+	if l != nil && l.Peer.Boot != m.BootID {
 		n.log.Info("member restarted", "member", m.ID)
 		n.memberGone(m, errPeerRestarted)
 	}
@@ -515,9 +517,9 @@ var (
 // again, and a link that really broke fails on its own.
 func (n *Node) memberGone(m Member, why error) {
 	n.mu.Lock()
-	var gone []*link
+	var gone []*link.Link
 	for l := range n.all {
-		if l.peer.id == m.ID && (why != errPeerRestarted || l.peer.boot != m.BootID) {
+		if l.Peer.ID == m.ID && (why != errPeerRestarted || l.Peer.Boot != m.BootID) {
 			gone = append(gone, l)
 		}
 	}
@@ -530,7 +532,7 @@ func (n *Node) memberGone(m Member, why error) {
 			return
 		}
 		for _, l := range gone {
-			l.fail(why)
+			l.Fail(why)
 		}
 		n.sessions.dropFrontend(m.ID)
 	})
@@ -540,13 +542,13 @@ func (n *Node) memberGone(m Member, why error) {
 const pingTimeout = time.Second
 
 // answers reports whether the peer answers a ping on one of the links.
-func (n *Node) answers(links []*link) bool {
+func (n *Node) answers(links []*link.Link) bool {
 	for _, l := range links {
-		if !l.alive() {
+		if !l.Alive() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(n.ctx, pingTimeout)
-		_, err := l.call(ctx, &gamesrvv1.Call{Route: routePing})
+		_, err := l.Call(ctx, &gamesrvv1.Call{Route: routePing})
 		cancel()
 		if err == nil {
 			return true

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"google.golang.org/protobuf/proto"
 )
@@ -101,7 +102,7 @@ func (n *Node) notify(ctx context.Context, c *gamesrv.Call, o gamesrv.CallOption
 	if err != nil {
 		return err
 	}
-	return l.notify(ctx, &gamesrvv1.Call{Route: c.Route, Payload: payload, Metadata: c.Metadata})
+	return l.Notify(ctx, &gamesrvv1.Call{Route: c.Route, Payload: payload, Metadata: c.Metadata})
 }
 
 // Broadcast implements gamesrv.RemoteConn: the call goes to every alive
@@ -185,11 +186,11 @@ func (n *Node) callMember(ctx context.Context, m Member, c *gamesrv.Call, payloa
 	if err != nil {
 		return nil, err
 	}
-	r, err := l.call(ctx, &gamesrvv1.Call{Route: c.Route, Payload: payload, Metadata: c.Metadata})
+	r, err := l.Call(ctx, &gamesrvv1.Call{Route: c.Route, Payload: payload, Metadata: c.Metadata})
 	if err != nil {
 		return nil, err
 	}
-	if err := replyError(r.GetError()); err != nil {
+	if err := link.ReplyError(r.GetError()); err != nil {
 		return nil, err
 	}
 	return r.GetPayload(), nil

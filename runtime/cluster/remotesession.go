@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"google.golang.org/protobuf/proto"
@@ -25,7 +26,7 @@ type remoteSession struct {
 	uid     string
 	addr    string
 	data    map[string]string
-	via     *link // the link of the request in progress: pushes precede its answer
+	via     *link.Link // the link of the request in progress: pushes precede its answer
 	calls   int
 	changes *gamesrvv1.SessionUpdate
 	hooks   []func(gamesrv.Session)
@@ -120,11 +121,11 @@ func (s *remoteSession) Bind(ctx context.Context, uid string) error {
 	if err != nil {
 		return err
 	}
-	r, err := l.call(ctx, sessionCall(routeBind, &gamesrvv1.SessionRequest{SessionId: s.id, Uid: uid}))
+	r, err := l.Call(ctx, sessionCall(routeBind, &gamesrvv1.SessionRequest{SessionId: s.id, Uid: uid}))
 	if err != nil {
 		return err
 	}
-	if err := replyError(r.GetError()); err != nil {
+	if err := link.ReplyError(r.GetError()); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -144,7 +145,7 @@ func (s *remoteSession) Push(ctx context.Context, route string, msg proto.Messag
 	if err != nil {
 		return err
 	}
-	return l.notify(ctx, pushCall(&gamesrvv1.PushRequest{SessionIds: []int64{s.id}, Packet: pkt}))
+	return l.Notify(ctx, pushCall(&gamesrvv1.PushRequest{SessionIds: []int64{s.id}, Packet: pkt}))
 }
 
 // Kick implements gamesrv.Session.
@@ -176,13 +177,13 @@ func (s *remoteSession) send(ctx context.Context, route string, r *gamesrvv1.Ses
 	if err != nil {
 		return err
 	}
-	return l.notify(ctx, sessionCall(route, r))
+	return l.Notify(ctx, sessionCall(route, r))
 }
 
 // link returns the link of the request in progress if it still works (so
 // pushes precede its answer), else a link to the frontend; GS-503 once the
 // frontend left the cluster.
-func (s *remoteSession) link(ctx context.Context) (*link, error) {
+func (s *remoteSession) link(ctx context.Context) (*link.Link, error) {
 	m, ok := s.n.ms.Member(s.frontend)
 	if !ok {
 		return nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "frontend %s is gone", s.frontend)
@@ -190,7 +191,7 @@ func (s *remoteSession) link(ctx context.Context) (*link, error) {
 	s.mu.Lock()
 	l := s.via
 	s.mu.Unlock()
-	if l != nil && l.alive() {
+	if l != nil && l.Alive() {
 		return l, nil
 	}
 	return s.n.linkTo(ctx, m)
@@ -240,8 +241,8 @@ func (r *sessionRegistry) init() { r.m = map[sessionKey]*remoteSession{} }
 
 // attach returns the view of a forwarded session, refreshed from the
 // frontend's snapshot, and marks a request in progress on link l.
-func (r *sessionRegistry) attach(n *Node, l *link, snap *gamesrvv1.SessionSnapshot) *remoteSession {
-	k := sessionKey{frontend: l.peer.id, id: snap.GetId()}
+func (r *sessionRegistry) attach(n *Node, l *link.Link, snap *gamesrvv1.SessionSnapshot) *remoteSession {
+	k := sessionKey{frontend: l.Peer.ID, id: snap.GetId()}
 	r.mu.Lock()
 	s := r.m[k]
 	if s == nil {

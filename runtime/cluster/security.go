@@ -20,7 +20,7 @@ var ErrInsecure = errors.New("cluster: refusing to expose an unprotected node")
 func (o *Options) exposure() []string {
 	gossip := o.GossipAddr
 	if gossip == "" {
-		gossip = o.Profile.defaultBindAddr()
+		gossip = o.Profile.DefaultBindAddr()
 	}
 	var out []string
 	if !isLoopback(gossip) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -120,8 +121,8 @@ func (n *Node) hasLink(m Member) bool {
 	if !ok {
 		return false
 	}
-	l := v.(*link)
-	return l.alive() && l.peer.boot == m.BootID
+	l := v.(*link.Link)
+	return l.Alive() && l.Peer.Boot == m.BootID
 }
 
 // routeType is the server type of a route: its first segment.

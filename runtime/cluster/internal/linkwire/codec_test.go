@@ -1,4 +1,4 @@
-package cluster
+package linkwire
 
 import (
 	"testing"
@@ -51,9 +51,9 @@ func TestCodecMatchesProto(t *testing.T) {
 				t.Errorf("proto.Unmarshal of our encoding: %v, %v", &back, err)
 			}
 			theirs, _ := proto.Marshal(f)
-			got, err := decodeFrame(theirs, interner{})
+			got, err := Decode(theirs, Interner{})
 			if err != nil || !proto.Equal(got, f) {
-				t.Errorf("decodeFrame of proto.Marshal's encoding: %v, %v", got, err)
+				t.Errorf("Decode of proto.Marshal's encoding: %v, %v", got, err)
 			}
 		})
 	}
@@ -102,7 +102,7 @@ func TestDecodeFrameRefusesBadInput(t *testing.T) {
 		"stray end group":        {1<<3 | 4},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if f, err := decodeFrame(b, interner{}); err == nil {
+			if f, err := Decode(b, Interner{}); err == nil {
 				t.Fatalf("accepted: %v", f)
 			}
 			if err := proto.Unmarshal(b, new(gamesrvv1.Frame)); err == nil {
@@ -113,13 +113,13 @@ func TestDecodeFrameRefusesBadInput(t *testing.T) {
 }
 
 func TestInternerIsBounded(t *testing.T) {
-	in := interner{}
+	in := Interner{}
 	for i := range 2 * maxInterned {
 		in.add([]byte{byte(i), byte(i >> 8)})
 	}
 	in.add(make([]byte, maxInternedLen+1))
 	if len(in) != maxInterned {
-		t.Fatalf("interner holds %d strings, want %d", len(in), maxInterned)
+		t.Fatalf("Interner holds %d strings, want %d", len(in), maxInterned)
 	}
 }
 
@@ -151,18 +151,18 @@ func FuzzFrameCodec(f *testing.F) {
 // it returns the decoded frame, or nil when both refused b.
 func compareDecoders(t *testing.T, b []byte) *gamesrvv1.Frame {
 	t.Helper()
-	got, err := decodeFrame(b, interner{})
+	got, err := Decode(b, Interner{})
 	var want gamesrvv1.Frame
 	werr := proto.Unmarshal(b, &want)
 	if (err == nil) != (werr == nil) {
-		t.Fatalf("decodeFrame error %v, proto.Unmarshal error %v", err, werr)
+		t.Fatalf("Decode error %v, proto.Unmarshal error %v", err, werr)
 	}
 	if err != nil {
 		return nil
 	}
 	dropUnknown(want.ProtoReflect())
 	if !proto.Equal(got, &want) {
-		t.Fatalf("decodeFrame %v, proto.Unmarshal %v", got, &want)
+		t.Fatalf("Decode %v, proto.Unmarshal %v", got, &want)
 	}
 	return got
 }
@@ -194,10 +194,10 @@ var benchCall = &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Ca
 
 func BenchmarkDecodeCallFrame(b *testing.B) {
 	buf, _ := proto.Marshal(benchCall)
-	in := interner{}
+	in := Interner{}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeFrame(buf, in); err != nil {
+		if _, err := Decode(buf, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -217,7 +217,7 @@ func BenchmarkEncodeCallFrame(b *testing.B) {
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
 	for b.Loop() {
-		buf, _ = appendPrefixedFrame(buf[:0], benchCall)
+		buf, _ = AppendPrefixed(buf[:0], benchCall)
 	}
 }
 

@@ -1,4 +1,4 @@
-package cluster
+package link
 
 import "time"
 
@@ -6,18 +6,19 @@ import "time"
 // ends.
 const poolIdle = time.Second
 
-// goPool runs functions on goroutines that are reused while work keeps
+// GoPool runs functions on goroutines that are reused while work keeps
 // coming (incoming calls), so their grown stacks are too; idle ones end
 // after poolIdle, or at once when the pool stops.
-type goPool struct {
+type GoPool struct {
 	idle chan func()
 	quit chan struct{}
 }
 
-func newGoPool() goPool { return goPool{idle: make(chan func()), quit: make(chan struct{})} }
+// NewGoPool returns an empty pool; Stop ends its idle goroutines.
+func NewGoPool() GoPool { return GoPool{idle: make(chan func()), quit: make(chan struct{})} }
 
-// run runs f on an idle goroutine of the pool, or a new one.
-func (p goPool) run(f func()) {
+// Run runs f on an idle goroutine of the pool, or a new one.
+func (p GoPool) Run(f func()) {
 	select {
 	case p.idle <- f:
 	default:
@@ -25,7 +26,7 @@ func (p goPool) run(f func()) {
 	}
 }
 
-func (p goPool) loop(f func()) {
+func (p GoPool) loop(f func()) {
 	t := time.NewTimer(poolIdle)
 	defer t.Stop()
 	for {
@@ -41,4 +42,5 @@ func (p goPool) loop(f func()) {
 	}
 }
 
-func (p goPool) stop() { close(p.quit) }
+// Stop ends the idle goroutines, and each busy one when its work ends.
+func (p GoPool) Stop() { close(p.quit) }

@@ -1,4 +1,4 @@
-package cluster
+package linkhello
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -55,7 +56,7 @@ func FuzzLinkProof(f *testing.F) {
 	long := make([]byte, 1<<16)
 	f.Add([]byte("k"), long, []byte{}, []byte{}, []byte{}, []byte{}, []byte{}, []byte{}, long, []byte(nil))
 	f.Fuzz(func(t *testing.T, secret, dn1, ln1, did1, lid1, dn2, ln2, did2, lid2, got []byte) {
-		n := &Node{id: "fuzz", opts: Options{LinkSecret: secret}}
+		n := &Handshake{ID: "fuzz", Secret: secret}
 		t1 := transcript{dialerNonce: dn1, listenerNonce: ln1, dialerID: string(did1), listenerID: string(lid1)}
 		t2 := transcript{dialerNonce: dn2, listenerNonce: ln2, dialerID: string(did2), listenerID: string(lid2)}
 		if len(secret) == 0 {
@@ -151,7 +152,7 @@ const (
 // the one the first hello named; and what the node writes is only hellos.
 func FuzzLinkHello(f *testing.F) {
 	hello := func(h *gamesrvv1.Hello) []byte {
-		b, err := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
+		b, err := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: h}})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -159,7 +160,8 @@ func FuzzLinkHello(f *testing.F) {
 	}
 	nonce := []byte("0123456789abcdef")
 	first := hello(&gamesrvv1.Hello{ServerId: "gate-1", BootId: "boot", Nonce: nonce, MaxConcurrent: 64})
-	call, _ := encodeFrame(sampleFrames()[1])
+	call, _ := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{Id: 7, Route: "room.room.join", Payload: []byte{0x0a, 1, 'x'}, TimeoutMs: 500,
+		Session: &gamesrvv1.SessionSnapshot{Id: 3, Uid: "ann", FrontendId: "gate", Data: map[string]string{"k": "v"}}}}})
 	secret := []byte("s3cret")
 	for _, mode := range []byte{0, helloSameSecret, helloDialerSide, helloDialerSide | helloSameSecret, helloNoSecret, helloDialerSide | helloNoSecret} {
 		f.Add(mode, secret, []byte("guess"), first, []byte("gate-1"), []byte{})
@@ -180,7 +182,7 @@ func FuzzLinkHello(f *testing.F) {
 		if mode&helloSameSecret != 0 {
 			peerSecret = secret
 		}
-		n := &Node{id: "room-1", boot: "boot-1", opts: Options{LinkSecret: secret, MaxConcurrent: 8, DialTimeout: time.Second}}
+		n := &Handshake{ID: "room-1", Boot: "boot-1", Secret: secret, MaxConcurrent: 8, Timeout: time.Second}
 		if mode&helloDialerSide != 0 {
 			fuzzDialerHello(t, n, mode, peerSecret, first, second, tamper)
 		} else {
@@ -192,7 +194,7 @@ func FuzzLinkHello(f *testing.F) {
 // fuzzListenerHello: the peer dials the node. first is the peer's opening
 // frame (any bytes); then the peer proves itself over what it sent and the
 // node's answer, or sends second as it is (helloRawReply).
-func fuzzListenerHello(t *testing.T, n *Node, mode byte, peerSecret, first, second, tamper []byte) {
+func fuzzListenerHello(t *testing.T, n *Handshake, mode byte, peerSecret, first, second, tamper []byte) {
 	c := &peerConn{}
 	c.send(first)
 	opening := decodeHello(first) // as the peer meant it
@@ -206,22 +208,22 @@ func fuzzListenerHello(t *testing.T, n *Node, mode byte, peerSecret, first, seco
 			return // the peer gives up
 		}
 		proof := xorBytes(refProof(peerSecret, roleDialer, opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), answer.GetServerId()), tamper)
-		b, _ := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{Proof: proof}}})
+		b, _ := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: &gamesrvv1.Hello{Proof: proof}}})
 		c.send(b)
 	}
-	peer, err := n.helloListener(c, bufio.NewReader(c))
+	peer, err := n.Listen(c, bufio.NewReader(c))
 	answer := decodeHello(c.out.Bytes())
 	if c.out.Len() > 0 && (answer == nil || len(frameBytesOf(c.out.Bytes())) != c.out.Len()) {
 		t.Fatalf("the node wrote %.200x, not one hello", c.out.Bytes())
 	}
-	if answer != nil && opening != nil && len(n.opts.LinkSecret) > 0 {
-		want := refProof(n.opts.LinkSecret, roleListener, opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), n.id)
+	if answer != nil && opening != nil && len(n.Secret) > 0 {
+		want := refProof(n.Secret, roleListener, opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), n.ID)
 		if !bytes.Equal(answer.GetProof(), want) {
 			t.Fatalf("the node's proof %x is not the design's %x", answer.GetProof(), want)
 		}
 	}
 	if err != nil {
-		honest := mode&helloRawReply == 0 && opening != nil && answer != nil && bytes.Equal(peerSecret, n.opts.LinkSecret) &&
+		honest := mode&helloRawReply == 0 && opening != nil && answer != nil && bytes.Equal(peerSecret, n.Secret) &&
 			allZero(tamper) && fieldsFit(opening) && len(frameBytesOf(first)) == len(first)
 		if honest {
 			t.Fatalf("an honest dialer was refused: %v", err)
@@ -229,18 +231,18 @@ func fuzzListenerHello(t *testing.T, n *Node, mode byte, peerSecret, first, seco
 		return
 	}
 	if opening == nil || answer == nil {
-		t.Fatalf("accepted %.100q after an opening frame %.200x that is not a hello", peer.id, first)
+		t.Fatalf("accepted %.100q after an opening frame %.200x that is not a hello", peer.ID, first)
 	}
 	// The proof the node checked is the peer's second frame, wherever
 	// its bytes came from.
 	checkAccepted(t, n, peer, opening, decodeHello(c.sent[len(frameBytesOf(c.sent)):]), roleDialer,
-		opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), n.id)
+		opening.GetNonce(), answer.GetNonce(), opening.GetServerId(), n.ID)
 }
 
 // fuzzDialerHello: the node dials the peer. The peer answers the node's
 // hello with a hello naming second as its id and first as its nonce, and
 // a proof over that (tampered), or with first as it is (helloRawReply).
-func fuzzDialerHello(t *testing.T, n *Node, mode byte, peerSecret, first, second, tamper []byte) {
+func fuzzDialerHello(t *testing.T, n *Handshake, mode byte, peerSecret, first, second, tamper []byte) {
 	c := &peerConn{}
 	var reply *gamesrvv1.Hello // what the peer answered, as it meant it
 	replied := false
@@ -260,36 +262,36 @@ func fuzzDialerHello(t *testing.T, n *Node, mode byte, peerSecret, first, second
 		}
 		reply = &gamesrvv1.Hello{ServerId: string(second), BootId: "peer-boot", Nonce: first, MaxConcurrent: 3}
 		reply.Proof = xorBytes(refProof(peerSecret, roleListener, opening.GetNonce(), first, opening.GetServerId(), string(second)), tamper)
-		b, err := encodeFrame(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: reply}})
+		b, err := linkwire.Encode(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Hello{Hello: reply}})
 		if err != nil {
 			reply = nil // not encodable (an id that is not UTF-8): the peer gives up
 			return
 		}
 		c.send(b)
 	}
-	peer, err := n.helloDialer(c, bufio.NewReader(c))
+	peer, err := n.Dial(c, bufio.NewReader(c))
 	written := c.out.Bytes()
 	opening := decodeHello(written)
 	if opening == nil {
 		t.Fatalf("the node opened with %.200x, not a hello", written)
 	}
-	if opening.GetServerId() != n.id || len(opening.GetNonce()) < 16 || len(opening.GetProof()) != 0 {
+	if opening.GetServerId() != n.ID || len(opening.GetNonce()) < 16 || len(opening.GetProof()) != 0 {
 		t.Fatalf("the node's opening hello %v", opening)
 	}
 	if err != nil {
-		honest := mode&helloRawReply == 0 && bytes.Equal(peerSecret, n.opts.LinkSecret) && allZero(tamper) && fieldsFit(reply)
+		honest := mode&helloRawReply == 0 && bytes.Equal(peerSecret, n.Secret) && allZero(tamper) && fieldsFit(reply)
 		if honest {
 			t.Fatalf("an honest listener was refused: %v", err)
 		}
 		return
 	}
 	if reply == nil || decodeHello(written[len(frameBytesOf(written)):]) == nil {
-		t.Fatalf("accepted %.100q without the peer's hello, or without sending a proof", peer.id)
+		t.Fatalf("accepted %.100q without the peer's hello, or without sending a proof", peer.ID)
 	}
-	checkAccepted(t, n, peer, reply, reply, roleListener, opening.GetNonce(), reply.GetNonce(), n.id, reply.GetServerId())
-	if len(n.opts.LinkSecret) > 0 {
+	checkAccepted(t, n, peer, reply, reply, roleListener, opening.GetNonce(), reply.GetNonce(), n.ID, reply.GetServerId())
+	if len(n.Secret) > 0 {
 		mine := decodeHello(written[len(frameBytesOf(written)):])
-		want := refProof(n.opts.LinkSecret, roleDialer, opening.GetNonce(), reply.GetNonce(), n.id, reply.GetServerId())
+		want := refProof(n.Secret, roleDialer, opening.GetNonce(), reply.GetNonce(), n.ID, reply.GetServerId())
 		if !bytes.Equal(mine.GetProof(), want) {
 			t.Fatalf("the node's proof %x is not the design's %x", mine.GetProof(), want)
 		}
@@ -299,20 +301,20 @@ func fuzzDialerHello(t *testing.T, n *Node, mode byte, peerSecret, first, second
 // checkAccepted checks an accepted handshake: the peer is the one the
 // peer's first hello named, and the proof it gave (in proofHello) is the
 // design's for role over the transcript, unless the node has no secret.
-func checkAccepted(t *testing.T, n *Node, peer peerHello, named, proofHello *gamesrvv1.Hello, role string,
+func checkAccepted(t *testing.T, n *Handshake, peer Peer, named, proofHello *gamesrvv1.Hello, role string,
 	dialerNonce, listenerNonce []byte, dialerID, listenerID string) {
 	t.Helper()
-	if peer.id != named.GetServerId() || peer.boot != named.GetBootId() || peer.maxConcurrent != int(named.GetMaxConcurrent()) {
-		t.Fatalf("accepted peer %.100q/%q/%d, the hello named %.100q/%q/%d", peer.id, peer.boot, peer.maxConcurrent,
+	if peer.ID != named.GetServerId() || peer.Boot != named.GetBootId() || peer.MaxConcurrent != int(named.GetMaxConcurrent()) {
+		t.Fatalf("accepted peer %.100q/%q/%d, the hello named %.100q/%q/%d", peer.ID, peer.Boot, peer.MaxConcurrent,
 			named.GetServerId(), named.GetBootId(), named.GetMaxConcurrent())
 	}
-	if len(n.opts.LinkSecret) == 0 {
+	if len(n.Secret) == 0 {
 		return
 	}
 	if !fieldsFit(named) || proofHello == nil {
 		t.Fatalf("accepted a hello whose fields do not fit the transcript: nonce %d bytes, id %d bytes", len(named.GetNonce()), len(named.GetServerId()))
 	}
-	want := refProof(n.opts.LinkSecret, role, dialerNonce, listenerNonce, dialerID, listenerID)
+	want := refProof(n.Secret, role, dialerNonce, listenerNonce, dialerID, listenerID)
 	if !bytes.Equal(proofHello.GetProof(), want) {
 		t.Fatalf("accepted the proof %x; the design's is %x", proofHello.GetProof(), want)
 	}
@@ -340,7 +342,7 @@ func frameBytesOf(b []byte) []byte {
 		return nil
 	}
 	n := binary.BigEndian.Uint32(b)
-	if n > maxFrameSize || uint64(len(b)-4) < uint64(n) {
+	if n > linkwire.MaxFrameSize || uint64(len(b)-4) < uint64(n) {
 		return nil
 	}
 	return b[:4+n]

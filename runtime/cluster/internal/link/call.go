@@ -1,4 +1,4 @@
-package cluster
+package link
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
-// call sends c and waits for its reply under ctx. The remaining time of
+// Call sends c and waits for its reply under ctx. The remaining time of
 // ctx travels with the call, so the callee gives up when the caller does;
 // a caller that stops waiting sends a Cancel.
-func (l *link) call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, error) {
+func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, error) {
 	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -30,11 +30,11 @@ func (l *link) call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 	return l.await(ctx, c.Id, ch)
 }
 
-// callAsync sends c and calls fn exactly once with the reply or the error,
+// CallAsync sends c and calls fn exactly once with the reply or the error,
 // on the link's reader (or the sweeper when ctx's deadline passes, or the
 // goroutine that fails the link); fn must not block. Only ctx's deadline is
 // enforced, by the node's sweeper: cancelling ctx does not end the call.
-func (l *link) callAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesrvv1.Reply, error)) {
+func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesrvv1.Reply, error)) {
 	if err := l.acquire(ctx); err != nil {
 		fn(nil, err)
 		return
@@ -56,19 +56,19 @@ func (l *link) callAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesr
 	}
 }
 
-// notify sends c without waiting for anything.
-func (l *link) notify(ctx context.Context, c *gamesrvv1.Call) error {
+// Notify sends c without waiting for anything.
+func (l *Link) Notify(ctx context.Context, c *gamesrvv1.Call) error {
 	c.Id = 0
 	return l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}})
 }
 
 // acquire takes one of the link's in-flight slots.
-func (l *link) acquire(ctx context.Context) error {
+func (l *Link) acquire(ctx context.Context) error {
 	select {
 	case l.slots <- struct{}{}:
 		return nil
 	case <-l.done:
-		return l.lostError()
+		return l.LostError()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -96,16 +96,16 @@ func (p pendingCall) answer(r *gamesrvv1.Reply, err error) {
 	}
 }
 
-func (l *link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error) {
+func (l *Link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error) {
 	ch := make(chan *gamesrvv1.Reply, 1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending == nil {
-		return nil, l.lostError()
+		return nil, l.LostError()
 	}
 	l.pending[id] = pendingCall{ch: ch, deadline: deadline}
 	if deadline != 0 {
-		l.n.armSweep()
+		l.host.ArmSweep()
 	}
 	return ch, nil
 }
@@ -118,10 +118,10 @@ func deadlineOf(ctx context.Context) int64 {
 	return 0
 }
 
-// expire answers GS-504 to the calls whose deadline passed and tells the
+// Expire answers GS-504 to the calls whose deadline passed and tells the
 // callee to stop. It reports whether calls with a deadline remain. It
 // allocates only when a call is late.
-func (l *link) expire(now int64) (busy bool) {
+func (l *Link) Expire(now int64) (busy bool) {
 	type lateCall struct {
 		id uint64
 		p  pendingCall
@@ -149,27 +149,27 @@ func (l *link) expire(now int64) (busy bool) {
 	return busy
 }
 
-func (l *link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply, error)) error {
+func (l *Link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply, error)) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending == nil {
-		return l.lostError()
+		return l.LostError()
 	}
 	l.pending[id] = pendingCall{fn: fn, deadline: deadline}
 	if deadline != 0 {
-		l.n.armSweep()
+		l.host.ArmSweep()
 	}
 	return nil
 }
 
-func (l *link) forget(id uint64) {
+func (l *Link) forget(id uint64) {
 	if _, ok := l.take(id); ok {
 		l.settled()
 	}
 }
 
 // take removes a pending call and returns it.
-func (l *link) take(id uint64) (pendingCall, bool) {
+func (l *Link) take(id uint64) (pendingCall, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, ok := l.pending[id]
@@ -177,11 +177,11 @@ func (l *link) take(id uint64) (pendingCall, bool) {
 	return p, ok
 }
 
-func (l *link) await(ctx context.Context, id uint64, ch chan *gamesrvv1.Reply) (*gamesrvv1.Reply, error) {
+func (l *Link) await(ctx context.Context, id uint64, ch chan *gamesrvv1.Reply) (*gamesrvv1.Reply, error) {
 	select {
 	case r, ok := <-ch:
 		if !ok {
-			return nil, l.lostError()
+			return nil, l.LostError()
 		}
 		return r, nil
 	case <-ctx.Done():
@@ -202,16 +202,16 @@ func timeoutMs(ctx context.Context) uint32 {
 	return uint32(min(max(ms, 1), math.MaxUint32))
 }
 
-// replyError converts the error of a reply.
-func replyError(e *gamesrvv1.Error) error {
+// ReplyError converts the error of a reply.
+func ReplyError(e *gamesrvv1.Error) error {
 	if e == nil {
 		return nil
 	}
 	return gamesrv.NewError(gamesrv.Code(e.GetCode()), e.GetMsg()).WithMetadata(e.GetMetadata())
 }
 
-// wireError converts an error for a reply.
-func wireError(err error) *gamesrvv1.Error {
+// WireError converts an error for a reply.
+func WireError(err error) *gamesrvv1.Error {
 	if err == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package cluster
+package linkwire
 
 import (
 	"bufio"
@@ -22,15 +22,15 @@ func sampleFrames() []*gamesrvv1.Frame {
 func TestFrameRoundTrip(t *testing.T) {
 	var stream []byte
 	for _, f := range sampleFrames() {
-		b, err := encodeFrame(f)
+		b, err := Encode(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		stream = append(stream, b...)
 	}
-	r, in := bufio.NewReader(bytes.NewReader(stream)), interner{}
+	r, in := bufio.NewReader(bytes.NewReader(stream)), Interner{}
 	for i, want := range sampleFrames() {
-		got, err := readFrame(r, in)
+		got, err := Read(r, in)
 		if err != nil || !proto.Equal(got, want) {
 			t.Fatalf("frame %d: got %v, %v", i, got, err)
 		}
@@ -39,7 +39,7 @@ func TestFrameRoundTrip(t *testing.T) {
 
 func TestReadFrameRefusesOversizedLength(t *testing.T) {
 	r := bufio.NewReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}))
-	if _, err := readFrame(r, nil); err == nil {
+	if _, err := Read(r, nil); err == nil {
 		t.Fatal("a 4 GiB frame was accepted")
 	}
 }
@@ -48,20 +48,20 @@ func TestReadFrameRefusesOversizedLength(t *testing.T) {
 // and that what it accepts re-encodes to an equivalent frame.
 func FuzzReadFrame(f *testing.F) {
 	for _, fr := range sampleFrames() {
-		b, _ := encodeFrame(fr)
+		b, _ := Encode(fr)
 		f.Add(b)
 	}
 	f.Add([]byte{0, 0, 0, 2, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fr, err := readFrame(bufio.NewReader(bytes.NewReader(b)), interner{})
+		fr, err := Read(bufio.NewReader(bytes.NewReader(b)), Interner{})
 		if err != nil {
 			return
 		}
-		again, err := encodeFrame(fr)
+		again, err := Encode(fr)
 		if err != nil {
 			t.Fatalf("decoded frame does not encode: %v", err)
 		}
-		back, err := readFrame(bufio.NewReader(bytes.NewReader(again)), nil)
+		back, err := Read(bufio.NewReader(bytes.NewReader(again)), nil)
 		if err != nil || !proto.Equal(back, fr) {
 			t.Fatalf("round trip changed the frame: %v %v", back, err)
 		}

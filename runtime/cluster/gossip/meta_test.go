@@ -1,4 +1,4 @@
-package cluster
+package gossip
 
 import (
 	"bytes"
@@ -66,13 +66,13 @@ func TestMetaTooLargeMembership(t *testing.T) {
 	gossipTest(t)
 	cfg := gossipTestConfig("big", "room")
 	cfg.Self.Version = strings.Repeat("x", 600)
-	m, err := NewMembership(cfg)
+	m, err := New(cfg)
 	if err == nil {
 		_ = m.Shutdown()
-		t.Fatal("NewMembership accepted 600 bytes of metadata")
+		t.Fatal("New accepted 600 bytes of metadata")
 	}
 	if !strings.Contains(err.Error(), "over memberlist's 512-byte limit") {
-		t.Errorf("NewMembership: %v", err)
+		t.Errorf("New: %v", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package cluster
+package linkwire
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 )
 
-// linkWriter writes a link's frames without a writer goroutine: the first
+// Writer writes a link's frames without a writer goroutine: the first
 // sender writes, and senders that arrive while it writes add their frames
 // to its next batch (flat combining). Frames coalesce into few writes and
 // no goroutine hop is needed. Senders wait (under their context) while
 // more than limit bytes are waiting; a write that does not complete within
 // timeout fails the link rather than blocking senders forever.
-type linkWriter struct {
+type Writer struct {
 	conn    net.Conn
 	timeout time.Duration
 	limit   int
@@ -37,9 +37,13 @@ type linkWriter struct {
 	room    chan struct{} // closed when the waiting bytes dropped under limit
 }
 
-func newLinkWriter(conn net.Conn, timeout time.Duration, limit int, onError func(error)) *linkWriter {
+// NewWriter returns the writer of conn. A write that makes no progress
+// for timeout fails, senders wait while more than limit bytes are
+// waiting, and onError is called with the error of a failed write (the
+// link closes).
+func NewWriter(conn net.Conn, timeout time.Duration, limit int, onError func(error)) *Writer {
 	_, isTLS := conn.(*tls.Conn) // a TLS write that timed out cannot be resumed
-	return &linkWriter{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{}), partialOK: !isTLS}
+	return &Writer{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{}), partialOK: !isTLS}
 }
 
 // isTimeout reports whether err is a deadline's timeout.
@@ -48,9 +52,9 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// send encodes f (outside the lock) and adds it to the next batch; unless
+// Send encodes f (outside the lock) and adds it to the next batch; unless
 // another sender is writing, it writes the batch.
-func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
+func (w *Writer) Send(ctx context.Context, f *gamesrvv1.Frame) error {
 	b, err := w.encode(f)
 	if err != nil {
 		return err
@@ -95,7 +99,7 @@ func (w *linkWriter) send(ctx context.Context, f *gamesrvv1.Frame) error {
 var errHandOff = errors.New("cluster: write handed off")
 
 // finish writes what a sender whose deadline passed left unwritten.
-func (w *linkWriter) finish() {
+func (w *Writer) finish() {
 	w.mu.Lock()
 	err := w.flush(time.Time{})
 	w.writing = false
@@ -107,7 +111,7 @@ func (w *linkWriter) finish() {
 
 // waitRoom waits, with w.mu held on entry and return, until the batch has
 // room or the writer failed.
-func (w *linkWriter) waitRoom(ctx context.Context) error {
+func (w *Writer) waitRoom(ctx context.Context) error {
 	for w.err == nil && len(w.buf) > w.limit {
 		room := w.room
 		w.mu.Unlock()
@@ -123,13 +127,13 @@ func (w *linkWriter) waitRoom(ctx context.Context) error {
 }
 
 // encode marshals f, length-prefixed, into a pooled buffer.
-func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
+func (w *Writer) encode(f *gamesrvv1.Frame) (*[]byte, error) {
 	b, _ := w.frames.Get().(*[]byte)
 	if b == nil {
 		b = new([]byte)
 	}
 	var err error
-	if *b, err = appendPrefixedFrame((*b)[:0], f); err != nil {
+	if *b, err = AppendPrefixed((*b)[:0], f); err != nil {
 		w.frames.Put(b)
 		return nil, err
 	}
@@ -142,7 +146,7 @@ func (w *linkWriter) encode(f *gamesrvv1.Frame) (*[]byte, error) {
 // sender's deadline), a write still going at until stops there and flush
 // returns errHandOff, the unwritten bytes first in the batch: a TCP write
 // that timed out can be resumed, so the stream stays whole.
-func (w *linkWriter) flush(until time.Time) error {
+func (w *Writer) flush(until time.Time) error {
 	for len(w.buf) > 0 {
 		out := w.buf
 		w.buf = w.spare[:0]
@@ -183,13 +187,13 @@ func (w *linkWriter) flush(until time.Time) error {
 const keptWriteBuf = 4 << 10
 
 // signalRoom wakes the senders waiting for room.
-func (w *linkWriter) signalRoom() {
+func (w *Writer) signalRoom() {
 	close(w.room)
 	w.room = make(chan struct{})
 }
 
-// fail makes every later send fail with err.
-func (w *linkWriter) fail(err error) {
+// Fail makes every later send fail with err.
+func (w *Writer) Fail(err error) {
 	w.mu.Lock()
 	if w.err == nil {
 		w.err = err

@@ -1,4 +1,4 @@
-package cluster
+package linkwire
 
 import (
 	"bufio"
@@ -21,10 +21,11 @@ const (
 	bigRead = 64 << 10
 )
 
-// readBufs pools the large read buffers of a node's links.
-type readBufs struct{ pool sync.Pool }
+// ReadBuffers pools the large read buffers of a node's links; the zero
+// value is ready for use.
+type ReadBuffers struct{ pool sync.Pool }
 
-func (p *readBufs) get() *[]byte {
+func (p *ReadBuffers) get() *[]byte {
 	if b, ok := p.pool.Get().(*[]byte); ok {
 		return b
 	}
@@ -32,24 +33,24 @@ func (p *readBufs) get() *[]byte {
 	return &b
 }
 
-func (p *readBufs) put(b *[]byte) { p.pool.Put(b) }
+func (p *ReadBuffers) put(b *[]byte) { p.pool.Put(b) }
 
-// linkReader reads a link's length-prefixed frames. It reads into its
+// Reader reads a link's length-prefixed frames. It reads into its
 // small buffer while frames are few and small, and into a pooled large
 // one while they keep coming; frames over bigRead get a buffer of their
 // own.
-type linkReader struct {
+type Reader struct {
 	r          io.Reader
-	pool       *readBufs
+	pool       *ReadBuffers
 	small      []byte
 	big        *[]byte // held while buffered bytes remain, else nil
 	buf        []byte  // small or *big
 	start, end int     // buffered bytes: buf[start:end]
 }
 
-// newLinkReader reads r, after the bytes the handshake's reader buffered.
-func newLinkReader(r io.Reader, pool *readBufs, handshake *bufio.Reader) *linkReader {
-	lr := &linkReader{r: r, pool: pool, small: make([]byte, smallRead)}
+// NewReader reads r, after the bytes the handshake's reader buffered.
+func NewReader(r io.Reader, pool *ReadBuffers, handshake *bufio.Reader) *Reader {
+	lr := &Reader{r: r, pool: pool, small: make([]byte, smallRead)}
 	lr.buf = lr.small
 	if n := handshake.Buffered(); n > 0 {
 		b, _ := handshake.Peek(n)
@@ -61,14 +62,15 @@ func newLinkReader(r io.Reader, pool *readBufs, handshake *bufio.Reader) *linkRe
 	return lr
 }
 
-// frame reads the next frame. Its bytes are valid until the next call;
-// decodeFrame copies what it keeps.
-func (lr *linkReader) frame(in interner) (*gamesrvv1.Frame, error) {
+// Frame reads and decodes the next frame; in may be nil. The frame's
+// bytes in the buffer are valid until the next call, and Decode copies
+// what it keeps.
+func (lr *Reader) Frame(in Interner) (*gamesrvv1.Frame, error) {
 	body, err := lr.next()
 	if err != nil {
 		return nil, err
 	}
-	f, err := decodeFrame(body, in)
+	f, err := Decode(body, in)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bad frame: %w", err)
 	}
@@ -76,13 +78,13 @@ func (lr *linkReader) frame(in interner) (*gamesrvv1.Frame, error) {
 }
 
 // next returns the body of the next frame.
-func (lr *linkReader) next() ([]byte, error) {
+func (lr *Reader) next() ([]byte, error) {
 	if err := lr.need(4); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint32(lr.buf[lr.start:]))
-	if n > maxFrameSize {
-		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", n, maxFrameSize)
+	if n > MaxFrameSize {
+		return nil, fmt.Errorf("cluster: frame of %d bytes over the %d-byte limit", n, MaxFrameSize)
 	}
 	lr.start += 4
 	if n > bigRead {
@@ -111,7 +113,7 @@ func noEOF(err error) error {
 }
 
 // need reads until k bytes are buffered.
-func (lr *linkReader) need(k int) error {
+func (lr *Reader) need(k int) error {
 	for lr.end-lr.start < k {
 		if lr.start == lr.end {
 			lr.start, lr.end = 0, 0
@@ -137,7 +139,7 @@ func (lr *linkReader) need(k int) error {
 }
 
 // takeBig moves the buffered bytes into a pooled large buffer.
-func (lr *linkReader) takeBig() {
+func (lr *Reader) takeBig() {
 	if lr.big != nil {
 		return
 	}
@@ -148,7 +150,7 @@ func (lr *linkReader) takeBig() {
 }
 
 // releaseBig gives the large buffer back; nothing is buffered.
-func (lr *linkReader) releaseBig() {
+func (lr *Reader) releaseBig() {
 	if lr.big == nil {
 		return
 	}

@@ -1,4 +1,4 @@
-package cluster
+package gossip
 
 import (
 	"fmt"
@@ -54,9 +54,9 @@ func (p Profile) String() string {
 	}
 }
 
-// defaultBindAddr is the gossip bind address used when
-// [MembershipConfig.BindAddr] is empty.
-func (p Profile) defaultBindAddr() string {
+// DefaultBindAddr is the gossip bind address used when
+// [Config.BindAddr] is empty.
+func (p Profile) DefaultBindAddr() string {
 	if p == ProfileFast {
 		return "127.0.0.1:0"
 	}

@@ -1,4 +1,4 @@
-package cluster
+package link
 
 import (
 	"context"
@@ -14,12 +14,11 @@ import (
 // flight than this server announced (MaxConcurrent), so a request finds a
 // free slot unless the caller gave up on earlier ones that still run; it
 // is then answered GS-429 at once. A notify beyond MaxConcurrent is
-// dropped and logged. Pushes and session updates run inline, in arrival
-// order: a push a backend handler sent before its answer must reach the
-// client first.
-func (l *link) serve(c *gamesrvv1.Call) bool {
-	if c.GetId() == 0 && inline(c.GetRoute()) {
-		_ = l.n.handleSystem(l.n.ctx, l, c)
+// dropped and logged. Notifies the host takes inline (Host.ServeInline:
+// pushes, session updates) run on the reader, in arrival order: a push a
+// backend handler sent before its answer must reach the client first.
+func (l *Link) serve(c *gamesrvv1.Call) bool {
+	if c.GetId() == 0 && l.host.ServeInline(l, c) {
 		return true
 	}
 	sem := l.requests
@@ -38,9 +37,9 @@ func (l *link) serve(c *gamesrvv1.Call) bool {
 		return false
 	}
 	l.wg.Add(1)
-	l.n.pool.run(func() {
+	l.cfg.Pool.Run(func() {
 		defer l.wg.Done()
-		r := l.n.handleCall(ctx, l, c)
+		r := l.host.HandleCall(ctx, l, c)
 		l.untrack(key)
 		<-sem // before the reply: the caller may send its next call once it has it
 		if c.GetId() != 0 {
@@ -53,14 +52,14 @@ func (l *link) serve(c *gamesrvv1.Call) bool {
 
 // refuse answers a call that found every slot taken, without waiting for
 // room in the writer (the reader must not block).
-func (l *link) refuse(c *gamesrvv1.Call) {
+func (l *Link) refuse(c *gamesrvv1.Call) {
 	if c.GetId() == 0 {
-		l.n.log.Warn("cluster: notify dropped: too many calls running for the link", "peer", l.peer.id, "route", c.GetRoute(), "max", cap(l.notifies))
-		l.n.metrics.LinkError(l.peer.id)
+		l.cfg.Log.Warn("cluster: notify dropped: too many calls running for the link", "peer", l.Peer.ID, "route", c.GetRoute(), "max", cap(l.notifies))
+		l.cfg.Metrics.LinkError(l.Peer.ID)
 		return
 	}
-	busy := gamesrv.Errorf(gamesrv.CodeRateLimited, "server %s is busy: %d calls running for this link", l.n.id, cap(l.requests))
-	l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: c.GetId(), Error: wireError(busy)}}})
+	busy := gamesrv.Errorf(gamesrv.CodeRateLimited, "server %s is busy: %d calls running for this link", l.cfg.ID, cap(l.requests))
+	l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: c.GetId(), Error: WireError(busy)}}})
 }
 
 // servingCall is an incoming call that runs: how to end it, and when.
@@ -72,7 +71,7 @@ type servingCall struct {
 // track registers a call about to run and returns its context and its key
 // in l.serving: the call's id, or for a notify a local key with the top
 // bit set (ids of calls never reach it). false: the link is closed.
-func (l *link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
+func (l *Link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	var deadline int64
 	if ms := c.GetTimeoutMs(); ms > 0 {
@@ -93,13 +92,13 @@ func (l *link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
 	}
 	l.serving[key] = servingCall{cancel: cancel, deadline: deadline}
 	if deadline != 0 {
-		l.n.armSweep()
+		l.host.ArmSweep()
 	}
 	return ctx, key, true
 }
 
 // untrack forgets a call that ended.
-func (l *link) untrack(key uint64) {
+func (l *Link) untrack(key uint64) {
 	l.mu.Lock()
 	s, ok := l.serving[key]
 	delete(l.serving, key)
@@ -111,7 +110,7 @@ func (l *link) untrack(key uint64) {
 }
 
 // cancelServing cancels a running call whose caller gave up.
-func (l *link) cancelServing(id uint64) {
+func (l *Link) cancelServing(id uint64) {
 	l.mu.Lock()
 	s, ok := l.serving[id]
 	l.mu.Unlock()
@@ -120,10 +119,10 @@ func (l *link) cancelServing(id uint64) {
 	}
 }
 
-// expireServing ends the contexts of the running calls whose deadline
+// ExpireServing ends the contexts of the running calls whose deadline
 // passed: the deadline holds even when the caller's Cancel never comes.
 // It reports whether running calls with a later deadline remain.
-func (l *link) expireServing(now int64) (busy bool) {
+func (l *Link) ExpireServing(now int64) (busy bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.serving {
@@ -157,14 +156,4 @@ func (c deadlineCtx) Err() error {
 		return context.DeadlineExceeded
 	}
 	return c.Context.Err()
-}
-
-// inline reports whether a notify runs on the link's reader: system
-// operations that only queue bytes or flip state, and never block.
-func inline(route string) bool {
-	switch route {
-	case routePush, routeUpdate, routeKick, routeClose:
-		return true
-	}
-	return false
 }
