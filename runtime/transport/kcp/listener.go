@@ -166,28 +166,13 @@ func (l *Listener) accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tune(ks, l.opts.Tuning)
+		l.opts.Tuning.Apply(ks)
 		s := newSession(ks, l.gate, l.opts.Tuning.WithDefaults().SendWindow)
 		if l.gate.attach(s) {
 			return s, nil
 		}
 		_ = ks.Close()
 	}
-}
-
-// tune applies t to a server session, as [Tuning.Apply] does to a kcp-go
-// session (the server's sessions are package kcpcore's).
-func tune(s *kcpcore.UDPSession, t Tuning) {
-	t = t.WithDefaults()
-	nodelay, nc := 1, 1
-	if t.Normal {
-		nodelay, nc = 0, 0
-	}
-	s.SetNoDelay(nodelay, t.Interval, t.Resend, nc)
-	s.SetWindowSize(t.SendWindow, t.RecvWindow)
-	s.SetMtu(t.MTU)
-	s.SetACKNoDelay(!t.DelayedACK)
-	s.SetWriteDelay(false)
 }
 
 // InHandshake returns the number of sessions that have not completed the

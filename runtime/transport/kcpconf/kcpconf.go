@@ -60,11 +60,21 @@ func (t Tuning) WithDefaults() Tuning {
 	return t
 }
 
+// Session is what Apply configures: kcp-go's *UDPSession (the Go client's)
+// and the listener's own sessions (kcp/internal/kcpcore, a trimmed copy of
+// kcp-go's) both have these methods.
+type Session interface {
+	SetNoDelay(nodelay, interval, resend, nc int)
+	SetWindowSize(sndwnd, rcvwnd int)
+	SetMtu(mtu int) bool
+	SetACKNoDelay(nodelay bool)
+	SetWriteDelay(delay bool)
+}
+
 // Apply configures s with t (its defaults for zero fields). The Go client
-// applies it to the session it dials; the listener, whose sessions are its
-// own trimmed copy of kcp-go's (kcp/internal/kcpcore), applies the same
-// settings to every session it accepts.
-func (t Tuning) Apply(s *kcpgo.UDPSession) {
+// applies it to the session it dials, the listener to every session it
+// accepts.
+func (t Tuning) Apply(s Session) {
 	t = t.WithDefaults()
 	nodelay, nc := 1, 1
 	if t.Normal {
