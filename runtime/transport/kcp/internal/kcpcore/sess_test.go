@@ -103,16 +103,16 @@ func TestEchoWithKCPGoClient(t *testing.T) {
 	}
 }
 
-// TestIdleSessionHoldsNoQueues: once everything is acknowledged the ARQ's
-// queues are dropped, and a session has no goroutine of its own.
-func TestIdleSessionHoldsNoQueues(t *testing.T) {
-	l, _ := serve(t, nil, 0, 0)
-	before := runtime.NumGoroutine()
-	c, err := kcpgo.DialWithOptions(l.Addr().String(), nil, 0, 0)
+// pinged dials l through addr with a kcp-go client, sends "ping" and
+// returns the client and the accepted session, which has read it; both
+// close when the test ends.
+func pinged(t *testing.T, l *Listener, addr net.Addr) (*kcpgo.UDPSession, *UDPSession) {
+	t.Helper()
+	c, err := kcpgo.DialWithOptions(addr.String(), nil, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := c.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
@@ -121,11 +121,20 @@ func TestIdleSessionHoldsNoQueues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	buf := make([]byte, 16)
-	if _, err := s.Read(buf); err != nil {
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Read(make([]byte, 16)); err != nil {
 		t.Fatal(err)
 	}
+	return c, s
+}
+
+// TestIdleSessionHoldsNoQueues: once everything is acknowledged the ARQ's
+// queues are dropped, and a session has no goroutine of its own.
+func TestIdleSessionHoldsNoQueues(t *testing.T) {
+	l, _ := serve(t, nil, 0, 0)
+	before := runtime.NumGoroutine()
+	c, s := pinged(t, l, l.Addr())
+	buf := make([]byte, 16)
 	if _, err := s.Write([]byte("pong")); err != nil {
 		t.Fatal(err)
 	}
@@ -190,24 +199,8 @@ func TestRingBufferLazy(t *testing.T) {
 func TestIdleSessionLeavesTheScheduler(t *testing.T) {
 	l, udp := serve(t, nil, 0, 0)
 	r := newDropRelay(t, udp.LocalAddr().(*net.UDPAddr))
-	c, err := kcpgo.DialWithOptions(r.addr().String(), nil, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := c.Write([]byte("ping")); err != nil {
-		t.Fatal(err)
-	}
-	s, err := l.AcceptKCP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	c, s := pinged(t, l, r.addr())
 	buf := make([]byte, 16)
-	if _, err := s.Read(buf); err != nil {
-		t.Fatal(err)
-	}
 	end := time.Now().Add(20 * time.Second)
 	for s.pending() {
 		if time.Now().After(end) {
