@@ -9,6 +9,7 @@ import (
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/fanout"
 )
 
 // Forward implements serverhost.Cluster: it sends a client request on a route
@@ -174,34 +175,7 @@ func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) err
 		}
 	}
 	c := pushCall(&gamesrvv1.PushRequest{Uids: uids, Packet: packet})
-	return fanOut(frontends, func(id string) error { return n.notifyMember(ctx, id, c) })
-}
-
-// maxFanOut bounds the servers a push or notice goes to at once.
-const maxFanOut = 16
-
-// fanOut runs f for every id, in parallel (at most maxFanOut at once), so
-// that one slow or unreachable server delays only itself, and joins the
-// errors.
-func fanOut(ids []string, f func(id string) error) error {
-	switch len(ids) {
-	case 0:
-		return nil
-	case 1:
-		return f(ids[0])
-	}
-	errs := make([]error, len(ids))
-	sem := make(chan struct{}, maxFanOut)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[i] = f(id)
-		})
-	}
-	wg.Wait()
-	return joinErrors(errs)
+	return fanout.Each(frontends, func(id string) error { return n.notifyMember(ctx, id, c) })
 }
 
 // SessionClosed implements serverhost.Cluster: the backends that served the
@@ -219,7 +193,7 @@ func (n *Node) SessionClosed(ctx context.Context, s gamesrv.Session) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.CallTimeout)
 	defer cancel()
 	c := sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: s.ID()})
-	_ = fanOut(backends, func(id string) error {
+	_ = fanout.Each(backends, func(id string) error {
 		if err := n.callSystem(ctx, id, c); err != nil {
 			n.log.Debug("cluster: session end not confirmed", "server", id, "session", s.ID(), "err", err)
 		}

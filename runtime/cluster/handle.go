@@ -143,5 +143,3 @@ func sessionCall(route string, r *gamesrvv1.SessionRequest) *gamesrvv1.Call {
 func cloneCall(c *gamesrvv1.Call) *gamesrvv1.Call {
 	return proto.CloneOf(c)
 }
-
-func joinErrors(errs []error) error { return errors.Join(errs...) }

@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/fanout"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -162,37 +162,17 @@ func (g *Group) Broadcast(ctx context.Context, route string, msg proto.Message) 
 	return g.srv.pushRemote(ctx, remote, pkt)
 }
 
-// maxPushFanOut bounds the frontends a broadcast sends to at once.
-const maxPushFanOut = 16
-
 // pushRemote sends pkt to the sessions of other frontends, to the
-// frontends in parallel (at most maxPushFanOut at once): one slow or
-// unreachable frontend delays only its own sessions.
+// frontends in parallel (bounded, fanout.Max): one slow or unreachable
+// frontend delays only its own sessions.
 func (srv *Server) pushRemote(ctx context.Context, remote map[string][]int64, pkt []byte) error {
-	if len(remote) == 1 {
-		for frontend, ids := range remote {
-			return srv.cluster.PushToSessions(ctx, frontend, ids, pkt)
-		}
+	frontends := make([]string, 0, len(remote))
+	for frontend := range remote {
+		frontends = append(frontends, frontend)
 	}
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, maxPushFanOut)
-	)
-	for frontend, ids := range remote {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := srv.cluster.PushToSessions(ctx, frontend, ids, pkt); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return fanout.Each(frontends, func(frontend string) error {
+		return srv.cluster.PushToSessions(ctx, frontend, remote[frontend], pkt)
+	})
 }
 
 // writeLocal writes pkt to the local members and returns the remote ones
