@@ -26,7 +26,10 @@ import (
 // Node is a server's membership in a cluster: gossip, links to the other
 // servers, forwarding, remote calls and remote sessions. Create it with
 // [New] before starting the server; the server starts it, makes it leave
-// when shutdown begins and closes it at the end.
+// when shutdown begins and closes it at the end (through the interface New
+// hands it, not through Node's methods). Applications call other servers
+// with it (generated XxxRemote stubs take it as their gamesrv.RemoteConn)
+// and read its state.
 type Node struct {
 	srv  *server.Server
 	host serverhost.Host // srv.Internal
@@ -63,10 +66,7 @@ type Node struct {
 	wg        sync.WaitGroup
 }
 
-var (
-	_ serverhost.Cluster = (*Node)(nil)
-	_ gamesrv.RemoteConn = (*Node)(nil)
-)
+var _ gamesrv.RemoteConn = (*Node)(nil)
 
 // New creates the cluster node of srv and installs it in srv. Nothing is
 // bound until srv starts. It fails with an error wrapping [ErrInsecure]
@@ -88,7 +88,7 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
-	if err := host.UseCluster(n); err != nil {
+	if err := host.UseCluster(serverSide{n}); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -114,9 +114,9 @@ func (n *Node) LinkAddr() string {
 	return n.ln.Addr().String()
 }
 
-// Start implements serverhost.Cluster: bind the link listener, start gossip
-// and join the seeds.
-func (n *Node) Start(context.Context) error {
+// start binds the link listener, starts gossip and joins the seeds; the
+// server calls it at its start (serverSide.Start).
+func (n *Node) start() error {
 	n.id = n.srv.ID()
 	n.metrics = n.host.Metrics()
 	if n.log == nil {
@@ -390,9 +390,10 @@ func (n *Node) armSweep() {
 	}
 }
 
-// Leave implements serverhost.Cluster: tell the others this server is going.
-// Its links stay up, so calls already sent to it are still answered.
-func (n *Node) Leave(ctx context.Context) error {
+// leave tells the others this server is going; the server calls it when
+// its shutdown begins (serverSide.Leave). Its links stay up, so calls
+// already sent to it are still answered.
+func (n *Node) leave(ctx context.Context) error {
 	if n.ms == nil {
 		return nil
 	}
@@ -403,9 +404,12 @@ func (n *Node) Leave(ctx context.Context) error {
 	return n.ms.Leave(timeout)
 }
 
-// Close implements serverhost.Cluster: stop accepting links, let the incoming
-// calls finish (until ctx is done), then close every link and stop gossip.
-// Later calls do nothing.
+// Close stops the node without leaving the cluster: it stops accepting
+// links, lets the incoming calls finish (until ctx is done), then closes
+// every link and stops gossip. Later calls do nothing. The server's
+// Shutdown leaves the cluster first and then closes the node itself, so
+// applications need not call it; a test closes a node with a done ctx to
+// show the others what a crashed server looks like.
 func (n *Node) Close(ctx context.Context) error {
 	n.mu.Lock()
 	already := n.closed
