@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"io"
 	"net"
@@ -10,15 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/gamesrv/gamesrv/internal/testkit"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
-	"github.com/gamesrv/gamesrv/runtime/cluster"
-	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // cutProxy forwards TCP connections to a target set after it started, and
@@ -114,28 +107,4 @@ func (p *cutProxy) cut() {
 		_ = c.Close()
 	}
 	p.conns = nil
-}
-
-// TestLinkReconnectsAfterBreak: a link between two live servers breaks;
-// calls fail fast while it is down and succeed again once it is redialled.
-func TestLinkReconnectsAfterBreak(t *testing.T) {
-	checkGoroutines(t)
-	proxy := newCutProxy(t)
-	gate := startNode(t, nodeConfig{id: "gate", typ: "connector"})
-	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate.seed(),
-		opts: cluster.Options{LinkAdvertise: proxy.ln.Addr().String()}})
-	target := room.node.LinkAddr()
-	proxy.target.Store(&target)
-	converge(t, 2, gate, room)
-	whoami := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		return gate.node.Call(ctx, whoamiRoute, &emptypb.Empty{}, new(wrapperspb.StringValue), gamesrv.ToServer("room"))
-	}
-	mustOK(t, whoami())
-	proxy.cut()
-	testkit.Eventually(t, 5*time.Second, func() bool { return whoami() == nil }, "a call to succeed over a new link")
-	if n := proxy.accepted.Load(); n < 2 {
-		t.Errorf("%d link connections, want a redial after the cut", n)
-	}
 }
