@@ -59,4 +59,3 @@ func (p *pushProxy) pushFrames() []int {
 	defer p.mu.Unlock()
 	return slices.Clone(p.pushes)
 }
-

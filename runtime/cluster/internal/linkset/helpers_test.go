@@ -72,4 +72,3 @@ func echo(s *Set, t Target) error {
 	}
 	return nil
 }
-
