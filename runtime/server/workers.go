@@ -30,7 +30,7 @@ type workers struct {
 // worker is one parked goroutine's mailbox.
 type worker struct {
 	next  chan *session // capacity 1, so a handoff never blocks; closed to end the worker
-	since int64         // when it parked, on the server's precise clock
+	since int64         // when it parked, on the server's tick clock (srv.now)
 }
 
 // run drains s's queue on an idle worker, or on a new one.
@@ -52,7 +52,7 @@ func (w *workers) run(s *session) {
 func (w *workers) loop(wk *worker, s *session) {
 	for {
 		s.work()
-		if !w.park(wk, s.srv.precise()) {
+		if !w.park(wk, s.srv.now()) { // the tick clock: reaping is per tick anyway, and it costs no clock read
 			return
 		}
 		var ok bool
@@ -75,7 +75,9 @@ func (w *workers) park(wk *worker, now int64) bool {
 }
 
 // reap ends the workers that have been parked for workerIdle or longer at
-// now (the server's precise clock). It runs on the server's timer.
+// now. It runs on the server's timer; parking stamps the tick clock
+// (srv.now, up to a tick behind), so a worker ends after an idle time
+// within a tick of workerIdle.
 func (w *workers) reap(now int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
