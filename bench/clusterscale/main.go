@@ -23,6 +23,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -42,6 +43,7 @@ type config struct {
 	convergeTimeout    time.Duration
 	verbose            bool
 	settle             time.Duration
+	cpuprofile         string
 }
 
 func main() {
@@ -61,6 +63,7 @@ func main() {
 	flag.DurationVar(&c.convergeTimeout, "converge-timeout", 60*time.Second, "give up waiting for convergence after this")
 	flag.DurationVar(&c.settle, "settle", 5*time.Second, "wait after convergence before the idle window")
 	flag.BoolVar(&c.verbose, "v", false, "pass the servers' warnings and errors to stderr")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of every server's idle window into this directory (<run>-<id>.pprof; go tool pprof merges them)")
 	flag.Parse()
 	var results []runResult
 	for i := range c.runs {
@@ -99,19 +102,22 @@ type event struct {
 	Calls    map[string]int `json:"calls"`
 	Late     int            `json:"late"`
 	MaxMs    float64        `json:"max_ms"`
+	GCs      uint64         `json:"gcs"`
+	Gs       int            `json:"goroutines"`
 	Err      string         `json:"err"`
 }
 
 // proc is one running clusternode.
 type proc struct {
-	id, typ string
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	boot    string
-	gossip  string
-	ready   chan struct{}
-	stats   chan event
-	dead    bool // SIGKILLed or stopped by the harness
+	id, typ  string
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	boot     string
+	gossip   string
+	ready    chan struct{}
+	stats    chan event
+	profiled chan struct{}
+	dead     bool // SIGKILLed or stopped by the harness
 }
 
 // cluster is the harness's view of a run.
@@ -151,7 +157,7 @@ func (cl *cluster) spawn(id, typ string, seeds string) (*proc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &proc{id: id, typ: typ, cmd: cmd, stdin: stdin, ready: make(chan struct{}), stats: make(chan event, 4)}
+	p := &proc{id: id, typ: typ, cmd: cmd, stdin: stdin, ready: make(chan struct{}), stats: make(chan event, 4), profiled: make(chan struct{}, 1)}
 	cl.mu.Lock()
 	cl.procs[id] = p
 	cl.view[id] = map[string]string{}
@@ -176,6 +182,8 @@ func (cl *cluster) read(p *proc, r io.Reader) {
 			fmt.Fprintln(os.Stderr, "clusterscale:", p.id, e.Err)
 		case "stats":
 			p.stats <- e
+		case "profiled":
+			p.profiled <- struct{}{}
 		case "join":
 			cl.mu.Lock()
 			if cl.procs[p.id] == p {
@@ -299,18 +307,47 @@ func (cl *cluster) live(typ string) []*proc {
 	return out
 }
 
-// cpuRSS reads a process's CPU time (user+system, ns) and RSS (bytes).
-func cpuRSS(pid int) (int64, int64) {
+// procSample is what /proc tells of a process at one moment.
+type procSample struct {
+	cpu      int64 // user+system time, ns (in clock ticks: 10 ms steps)
+	run      int64 // time on a CPU, ns, summed over the live threads (schedstat)
+	switches int64 // context switches, voluntary and not, summed over the live threads
+	rss      int64 // bytes
+}
+
+// sampleProc reads a process's CPU time, RSS, and its threads' run time
+// and context switches (each a wake-up of one of its threads).
+func sampleProc(pid int) procSample {
+	var s procSample
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0
+		return s
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	st := string(b)
+	f := strings.Fields(st[strings.LastIndexByte(st, ')')+2:])
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
+	sy, _ := strconv.ParseInt(f[12], 10, 64)
 	rss, _ := strconv.ParseInt(f[21], 10, 64)
-	return (ut + st) * 1e7, rss * int64(os.Getpagesize()) // USER_HZ 100
+	s.cpu, s.rss = (ut+sy)*1e7, rss*int64(os.Getpagesize()) // USER_HZ 100
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		dir := fmt.Sprintf("/proc/%d/task/%s/", pid, t.Name())
+		if b, err := os.ReadFile(dir + "schedstat"); err == nil {
+			if f := strings.Fields(string(b)); len(f) > 0 {
+				v, _ := strconv.ParseInt(f[0], 10, 64)
+				s.run += v
+			}
+		}
+		if b, err := os.ReadFile(dir + "status"); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+					n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+					s.switches += n
+				}
+			}
+		}
+	}
+	return s
 }
 
 func stats(p *proc) (event, bool) {
@@ -327,30 +364,33 @@ func stats(p *proc) (event, bool) {
 
 // runResult is what one run measured.
 type runResult struct {
-	Run                 int            `json:"run"`
-	Load                string         `json:"load_before"`
-	StartAllMs          float64        `json:"start_all_ms"`           // spawn of the joiners to the last Start returning
-	ConvergeMs          float64        `json:"converge_ms"`            // last Start returning to every view complete
-	ConvergeFromSpawnMs float64        `json:"converge_from_spawn_ms"` // spawn of the joiners to every view complete
-	Converged           bool           `json:"converged"`
-	NotReady            int            `json:"not_ready_after_start"`
-	FalseLeavesStart    int            `json:"false_leaves_start"` // from the spawn to the end of the settle time
-	FalseLeavesIdle     int            `json:"false_leaves_idle"`
-	FalseLeavesBurn     int            `json:"false_leaves_burn"`
-	CPUPctPerServer     float64        `json:"idle_cpu_pct_of_core_per_server"`
-	RSSMiBPerServer     float64        `json:"idle_rss_mib_per_server"`
-	LinksMin, LinksMax  int            `json:"-"`
-	Links               [2]int         `json:"links_per_server_min_max"`
-	KillToGoneMs        float64        `json:"kill_to_gone_ms"`
-	GracefulLeaveMs     float64        `json:"graceful_leave_ms"`
-	ChurnKills          int            `json:"churn_kills"`
-	ChurnLinks          [2]int         `json:"links_per_server_after_churn_min_max"`
-	ChurnCalls          map[string]int `json:"churn_calls_by_code"`
-	ChurnLate           int            `json:"churn_calls_past_deadline"`
-	ChurnMaxMs          float64        `json:"churn_call_max_ms"`
-	FalseLeavesChurn    int            `json:"false_leaves_churn"`
-	FalseLeaveSamples   []string       `json:"false_leave_samples,omitempty"`
-	Errors              []string       `json:"errors,omitempty"`
+	Run                  int            `json:"run"`
+	Load                 string         `json:"load_before"`
+	StartAllMs           float64        `json:"start_all_ms"`           // spawn of the joiners to the last Start returning
+	ConvergeMs           float64        `json:"converge_ms"`            // last Start returning to every view complete
+	ConvergeFromSpawnMs  float64        `json:"converge_from_spawn_ms"` // spawn of the joiners to every view complete
+	Converged            bool           `json:"converged"`
+	NotReady             int            `json:"not_ready_after_start"`
+	FalseLeavesStart     int            `json:"false_leaves_start"` // from the spawn to the end of the settle time
+	FalseLeavesIdle      int            `json:"false_leaves_idle"`
+	FalseLeavesBurn      int            `json:"false_leaves_burn"`
+	CPUPctPerServer      float64        `json:"idle_cpu_pct_of_core_per_server"`
+	RunPctPerServer      float64        `json:"idle_run_pct_of_core_per_server"` // from the threads' schedstat: ns-precise, live threads only
+	SwitchesPerServerSec float64        `json:"idle_context_switches_per_server_s"`
+	GCsPerServerMin      float64        `json:"idle_gcs_per_server_min"`
+	RSSMiBPerServer      float64        `json:"idle_rss_mib_per_server"`
+	LinksMin, LinksMax   int            `json:"-"`
+	Links                [2]int         `json:"links_per_server_min_max"`
+	KillToGoneMs         float64        `json:"kill_to_gone_ms"`
+	GracefulLeaveMs      float64        `json:"graceful_leave_ms"`
+	ChurnKills           int            `json:"churn_kills"`
+	ChurnLinks           [2]int         `json:"links_per_server_after_churn_min_max"`
+	ChurnCalls           map[string]int `json:"churn_calls_by_code"`
+	ChurnLate            int            `json:"churn_calls_past_deadline"`
+	ChurnMaxMs           float64        `json:"churn_call_max_ms"`
+	FalseLeavesChurn     int            `json:"false_leaves_churn"`
+	FalseLeaveSamples    []string       `json:"false_leave_samples,omitempty"`
+	Errors               []string       `json:"errors,omitempty"`
 }
 
 func loadavg() string {
@@ -428,31 +468,65 @@ func oneRun(c config, run int) (r runResult, err error) {
 	time.Sleep(c.settle)
 	r.FalseLeavesStart = cl.falseCount()
 	live := cl.live("")
-	cpu0 := make([]int64, len(live))
+	gcs0 := make([]uint64, len(live))
 	for i, p := range live {
-		cpu0[i], _ = cpuRSS(p.cmd.Process.Pid)
+		if e, ok := stats(p); ok {
+			gcs0[i] = e.GCs
+		}
+	}
+	if c.cpuprofile != "" {
+		if err := os.MkdirAll(c.cpuprofile, 0o755); err != nil {
+			return r, err
+		}
+		for _, p := range live {
+			_, _ = fmt.Fprintf(p.stdin, "cpuprofile %s\n", filepath.Join(c.cpuprofile, fmt.Sprintf("%d-%s.pprof", r.Run, p.id)))
+		}
+	}
+	s0 := make([]procSample, len(live))
+	for i, p := range live {
+		s0[i] = sampleProc(p.cmd.Process.Pid)
 	}
 	t0 := time.Now()
 	time.Sleep(c.idle)
 	el := time.Since(t0)
-	var cpuSum, rssSum float64
+	var cpuSum, runSum, rssSum, swSum float64
 	for i, p := range live {
-		cpu, rss := cpuRSS(p.cmd.Process.Pid)
-		cpuSum += float64(cpu - cpu0[i])
-		rssSum += float64(rss)
+		s := sampleProc(p.cmd.Process.Pid)
+		cpuSum += float64(s.cpu - s0[i].cpu)
+		runSum += float64(s.run - s0[i].run)
+		swSum += float64(s.switches - s0[i].switches)
+		rssSum += float64(s.rss)
 	}
+	if c.cpuprofile != "" {
+		for _, p := range live {
+			_, _ = io.WriteString(p.stdin, "cpuprofile-stop\n")
+		}
+		for _, p := range live {
+			select {
+			case <-p.profiled:
+			case <-time.After(10 * time.Second):
+				r.Errors = append(r.Errors, p.id+" wrote no profile")
+			}
+		}
+	}
+	perServerSec := float64(len(live)) * el.Seconds()
 	r.CPUPctPerServer = round(cpuSum/float64(len(live))/float64(el.Nanoseconds())*100, 3)
+	r.RunPctPerServer = round(runSum/float64(len(live))/float64(el.Nanoseconds())*100, 3)
+	r.SwitchesPerServerSec = round(swSum/perServerSec, 1)
 	r.RSSMiBPerServer = round(rssSum/float64(len(live))/(1<<20), 1)
 	r.FalseLeavesIdle = cl.falseCount() - r.FalseLeavesStart
 	r.LinksMin, r.LinksMax = math.MaxInt, 0
-	for _, p := range live {
+	var gcs float64
+	for i, p := range live {
 		if e, ok := stats(p); ok {
 			r.LinksMin, r.LinksMax = min(r.LinksMin, e.Links), max(r.LinksMax, e.Links)
 			if !e.Ready {
 				r.NotReady++
 			}
+			gcs += float64(e.GCs - gcs0[i])
 		}
 	}
+	r.GCsPerServerMin = round(gcs/perServerSec*60, 2)
 	r.Links = [2]int{r.LinksMin, r.LinksMax}
 
 	// CPU saturated: busy loops on every core.
@@ -561,9 +635,9 @@ func round(v float64, digits int) float64 {
 }
 
 func (r runResult) print() {
-	fmt.Printf("run %d (load %s): start %.0f ms, converge %.0f ms (from spawn %.0f ms, ok=%v), false leaves start/idle/burn/churn %d/%d/%d/%d, idle CPU %.3f%% of a core and RSS %.1f MiB per server, links %d–%d, kill→gone %.0f ms, graceful leave %.0f ms, churn %d kills: %v, %d past deadline, max %.0f ms, links after %v %v\n",
+	fmt.Printf("run %d (load %s): start %.0f ms, converge %.0f ms (from spawn %.0f ms, ok=%v), false leaves start/idle/burn/churn %d/%d/%d/%d, idle CPU %.3f%% of a core (threads' run time %.3f%%; %.1f context switches/s, %.2f GCs/min) and RSS %.1f MiB per server, links %d–%d, kill→gone %.0f ms, graceful leave %.0f ms, churn %d kills: %v, %d past deadline, max %.0f ms, links after %v %v\n",
 		r.Run, r.Load, r.StartAllMs, r.ConvergeMs, r.ConvergeFromSpawnMs, r.Converged, r.FalseLeavesStart, r.FalseLeavesIdle, r.FalseLeavesBurn, r.FalseLeavesChurn,
-		r.CPUPctPerServer, r.RSSMiBPerServer, r.LinksMin, r.LinksMax, r.KillToGoneMs, r.GracefulLeaveMs, r.ChurnKills, r.ChurnCalls, r.ChurnLate, r.ChurnMaxMs, r.ChurnLinks, r.Errors)
+		r.CPUPctPerServer, r.RunPctPerServer, r.SwitchesPerServerSec, r.GCsPerServerMin, r.RSSMiBPerServer, r.LinksMin, r.LinksMax, r.KillToGoneMs, r.GracefulLeaveMs, r.ChurnKills, r.ChurnCalls, r.ChurnLate, r.ChurnMaxMs, r.ChurnLinks, r.Errors)
 }
 
 // summary is the JSON file: the configuration, every run, and min/max of
@@ -600,6 +674,8 @@ func summarize(c config, rs []runResult) summary {
 	add("false_leaves_idle", func(r runResult) float64 { return float64(r.FalseLeavesIdle) })
 	add("false_leaves_burn", func(r runResult) float64 { return float64(r.FalseLeavesBurn) })
 	add("idle_cpu_pct_of_core_per_server", func(r runResult) float64 { return r.CPUPctPerServer })
+	add("idle_run_pct_of_core_per_server", func(r runResult) float64 { return r.RunPctPerServer })
+	add("idle_context_switches_per_server_s", func(r runResult) float64 { return r.SwitchesPerServerSec })
 	add("idle_rss_mib_per_server", func(r runResult) float64 { return r.RSSMiBPerServer })
 	add("kill_to_gone_ms", func(r runResult) float64 { return r.KillToGoneMs })
 	add("graceful_leave_ms", func(r runResult) float64 { return r.GracefulLeaveMs })

@@ -9,8 +9,10 @@
 // address and boot id), then one line per membership event ("join",
 // "leave" with graceful, "update") stamped with the wall clock in
 // nanoseconds, and "stats" when asked. It reads commands on stdin:
-// "stats", "call <calls/s> <deadline ms>" (start calling), "nocall". It
-// shuts down gracefully on SIGTERM or SIGINT, or when stdin closes.
+// "stats", "call <calls/s> <deadline ms>" (start calling), "nocall",
+// "cpuprofile <file>" (start a CPU profile) and "cpuprofile-stop" (write
+// it; answered by a "profiled" line). -cpuprofile profiles the whole run.
+// It shuts down gracefully on SIGTERM or SIGINT, or when stdin closes.
 package main
 
 import (
@@ -22,12 +24,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/gamesrv/gamesrv/bench/internal/cpuprof"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
@@ -66,6 +71,8 @@ type event struct {
 	Calls    map[string]int `json:"calls,omitempty"` // outcome code -> count
 	Late     int            `json:"late,omitempty"`  // calls that ended over 50 ms after their deadline
 	MaxMs    float64        `json:"max_ms,omitempty"`
+	GCs      uint64         `json:"gcs,omitempty"` // GC cycles since the start
+	Gs       int            `json:"goroutines,omitempty"`
 	Err      string         `json:"err,omitempty"`
 }
 
@@ -155,8 +162,14 @@ func main() {
 	profile := flag.String("profile", "fast", "gossip profile: fast or lan")
 	gossip := flag.String("gossip", "127.0.0.1:0", "gossip bind address")
 	logLevel := flag.String("log", "error", "log level of the server's logs on stderr: debug, info, warn, error")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
-	if err := run(*id, *typ, *seeds, *profile, *gossip, *logLevel); err != nil {
+	stopProfile, err := cpuprof.Start(*cpuprofile)
+	if err == nil {
+		err = run(*id, *typ, *seeds, *profile, *gossip, *logLevel)
+		stopProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "clusternode:", err)
 		os.Exit(1)
 	}
@@ -216,13 +229,16 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 	defer stop()
 	go func() {
 		defer stop()
+		stopWindow := func() {} // stops the profile "cpuprofile" started
+		defer func() { stopWindow() }()
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			switch {
 			case len(f) == 0:
 			case f[0] == "stats":
-				e := event{Ev: "stats", ID: id, Members: node.Membership().NumMembers(), Links: node.NumLinks(), Ready: node.Ready()}
+				e := event{Ev: "stats", ID: id, Members: node.Membership().NumMembers(), Links: node.NumLinks(), Ready: node.Ready(),
+					GCs: gcCycles(), Gs: runtime.NumGoroutine()}
 				c.stats(&e)
 				o.emit(e)
 			case f[0] == "call" && len(f) == 3:
@@ -232,6 +248,17 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 				c.start(rate, time.Duration(ms)*time.Millisecond)
 			case f[0] == "nocall":
 				c.stop()
+			case f[0] == "cpuprofile" && len(f) == 2:
+				stopWindow()
+				if stop, err := cpuprof.Start(f[1]); err != nil {
+					o.emit(event{Ev: "error", ID: id, Err: err.Error()})
+				} else {
+					stopWindow = stop
+				}
+			case f[0] == "cpuprofile-stop":
+				stopWindow()
+				stopWindow = func() {}
+				o.emit(event{Ev: "profiled", ID: id})
 			}
 		}
 	}()
@@ -241,4 +268,14 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// gcCycles returns the GC cycles completed since the process started.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
