@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -31,7 +32,15 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gamesrv/gamesrv/internal/loadgen"
+	"github.com/gamesrv/gamesrv/runtime/client"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
+
+// echoRoute is the client route of clusternode's rooms.
+const echoRoute = "room.room.echo"
 
 type config struct {
 	node, profile, out string
@@ -40,6 +49,8 @@ type config struct {
 	killEvery          time.Duration
 	rate               int
 	kills              int
+	load               time.Duration
+	loadConns          int
 	deadline           time.Duration
 	convergeTimeout    time.Duration
 	verbose            bool
@@ -60,6 +71,8 @@ func main() {
 	flag.DurationVar(&c.churn, "churn", 30*time.Second, "churn run; 0 skips it")
 	flag.DurationVar(&c.killEvery, "kill-every", 3*time.Second, "churn: SIGKILL a room and restart it this often")
 	flag.IntVar(&c.kills, "kills", 1, "rooms SIGKILLed one after another (each waited until gone from every view) for kill-to-gone")
+	flag.DurationVar(&c.load, "load", 20*time.Second, "window with client connections loading the frontend (caller-000) with room.room.echo requests it forwards to the rooms (false leaves); 0 skips it")
+	flag.IntVar(&c.loadConns, "load-conns", 50, "client connections of the load window, each sending a request as soon as the last is answered")
 	flag.IntVar(&c.rate, "rate", 50, "churn: calls per second per caller")
 	flag.DurationVar(&c.deadline, "deadline", time.Second, "churn: deadline of each call")
 	flag.DurationVar(&c.convergeTimeout, "converge-timeout", 60*time.Second, "give up waiting for convergence after this")
@@ -95,6 +108,7 @@ type event struct {
 	ID       string         `json:"id"`
 	Boot     string         `json:"boot"`
 	Gossip   string         `json:"gossip"`
+	Listen   string         `json:"listen"`
 	Member   string         `json:"member"`
 	MBoot    string         `json:"mboot"`
 	Graceful bool           `json:"graceful"`
@@ -116,6 +130,7 @@ type proc struct {
 	stdin    io.WriteCloser
 	boot     string
 	gossip   string
+	listen   string // client listener, tcp://host:port, or ""
 	ready    chan struct{}
 	stats    chan event
 	profiled chan struct{}
@@ -137,8 +152,8 @@ type cluster struct {
 
 func runKey(id, boot string) string { return id + "/" + boot }
 
-func (cl *cluster) spawn(id, typ string, seeds string) (*proc, error) {
-	args := []string{"-id", id, "-type", typ, "-profile", cl.c.profile}
+func (cl *cluster) spawn(id, typ string, seeds string, extra ...string) (*proc, error) {
+	args := append([]string{"-id", id, "-type", typ, "-profile", cl.c.profile}, extra...)
 	if seeds != "" {
 		args = append(args, "-seeds", seeds)
 	}
@@ -178,7 +193,7 @@ func (cl *cluster) read(p *proc, r io.Reader) {
 		}
 		switch e.Ev {
 		case "ready":
-			p.boot, p.gossip = e.Boot, e.Gossip
+			p.boot, p.gossip, p.listen = e.Boot, e.Gossip, e.Listen
 			close(p.ready)
 		case "error":
 			fmt.Fprintln(os.Stderr, "clusterscale:", p.id, e.Err)
@@ -376,6 +391,11 @@ type runResult struct {
 	FalseLeavesStart     int            `json:"false_leaves_start"` // from the spawn to the end of the settle time
 	FalseLeavesIdle      int            `json:"false_leaves_idle"`
 	FalseLeavesBurn      int            `json:"false_leaves_burn"`
+	FalseLeavesLoad      int            `json:"false_leaves_client_load"`
+	LoadOK               int            `json:"client_load_ok"`
+	LoadPerSec           float64        `json:"client_load_per_s"`
+	LoadFrontCPUPct      float64        `json:"client_load_frontend_cpu_pct_of_core"`
+	LoadErrors           map[string]int `json:"client_load_errors,omitempty"`
 	CPUPctPerServer      float64        `json:"idle_cpu_pct_of_core_per_server"`
 	RunPctPerServer      float64        `json:"idle_run_pct_of_core_per_server"` // from the threads' schedstat: ns-precise, live threads only
 	SwitchesPerServerSec float64        `json:"idle_context_switches_per_server_s"`
@@ -433,7 +453,11 @@ func oneRun(c config, run int) (r runResult, err error) {
 		return fmt.Sprintf("room-%03d", i), "room"
 	}
 	id0, typ0 := name(0)
-	first, err := cl.spawn(id0, typ0, "")
+	var frontArgs []string
+	if c.load > 0 {
+		frontArgs = []string{"-listen", "127.0.0.1:0"}
+	}
+	first, err := cl.spawn(id0, typ0, "", frontArgs...)
 	if err != nil {
 		return r, err
 	}
@@ -555,6 +579,12 @@ func oneRun(c config, run int) (r runResult, err error) {
 		r.FalseLeavesBurn = cl.falseCount() - before
 	}
 
+	// Client load on the frontend: the first server forwards every request
+	// to a room.
+	if c.load > 0 {
+		clientLoad(c, cl, first, &r)
+	}
+
 	// Kill rooms, one at a time: time until every view dropped each.
 	for range max(c.kills, 1) {
 		rooms := cl.live("room")
@@ -591,6 +621,28 @@ func oneRun(c config, run int) (r runResult, err error) {
 	}
 	cl.mu.Unlock()
 	return r, nil
+}
+
+// clientLoad runs c.loadConns client connections against the frontend for
+// c.load, each sending a room.room.echo request as soon as the last one is
+// answered, and counts the false leaves meanwhile.
+func clientLoad(c config, cl *cluster, front *proc, r *runResult) {
+	before := cl.falseCount()
+	payload, _ := proto.Marshal(wrapperspb.Bytes(make([]byte, 64)))
+	rep, err := loadgen.Run(context.Background(), loadgen.Config{
+		Addr: front.listen, Conns: c.loadConns, Duration: c.load, Pipeline: 1,
+		Route: echoRoute, Payload: payload, ServerPID: front.cmd.Process.Pid,
+		Client: client.Options{Logger: slog.New(slog.DiscardHandler)},
+	})
+	time.Sleep(2 * time.Second) // leave events in flight
+	r.FalseLeavesLoad = cl.falseCount() - before
+	if err != nil {
+		r.Errors = append(r.Errors, "client load: "+err.Error())
+		return
+	}
+	r.LoadOK, r.LoadErrors = rep.OK, rep.Errors
+	r.LoadPerSec = round(rep.Throughput, 0)
+	r.LoadFrontCPUPct = round(rep.ServerCPU.Seconds()/rep.Elapsed.Seconds()*100, 1)
 }
 
 // churn SIGKILLs a room every c.killEvery and restarts it under its id,
@@ -644,9 +696,9 @@ func round(v float64, digits int) float64 {
 }
 
 func (r runResult) print() {
-	fmt.Printf("run %d (load %s): start %.0f ms, converge %.0f ms (from spawn %.0f ms, ok=%v), false leaves start/idle/burn/churn %d/%d/%d/%d, idle CPU %.3f%% of a core (threads' run time %.3f%%; %.1f context switches/s, %.2f GCs/min) and RSS %.1f MiB per server, links %d–%d, kill→gone %.0f–%.0f ms (%d kills), graceful leave %.0f ms, churn %d kills: %v, %d past deadline, max %.0f ms, links after %v %v\n",
-		r.Run, r.Load, r.StartAllMs, r.ConvergeMs, r.ConvergeFromSpawnMs, r.Converged, r.FalseLeavesStart, r.FalseLeavesIdle, r.FalseLeavesBurn, r.FalseLeavesChurn,
-		r.CPUPctPerServer, r.RunPctPerServer, r.SwitchesPerServerSec, r.GCsPerServerMin, r.RSSMiBPerServer, r.LinksMin, r.LinksMax, r.KillToGoneMinMs, r.KillToGoneMs, len(r.KillsToGoneMs), r.GracefulLeaveMs, r.ChurnKills, r.ChurnCalls, r.ChurnLate, r.ChurnMaxMs, r.ChurnLinks, r.Errors)
+	fmt.Printf("run %d (load %s): start %.0f ms, converge %.0f ms (from spawn %.0f ms, ok=%v), false leaves start/idle/burn/load/churn %d/%d/%d/%d/%d, idle CPU %.3f%% of a core (threads' run time %.3f%%; %.1f context switches/s, %.2f GCs/min) and RSS %.1f MiB per server, links %d–%d, client load %.0f req/s (%d OK, errors %v, frontend CPU %.0f%%), kill→gone %.0f–%.0f ms (%d kills), graceful leave %.0f ms, churn %d kills: %v, %d past deadline, max %.0f ms, links after %v %v\n",
+		r.Run, r.Load, r.StartAllMs, r.ConvergeMs, r.ConvergeFromSpawnMs, r.Converged, r.FalseLeavesStart, r.FalseLeavesIdle, r.FalseLeavesBurn, r.FalseLeavesLoad, r.FalseLeavesChurn,
+		r.CPUPctPerServer, r.RunPctPerServer, r.SwitchesPerServerSec, r.GCsPerServerMin, r.RSSMiBPerServer, r.LinksMin, r.LinksMax, r.LoadPerSec, r.LoadOK, r.LoadErrors, r.LoadFrontCPUPct, r.KillToGoneMinMs, r.KillToGoneMs, len(r.KillsToGoneMs), r.GracefulLeaveMs, r.ChurnKills, r.ChurnCalls, r.ChurnLate, r.ChurnMaxMs, r.ChurnLinks, r.Errors)
 }
 
 // summary is the JSON file: the configuration, every run, and min/max of
@@ -657,6 +709,7 @@ type summary struct {
 	Cores    int                   `json:"cores"`
 	Idle     string                `json:"idle_window"`
 	Burn     string                `json:"burn_window"`
+	Load     string                `json:"client_load_window"`
 	Churn    string                `json:"churn"`
 	Runs     []runResult           `json:"runs"`
 	Spread   map[string][2]float64 `json:"spread_min_max"`
@@ -665,6 +718,7 @@ type summary struct {
 
 func summarize(c config, rs []runResult) summary {
 	s := summary{Servers: c.n, Profile: c.profile, Cores: runtime.NumCPU(), Idle: c.idle.String(), Burn: c.burn.String(),
+		Load:  fmt.Sprintf("%v, %d connections, one %s request at a time each", c.load, c.loadConns, echoRoute),
 		Churn: fmt.Sprintf("%v, a room SIGKILLed and restarted every %v, %d callers × %d calls/s, deadline %v", c.churn, c.killEvery, c.callers, c.rate, c.deadline),
 		Runs:  rs, Spread: map[string][2]float64{}, LoadTail: loadavg()}
 	add := func(name string, f func(runResult) float64) {
@@ -682,6 +736,8 @@ func summarize(c config, rs []runResult) summary {
 	add("false_leaves_churn", func(r runResult) float64 { return float64(r.FalseLeavesChurn) })
 	add("false_leaves_idle", func(r runResult) float64 { return float64(r.FalseLeavesIdle) })
 	add("false_leaves_burn", func(r runResult) float64 { return float64(r.FalseLeavesBurn) })
+	add("false_leaves_client_load", func(r runResult) float64 { return float64(r.FalseLeavesLoad) })
+	add("client_load_per_s", func(r runResult) float64 { return r.LoadPerSec })
 	add("idle_cpu_pct_of_core_per_server", func(r runResult) float64 { return r.CPUPctPerServer })
 	add("idle_run_pct_of_core_per_server", func(r runResult) float64 { return r.RunPctPerServer })
 	add("idle_context_switches_per_server_s", func(r runResult) float64 { return r.SwitchesPerServerSec })

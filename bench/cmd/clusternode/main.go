@@ -1,12 +1,16 @@
 // Command clusternode is one server of the cluster-scale harness
 // (bench/clusterscale, make cluster-scale): a gamesrv server with a
 // cluster node and nothing else, of type "room" (serves the internal
-// route room.room.whoami) or "caller" (calls it, round robin, when told).
+// route room.room.whoami, and room.room.echo to clients) or "caller" (calls
+// whoami, round robin, when told). With -listen, a server also takes client
+// connections on TCP: a caller then forwards their room.room.echo requests
+// to the rooms (it is the cluster's frontend).
 //
 //	clusternode -id room-1 -type room -profile fast -seeds 127.0.0.1:7946
+//	clusternode -id caller-0 -type caller -listen 127.0.0.1:0
 //
 // It writes JSON lines on stdout: "ready" once started (its gossip
-// address and boot id), then one line per membership event ("join",
+// address, client address and boot id), then one line per membership event ("join",
 // "leave" with graceful, "update") stamped with the wall clock in
 // nanoseconds, and "stats" when asked. It reads commands on stdin:
 // "stats", "call <calls/s> <deadline ms>" (start calling), "nocall",
@@ -36,6 +40,8 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -44,6 +50,10 @@ import (
 // whoamiRoute is the internal route rooms serve and callers call.
 const whoamiRoute = "room.room.whoami"
 
+// echoRoute is the client route rooms serve (the request's bytes back),
+// reached through a frontend: the client load of clusterscale.
+const echoRoute = "room.room.echo"
+
 var roomDesc = gamesrv.ServiceDesc{
 	Name: "bench.Room", ServerType: "room",
 	Routes: []gamesrv.Route{{
@@ -51,6 +61,12 @@ var roomDesc = gamesrv.ServiceDesc{
 		NewRequest: func() proto.Message { return new(emptypb.Empty) },
 		Handle: func(_ context.Context, h any, _ gamesrv.Session, _ proto.Message) (proto.Message, error) {
 			return wrapperspb.String(h.(*server.Server).ID()), nil
+		},
+	}, {
+		Name: echoRoute, Method: "Echo", Kind: gamesrv.KindRequest,
+		NewRequest: func() proto.Message { return new(wrapperspb.BytesValue) },
+		Handle: func(_ context.Context, _ any, _ gamesrv.Session, req proto.Message) (proto.Message, error) {
+			return req, nil
 		},
 	}},
 }
@@ -62,6 +78,7 @@ type event struct {
 	ID       string         `json:"id,omitempty"`
 	Boot     string         `json:"boot,omitempty"`
 	Gossip   string         `json:"gossip,omitempty"`
+	Listen   string         `json:"listen,omitempty"` // the client listener, tcp://host:port
 	Member   string         `json:"member,omitempty"`
 	MBoot    string         `json:"mboot,omitempty"`
 	Graceful bool           `json:"graceful,omitempty"`
@@ -163,10 +180,11 @@ func main() {
 	gossip := flag.String("gossip", "127.0.0.1:0", "gossip bind address")
 	logLevel := flag.String("log", "error", "log level of the server's logs on stderr: debug, info, warn, error")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	listen := flag.String("listen", "", "TCP address of a client listener (empty: none)")
 	flag.Parse()
 	stopProfile, err := cpuprof.Start(*cpuprofile)
 	if err == nil {
-		err = run(*id, *typ, *seeds, *profile, *gossip, *logLevel)
+		err = run(*id, *typ, *seeds, *profile, *gossip, *logLevel, *listen)
 		stopProfile()
 	}
 	if err != nil {
@@ -175,7 +193,7 @@ func main() {
 	}
 }
 
-func run(id, typ, seeds, profile, gossip, logLevel string) error {
+func run(id, typ, seeds, profile, gossip, logLevel, listen string) error {
 	if id == "" {
 		return fmt.Errorf("-id is required")
 	}
@@ -218,11 +236,19 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
+	var ls []transport.Listener
+	if listen != "" {
+		ls = append(ls, tcp.New(listen, tcp.Options{}))
+	}
+	if err := srv.Start(ls...); err != nil {
 		o.emit(event{Ev: "error", ID: id, Err: err.Error()})
 		return err
 	}
-	o.emit(event{Ev: "ready", ID: id, Boot: node.Membership().Self().BootID, Gossip: node.Membership().GossipAddr()})
+	ready := event{Ev: "ready", ID: id, Boot: node.Membership().Self().BootID, Gossip: node.Membership().GossipAddr()}
+	for _, l := range ls {
+		ready.Listen = "tcp://" + l.Addr().String()
+	}
+	o.emit(ready)
 	c := &caller{node: node, calls: map[string]int{}}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
