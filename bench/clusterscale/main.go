@@ -80,6 +80,15 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "pass the servers' warnings and errors to stderr")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of every server's idle window into this directory (<run>-<id>.pprof; go tool pprof merges them)")
 	flag.Parse()
+	need := max(c.kills, 1) + 1 // the kills and a graceful leave
+	if c.churn > 0 {
+		need++ // a room to churn
+	}
+	if rooms := c.n - c.callers; c.callers < 1 || rooms < need {
+		fmt.Fprintf(os.Stderr, "clusterscale: %d servers with %d callers leave %d rooms: want at least one caller and %d rooms (the kills, a graceful leave, one to churn)\n",
+			c.n, c.callers, rooms, need)
+		os.Exit(2)
+	}
 	var results []runResult
 	for i := range c.runs {
 		r, err := oneRun(c, i)
