@@ -66,11 +66,11 @@ func main() {
 	flag.IntVar(&c.n, "n", 50, "servers (processes)")
 	flag.IntVar(&c.runs, "runs", 3, "runs (a fresh cluster each)")
 	flag.IntVar(&c.callers, "callers", 3, "servers of type caller (the others are rooms)")
-	flag.DurationVar(&c.idle, "idle", 20*time.Second, "idle window (false leaves, CPU, RSS)")
+	flag.DurationVar(&c.idle, "idle", 60*time.Second, "idle window (false leaves, CPU, RSS)")
 	flag.DurationVar(&c.burn, "burn", 20*time.Second, "window with every core saturated by busy loops (false leaves); 0 skips it")
 	flag.DurationVar(&c.churn, "churn", 30*time.Second, "churn run; 0 skips it")
 	flag.DurationVar(&c.killEvery, "kill-every", 3*time.Second, "churn: SIGKILL a room and restart it this often")
-	flag.IntVar(&c.kills, "kills", 1, "rooms SIGKILLed one after another (each waited until gone from every view) for kill-to-gone")
+	flag.IntVar(&c.kills, "kills", 3, "rooms SIGKILLed one after another (each waited until gone from every view) for kill-to-gone")
 	flag.DurationVar(&c.load, "load", 20*time.Second, "window with client connections loading the frontend (caller-000) with room.room.echo requests it forwards to the rooms (false leaves); 0 skips it")
 	flag.IntVar(&c.loadConns, "load-conns", 50, "client connections of the load window, each sending a request as soon as the last is answered")
 	flag.IntVar(&c.rate, "rate", 50, "churn: calls per second per caller")
@@ -154,7 +154,8 @@ type cluster struct {
 	view  map[string]map[string]string // observer id -> member id -> boot
 	// expectedGone: runs (id/boot) the harness killed or stopped, with when.
 	expectedGone map[string]int64
-	falseLeaves  []string
+	falseLeaves  []falseLeave
+	start        time.Time                   // the spawn of the first server
 	leaves       map[string]map[string]int64 // member run -> observer id -> leave time
 	starting     sync.WaitGroup
 }
@@ -228,7 +229,7 @@ func (cl *cluster) read(p *proc, r io.Reader) {
 				}
 				cl.leaves[k][p.id] = e.T
 				if _, ok := cl.expectedGone[k]; !ok && !e.Graceful {
-					cl.falseLeaves = append(cl.falseLeaves, fmt.Sprintf("%s saw %s leave", p.id, e.Member))
+					cl.falseLeaves = append(cl.falseLeaves, falseLeave{observer: p.id, member: e.Member, at: time.Unix(0, e.T)})
 				}
 			}
 			cl.mu.Unlock()
@@ -272,6 +273,43 @@ func (cl *cluster) waitConverged(timeout time.Duration) (time.Duration, bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return time.Since(start), false
+}
+
+// falseLeave is a leave event, at observer, about a live member.
+type falseLeave struct {
+	observer, member string
+	at               time.Time
+}
+
+// falseLeaveSummary groups the false leaves by member: how many observers
+// declared it dead, from when to when (seconds since the first spawn).
+// cl.mu is held.
+func (cl *cluster) falseLeaveSummary() []string {
+	type span struct {
+		n         int
+		first, to time.Time
+	}
+	by := map[string]*span{}
+	for _, f := range cl.falseLeaves {
+		s := by[f.member]
+		if s == nil {
+			s = &span{first: f.at, to: f.at}
+			by[f.member] = s
+		}
+		s.n++
+		if f.at.Before(s.first) {
+			s.first = f.at
+		}
+		if f.at.After(s.to) {
+			s.to = f.at
+		}
+	}
+	var out []string
+	for m, s := range by {
+		out = append(out, fmt.Sprintf("%s: %d events, %.1f–%.1f s after the start", m, s.n, s.first.Sub(cl.start).Seconds(), s.to.Sub(cl.start).Seconds()))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (cl *cluster) falseCount() int {
@@ -390,40 +428,41 @@ func stats(p *proc) (event, bool) {
 
 // runResult is what one run measured.
 type runResult struct {
-	Run                  int            `json:"run"`
-	Load                 string         `json:"load_before"`
-	StartAllMs           float64        `json:"start_all_ms"`           // spawn of the joiners to the last Start returning
-	ConvergeMs           float64        `json:"converge_ms"`            // last Start returning to every view complete
-	ConvergeFromSpawnMs  float64        `json:"converge_from_spawn_ms"` // spawn of the joiners to every view complete
-	Converged            bool           `json:"converged"`
-	NotReady             int            `json:"not_ready_after_start"`
-	FalseLeavesStart     int            `json:"false_leaves_start"` // from the spawn to the end of the settle time
-	FalseLeavesIdle      int            `json:"false_leaves_idle"`
-	FalseLeavesBurn      int            `json:"false_leaves_burn"`
-	FalseLeavesLoad      int            `json:"false_leaves_client_load"`
-	LoadOK               int            `json:"client_load_ok"`
-	LoadPerSec           float64        `json:"client_load_per_s"`
-	LoadFrontCPUPct      float64        `json:"client_load_frontend_cpu_pct_of_core"`
-	LoadErrors           map[string]int `json:"client_load_errors,omitempty"`
-	CPUPctPerServer      float64        `json:"idle_cpu_pct_of_core_per_server"`
-	RunPctPerServer      float64        `json:"idle_run_pct_of_core_per_server"` // from the threads' schedstat: ns-precise, live threads only
-	SwitchesPerServerSec float64        `json:"idle_context_switches_per_server_s"`
-	GCsPerServerMin      float64        `json:"idle_gcs_per_server_min"`
-	RSSMiBPerServer      float64        `json:"idle_rss_mib_per_server"`
-	LinksMin, LinksMax   int            `json:"-"`
-	Links                [2]int         `json:"links_per_server_min_max"`
-	KillToGoneMs         float64        `json:"kill_to_gone_ms"` // the slowest of the run's kills
-	KillToGoneMinMs      float64        `json:"kill_to_gone_min_ms"`
-	KillsToGoneMs        []float64      `json:"kills_to_gone_ms"`
-	GracefulLeaveMs      float64        `json:"graceful_leave_ms"`
-	ChurnKills           int            `json:"churn_kills"`
-	ChurnLinks           [2]int         `json:"links_per_server_after_churn_min_max"`
-	ChurnCalls           map[string]int `json:"churn_calls_by_code"`
-	ChurnLate            int            `json:"churn_calls_past_deadline"`
-	ChurnMaxMs           float64        `json:"churn_call_max_ms"`
-	FalseLeavesChurn     int            `json:"false_leaves_churn"`
-	FalseLeaveSamples    []string       `json:"false_leave_samples,omitempty"`
-	Errors               []string       `json:"errors,omitempty"`
+	Run                  int                   `json:"run"`
+	Load                 string                `json:"load_before"`
+	StartAllMs           float64               `json:"start_all_ms"`           // spawn of the joiners to the last Start returning
+	ConvergeMs           float64               `json:"converge_ms"`            // last Start returning to every view complete
+	ConvergeFromSpawnMs  float64               `json:"converge_from_spawn_ms"` // spawn of the joiners to every view complete
+	Converged            bool                  `json:"converged"`
+	NotReady             int                   `json:"not_ready_after_start"`
+	FalseLeavesStart     int                   `json:"false_leaves_start"` // from the spawn to the end of the settle time
+	FalseLeavesIdle      int                   `json:"false_leaves_idle"`
+	FalseLeavesBurn      int                   `json:"false_leaves_burn"`
+	FalseLeavesLoad      int                   `json:"false_leaves_client_load"`
+	LoadOK               int                   `json:"client_load_ok"`
+	LoadPerSec           float64               `json:"client_load_per_s"`
+	LoadFrontCPUPct      float64               `json:"client_load_frontend_cpu_pct_of_core"`
+	LoadErrors           map[string]int        `json:"client_load_errors,omitempty"`
+	CPUPctPerServer      float64               `json:"idle_cpu_pct_of_core_per_server"`
+	RunPctPerServer      float64               `json:"idle_run_pct_of_core_per_server"` // from the threads' schedstat: ns-precise, live threads only
+	SwitchesPerServerSec float64               `json:"idle_context_switches_per_server_s"`
+	GCsPerServerMin      float64               `json:"idle_gcs_per_server_min"`
+	RSSMiBPerServer      float64               `json:"idle_rss_mib_per_server"`
+	LinksMin, LinksMax   int                   `json:"-"`
+	Links                [2]int                `json:"links_per_server_min_max"`
+	KillToGoneMs         float64               `json:"kill_to_gone_ms"` // the slowest of the run's kills
+	KillToGoneMinMs      float64               `json:"kill_to_gone_min_ms"`
+	KillsToGoneMs        []float64             `json:"kills_to_gone_ms"`
+	GracefulLeaveMs      float64               `json:"graceful_leave_ms"`
+	ChurnKills           int                   `json:"churn_kills"`
+	ChurnLinks           [2]int                `json:"links_per_server_after_churn_min_max"`
+	ChurnCalls           map[string]int        `json:"churn_calls_by_code"`
+	ChurnLate            int                   `json:"churn_calls_past_deadline"`
+	ChurnMaxMs           float64               `json:"churn_call_max_ms"`
+	FalseLeavesChurn     int                   `json:"false_leaves_churn"`
+	FalseLeaveSamples    []string              `json:"false_leave_samples,omitempty"`
+	Phases               map[string][2]float64 `json:"phases_s"` // window -> [start, end], seconds after the first spawn
+	Errors               []string              `json:"errors,omitempty"`
 }
 
 func loadavg() string {
@@ -439,7 +478,7 @@ func oneRun(c config, run int) (r runResult, err error) {
 	r.Run = run + 1
 	r.Load = loadavg()
 	cl := &cluster{c: c, procs: map[string]*proc{}, view: map[string]map[string]string{},
-		expectedGone: map[string]int64{}, leaves: map[string]map[string]int64{}}
+		expectedGone: map[string]int64{}, leaves: map[string]map[string]int64{}, start: time.Now()}
 	defer func() {
 		for _, p := range cl.live("") {
 			_ = p.stdin.Close()
@@ -525,6 +564,7 @@ func oneRun(c config, run int) (r runResult, err error) {
 	}
 	t0 := time.Now()
 	time.Sleep(c.idle)
+	r.phase("idle", cl, t0)
 	el := time.Since(t0)
 	var cpuSum, runSum, rssSum, swSum float64
 	for i, p := range live {
@@ -569,6 +609,7 @@ func oneRun(c config, run int) (r runResult, err error) {
 	// CPU saturated: busy loops on every core.
 	if c.burn > 0 {
 		before := cl.falseCount()
+		burnStart := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), c.burn)
 		var wg sync.WaitGroup
 		for range runtime.NumCPU() {
@@ -584,6 +625,7 @@ func oneRun(c config, run int) (r runResult, err error) {
 		}
 		wg.Wait()
 		cancel()
+		r.phase("burn", cl, burnStart)
 		time.Sleep(2 * time.Second) // leave events in flight
 		r.FalseLeavesBurn = cl.falseCount() - before
 	}
@@ -591,7 +633,9 @@ func oneRun(c config, run int) (r runResult, err error) {
 	// Client load on the frontend: the first server forwards every request
 	// to a room.
 	if c.load > 0 {
+		t := time.Now()
 		clientLoad(c, cl, first, &r)
+		r.phase("client load", cl, t)
 	}
 
 	// Kill rooms, one at a time: time until every view dropped each.
@@ -622,11 +666,13 @@ func oneRun(c config, run int) (r runResult, err error) {
 	go func() { _ = leaver.cmd.Wait() }()
 
 	if c.churn > 0 {
+		t := time.Now()
 		churn(c, cl, &r)
+		r.phase("churn", cl, t)
 	}
 	cl.mu.Lock()
 	if n := len(cl.falseLeaves); n > 0 {
-		r.FalseLeaveSamples = cl.falseLeaves[:min(n, 5)]
+		r.FalseLeaveSamples = cl.falseLeaveSummary()
 	}
 	cl.mu.Unlock()
 	return r, nil
@@ -695,6 +741,14 @@ func churn(c config, cl *cluster, r *runResult) {
 			r.ChurnLinks = [2]int{min(r.ChurnLinks[0], e.Links), max(r.ChurnLinks[1], e.Links)}
 		}
 	}
+}
+
+// phase records a window of the run, from start to now.
+func (r *runResult) phase(name string, cl *cluster, start time.Time) {
+	if r.Phases == nil {
+		r.Phases = map[string][2]float64{}
+	}
+	r.Phases[name] = [2]float64{round(start.Sub(cl.start).Seconds(), 1), round(time.Since(cl.start).Seconds(), 1)}
 }
 
 func ms(d time.Duration) float64 { return round(float64(d.Microseconds())/1e3, 1) }
