@@ -264,7 +264,7 @@ func TestParseConfig(t *testing.T) {
 	if strings.Join(c.rows, ",") != "1,5" || !c.wants("1") || c.wants("2") {
 		t.Errorf("rows %v", c.rows)
 	}
-	for _, bad := range [][]string{{"-rows", "8"}, {"-rows", ""}, {"extra"}} {
+	for _, bad := range [][]string{{"-rows", "9"}, {"-rows", ""}, {"extra"}} {
 		if _, err := parseConfig(bad); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}
