@@ -150,7 +150,7 @@ bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho $(BIN)/clusternode $(BIN)/c
 attack: $(BIN)/chat-server
 	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
 
-## cluster-scale: N cluster server processes on loopback (bench/cmd/clusternode, default 50; CLUSTERFLAGS="-n 200", "-profile lan", "-runs 1"): convergence, false leaves idle and with the CPU saturated, kill-to-gone, graceful leave, idle CPU and RSS per server, links, then a churn run (a room SIGKILLed every 3 s and restarted under its id, calls flowing) with outcomes by code; JSON in bench/results/cluster-scale.json
+## cluster-scale: N cluster server processes on loopback (bench/cmd/clusternode, default 50; CLUSTERFLAGS="-n 200", "-profile lan", "-runs 1"): convergence, false leaves idle, with the CPU saturated and under 50 client connections, kill-to-gone, graceful leave, idle CPU, context switches and RSS per server, links, then a churn run (a room SIGKILLed every 3 s and restarted under its id, calls flowing) with outcomes by code; JSON in bench/results/cluster-scale.json
 cluster-scale: $(BIN)/clusternode $(BIN)/clusterscale
 	$(BIN)/clusterscale -node $(BIN)/clusternode $(CLUSTERFLAGS)
 

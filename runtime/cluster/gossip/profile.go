@@ -23,8 +23,8 @@ const (
 	// that a crashed server restarting on a new address can reuse its id.
 	// Measured with 50 server processes on a 2-core machine
 	// (docs/cluster.md, make cluster-scale): a SIGKILLed server leaves every
-	// view in 6.5–8.5 s; with memberlist's multiplier of 4 it took
-	// 8.3–10.6 s.
+	// view in 6.2–8.4 s (9.3 s at 200 servers); with memberlist's multiplier
+	// of 4 it took 8.3–10.6 s at 50.
 	ProfileLAN Profile = iota
 
 	// ProfileFast is for tests, local demos and clusters that want fast
@@ -35,7 +35,7 @@ const (
 	// awareness, up to 8× longer probe timeouts while this server itself
 	// misses acks) stays on. Measured on a 2-core machine with 50 server
 	// processes (docs/cluster.md, make cluster-scale): a SIGKILLed server
-	// leaves every view in 2–2.7 s, and CPU saturation declares no live
+	// leaves every view in 2–2.6 s, and CPU saturation declares no live
 	// server dead. (The earlier 200/100 ms timings detected a crash in
 	// 1–1.5 s but declared thousands of false deaths at 50 processes.)
 	//
