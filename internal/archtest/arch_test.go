@@ -2,8 +2,10 @@
 // runtime dispatches without reflection, a game client or bot links
 // neither the server (its package, its listeners, gnet) nor the cluster
 // (memberlist): the Go client shares only runtime/wire, runtime/gamesrv
-// and runtime/transport/kcpconf with the server; and only the optional
-// tracing package imports OpenTelemetry.
+// and runtime/transport/kcpconf with the server; only the optional
+// tracing package imports OpenTelemetry; the packages under
+// runtime/cluster import each other in layer order; and *server.Server and
+// *cluster.Node export only the methods applications call.
 package archtest
 
 import (

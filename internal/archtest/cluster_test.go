@@ -19,10 +19,11 @@ const clusterPkg = "github.com/gamesrv/gamesrv/runtime/cluster"
 // one above it. A new package under runtime/cluster must take its place
 // here.
 var clusterLayers = map[string][]string{
-	"internal/linkwire":  nil,                                         // the frame codec: nothing of the cluster
-	"internal/linkhello": {"internal/linkwire"},                       // the link handshake, on the codec
-	"internal/link":      {"internal/linkwire", "internal/linkhello"}, // one link: calls, replies, serving
-	"gossip":             nil,                                         // membership: not the links, not the node
+	"internal/linkwire":  nil,                                                          // the frame codec: nothing of the cluster
+	"internal/linkhello": {"internal/linkwire"},                                        // the link handshake, on the codec
+	"internal/link":      {"internal/linkwire", "internal/linkhello"},                  // one link: calls, replies, serving
+	"internal/linkset":   {"internal/linkwire", "internal/linkhello", "internal/link"}, // a node's links: dial, accept, one per peer, redial, deadlines
+	"gossip":             nil,                                                          // membership: not the links, not the node
 }
 
 func TestClusterPackagesImportInLayerOrder(t *testing.T) {

@@ -23,9 +23,11 @@
 // Membership and Profile). Under internal/: linkwire encodes frames (a
 // hand-written codec of cluster.proto, checked against its descriptors)
 // and reads and writes them on a connection; linkhello runs the handshake
-// that opens a link; link runs one link's calls. This package holds the
-// node on top: the link set, forwarding, remote calls and sessions,
-// selection. Each layer imports only those below it (internal/archtest).
+// that opens a link; link runs one link's calls; linkset holds a node's
+// links (dials on demand, accepts, keeps one link per pair of servers,
+// redials with backoff, enforces call deadlines). This package holds the
+// node on top: forwarding, remote calls and sessions, selection. Each
+// layer imports only those below it (internal/archtest).
 //
 // # Security
 //

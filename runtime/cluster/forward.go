@@ -12,14 +12,14 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/internal/fanout"
 )
 
-// Forward implements serverhost.Cluster: it sends a client request on a route
-// of another server type to one server of that type, and done receives the
+// forwardClient sends a client request on a route of another server type
+// to one server of that type (serverSide.Forward), and done receives the
 // answer on the link's goroutine. The frontend's session waits for it (its
 // queue is paused), so the session's answers keep their order. Data
 // changes the backend made come back with the answer and are applied to s
-// first. With Options.Interceptors, the call goes through them and Forward
-// returns once it is answered.
-func (n *Node) Forward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+// first. With Options.Interceptors, the call goes through them and
+// forwardClient returns once it is answered.
+func (n *Node) forwardClient(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
 	if n.intercepts() {
 		n.forwardIntercepted(ctx, s, typ, route, payload, notify, done)
 		return
@@ -155,9 +155,10 @@ func applyUpdate(s gamesrv.Session, u *gamesrvv1.SessionUpdate) {
 	}
 }
 
-// PushToSessions implements serverhost.Cluster: one "@push" message carries the
-// encoded packet and the ids of its sessions on that frontend.
-func (n *Node) PushToSessions(ctx context.Context, frontend string, ids []int64, packet []byte) error {
+// pushToSessions writes a push packet to sessions of a frontend
+// (serverSide.PushToSessions): one "@push" message carries the encoded
+// packet and the ids of its sessions on that frontend.
+func (n *Node) pushToSessions(ctx context.Context, frontend string, ids []int64, packet []byte) error {
 	if frontend == n.id {
 		n.host.DeliverPacket(ids, nil, packet)
 		return nil
@@ -165,9 +166,10 @@ func (n *Node) PushToSessions(ctx context.Context, frontend string, ids []int64,
 	return n.notifyMember(ctx, frontend, pushCall(&gamesrvv1.PushRequest{SessionIds: ids, Packet: packet}))
 }
 
-// PushToUIDs implements serverhost.Cluster: every other frontend gets the
-// packet and delivers it to the uids it holds.
-func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) error {
+// pushToUIDs writes a push packet to uids on the other frontends
+// (serverSide.PushToUIDs): every other frontend gets the packet and
+// delivers it to the uids it holds.
+func (n *Node) pushToUIDs(ctx context.Context, uids []string, packet []byte) error {
 	var frontends []string
 	for _, m := range n.ms.Members() {
 		if m.Frontend && m.ID != n.id {
@@ -178,14 +180,14 @@ func (n *Node) PushToUIDs(ctx context.Context, uids []string, packet []byte) err
 	return fanout.Each(frontends, func(id string) error { return n.notifyMember(ctx, id, c) })
 }
 
-// SessionClosed implements serverhost.Cluster: the backends that served the
-// session hear of its end, so its backend views run their close hooks and
+// sessionClosed tells the backends that served the session of its end
+// (serverSide.SessionClosed), so its backend views run their close hooks and
 // leave their groups. It calls them all at once and returns when they
 // have answered (after running the hooks), or failed, or CallTimeout or
 // ctx ran out. The server calls it on the session's worker, after the
 // session's queued requests (so no forwarded request of the session can
 // reach a backend after the notice) and its local hooks.
-func (n *Node) SessionClosed(ctx context.Context, s gamesrv.Session) {
+func (n *Node) sessionClosed(ctx context.Context, s gamesrv.Session) {
 	backends := n.forwarded.take(s.ID())
 	if len(backends) == 0 {
 		return

@@ -1,14 +1,11 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"net"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
-	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"google.golang.org/protobuf/proto"
 )
@@ -25,18 +22,18 @@ const (
 	routePing   = "@ping"   // any: answer at once (is the link's peer alive?)
 )
 
-// linkHost is what the links of n call back: n's handlers, its sweeper,
-// its link set.
-type linkHost struct{ n *Node }
+// linkHandler runs the calls that arrive on n's links (the link set's
+// Handler).
+type linkHandler struct{ n *Node }
 
-func (h linkHost) HandleCall(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
+func (h linkHandler) HandleCall(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
 	return h.n.handleCall(ctx, l, c)
 }
 
 // ServeInline runs the system notifies that only queue bytes or flip
 // state, and never block, on the link's reader, in arrival order: a push
 // a backend handler sent before its answer must reach the client first.
-func (h linkHost) ServeInline(l *link.Link, c *gamesrvv1.Call) bool {
+func (h linkHandler) ServeInline(l *link.Link, c *gamesrvv1.Call) bool {
 	switch c.GetRoute() {
 	case routePush, routeUpdate, routeKick, routeClose:
 		_ = h.n.handleSystem(h.n.ctx, l, c)
@@ -45,22 +42,8 @@ func (h linkHost) ServeInline(l *link.Link, c *gamesrvv1.Call) bool {
 	return false
 }
 
-func (h linkHost) Closed(l *link.Link, err error) { h.n.linkClosed(l, err) }
-func (h linkHost) ArmSweep()                      { h.n.armSweep() }
-
-// newLink returns a link of n over conn, whose handshake found peer.
-func newLink(n *Node, conn net.Conn, br *bufio.Reader, peer linkhello.Peer, dialed bool) *link.Link {
-	return link.New(linkHost{n}, &link.Config{
-		ID: n.id, Log: n.log, Metrics: n.metrics, Pool: n.pool, ReadBuffers: &n.readBufs,
-		MaxInflight: n.opts.MaxInflight, MaxConcurrent: n.opts.MaxConcurrent,
-		CallTimeout: n.opts.CallTimeout, WriteBuffer: n.opts.WriteBuffer,
-	}, conn, br, peer, dialed)
-}
-
 // handleCall answers an incoming call.
 func (n *Node) handleCall(ctx context.Context, l *link.Link, c *gamesrvv1.Call) *gamesrvv1.Reply {
-	n.serving.Add(1)
-	defer n.serving.Add(-1)
 	if len(c.GetRoute()) > 0 && c.GetRoute()[0] == '@' {
 		return &gamesrvv1.Reply{Error: link.WireError(n.handleSystem(ctx, l, c))}
 	}

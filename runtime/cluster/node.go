@@ -1,10 +1,8 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,7 +14,7 @@ import (
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
-	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkset"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"github.com/gamesrv/gamesrv/runtime/metrics"
@@ -26,7 +24,10 @@ import (
 // Node is a server's membership in a cluster: gossip, links to the other
 // servers, forwarding, remote calls and remote sessions. Create it with
 // [New] before starting the server; the server starts it, makes it leave
-// when shutdown begins and closes it at the end.
+// when shutdown begins and closes it at the end (through the interface New
+// hands it, not through Node's methods). Applications call other servers
+// with it (generated XxxRemote stubs take it as their gamesrv.RemoteConn)
+// and read its state.
 type Node struct {
 	srv  *server.Server
 	host serverhost.Host // srv.Internal
@@ -34,28 +35,17 @@ type Node struct {
 	log  *slog.Logger
 	boot string
 
-	ctx    context.Context // handlers of incoming calls; cancelled by Close
+	ctx    context.Context // system calls and joins; cancelled by Close
 	cancel context.CancelFunc
 	id     string
 	ms     *Membership
-	ln     net.Listener
+	links  *linkset.Set // set at start
+	joined atomic.Bool  // a join succeeded
 
-	readBufs     linkwire.ReadBuffers // large read buffers of links with traffic
-	retiredLinks atomic.Int64         // links that lost to another link to the same peer
-	joined       atomic.Bool          // a join succeeded
-	wake         chan struct{}        // buffered 1: a call with a deadline started (see armSweep)
-	live         sync.Map             // peer id -> *link.Link: lock-free copy of links
-	failed       sync.Map             // peer id -> struct{}: peers whose last dial or link failed
-
-	mu     sync.Mutex
-	links  map[string]*link.Link // the link used to reach each peer
-	all    map[*link.Link]struct{}
-	dials  map[string]*dialState
+	mu     sync.Mutex // guards closed, for goAsync
 	closed bool
 
 	metrics   metrics.Recorder
-	serving   atomic.Int64 // incoming calls running, for a graceful close
-	pool      link.GoPool  // goroutines of incoming calls
 	sessions  sessionRegistry
 	forwarded forwardedIndex
 	rr        sync.Map // server type -> *atomic.Uint64 (round robin)
@@ -63,10 +53,7 @@ type Node struct {
 	wg        sync.WaitGroup
 }
 
-var (
-	_ serverhost.Cluster = (*Node)(nil)
-	_ gamesrv.RemoteConn = (*Node)(nil)
-)
+var _ gamesrv.RemoteConn = (*Node)(nil)
 
 // New creates the cluster node of srv and installs it in srv. Nothing is
 // bound until srv starts. It fails with an error wrapping [ErrInsecure]
@@ -81,14 +68,10 @@ func New(srv *server.Server, opts Options) (*Node, error) {
 	if host == nil {
 		return nil, errors.New("cluster: the server was not made by server.New")
 	}
-	n := &Node{
-		srv: srv, host: host, opts: opts, log: opts.Logger, boot: randomID(),
-		links: map[string]*link.Link{}, all: map[*link.Link]struct{}{}, dials: map[string]*dialState{},
-		pool: link.NewGoPool(), wake: make(chan struct{}, 1),
-	}
+	n := &Node{srv: srv, host: host, opts: opts, log: opts.Logger, boot: randomID()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.sessions.init()
-	if err := host.UseCluster(n); err != nil {
+	if err := host.UseCluster(serverSide{n}); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -108,15 +91,15 @@ func (n *Node) Membership() *Membership { return n.ms }
 
 // LinkAddr returns the address of the link listener (after start).
 func (n *Node) LinkAddr() string {
-	if n.ln == nil {
+	if n.links == nil || n.links.Addr() == nil {
 		return ""
 	}
-	return n.ln.Addr().String()
+	return n.links.Addr().String()
 }
 
-// Start implements serverhost.Cluster: bind the link listener, start gossip
-// and join the seeds.
-func (n *Node) Start(context.Context) error {
+// start binds the link listener, starts gossip and joins the seeds; the
+// server calls it at its start (serverSide.Start).
+func (n *Node) start() error {
 	n.id = n.srv.ID()
 	n.metrics = n.host.Metrics()
 	if n.log == nil {
@@ -124,21 +107,20 @@ func (n *Node) Start(context.Context) error {
 	}
 	n.log = n.log.With("server", n.id)
 	n.warnExposure()
-	ln, err := net.Listen("tcp", n.opts.LinkAddr)
-	if err != nil {
-		return fmt.Errorf("cluster: link listener: %w", err)
-	}
-	n.ln = ln
-	if n.opts.LinkTLS != nil {
-		n.ln = tls.NewListener(ln, n.opts.LinkTLS)
-	}
-	if err := n.startGossip(); err != nil {
-		_ = ln.Close()
+	n.links = linkset.New(linkset.Config{
+		ID: n.id, Boot: n.boot, Secret: n.opts.LinkSecret, TLS: n.opts.LinkTLS,
+		MaxInflight: n.opts.MaxInflight, MaxConcurrent: n.opts.MaxConcurrent,
+		CallTimeout: n.opts.CallTimeout, DialTimeout: n.opts.DialTimeout, WriteBuffer: n.opts.WriteBuffer,
+		Log: n.log, Metrics: n.metrics, Handler: linkHandler{n},
+	})
+	if err := n.links.Listen(n.opts.LinkAddr); err != nil {
 		return err
 	}
-	n.wg.Add(2)
-	go n.acceptLoop()
-	go n.sweep()
+	if err := n.startGossip(); err != nil {
+		n.links.Close(context.Background())
+		return err
+	}
+	n.links.Run()
 	n.registerGauges()
 	return n.join()
 }
@@ -151,7 +133,7 @@ func (n *Node) registerGauges() {
 	}
 	g.Gauge("gamesrv_cluster_members", "Alive servers in this server's view, itself included.",
 		func() float64 { return float64(n.ms.NumMembers()) }, "server", n.id)
-	g.Gauge("gamesrv_cluster_links", "Open server-to-server links.", func() float64 { return float64(len(n.liveLinks())) }, "server", n.id)
+	g.Gauge("gamesrv_cluster_links", "Open server-to-server links.", func() float64 { return float64(n.links.Len()) }, "server", n.id)
 }
 
 func (n *Node) startGossip() error {
@@ -176,7 +158,7 @@ func (n *Node) advertisedLinkAddr() string {
 	if n.opts.LinkAdvertise != "" {
 		return n.opts.LinkAdvertise
 	}
-	addr := n.ln.Addr().(*net.TCPAddr)
+	addr := n.links.Addr().(*net.TCPAddr)
 	if !addr.IP.IsUnspecified() {
 		return addr.String()
 	}
@@ -332,67 +314,14 @@ func (n *Node) checkDuplicate() error {
 // m's link address under this server's id, with another boot id. The
 // probe stops after the listener's hello: it never becomes a link.
 func (n *Node) answersAs(m Member) bool {
-	conn, err := n.dialLink(m.LinkAddr)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	br := bufio.NewReaderSize(conn, helloBufSize)
-	h, err := n.handshake().Probe(conn, br)
+	h, err := n.links.Probe(m.LinkAddr)
 	return err == nil && h.GetServerId() == n.id && h.GetBootId() != n.boot
 }
 
-// sweepInterval is the precision of call deadlines enforced by the node.
-const sweepInterval = 20 * time.Millisecond
-
-// sweep answers GS-504 to the calls whose deadline passed and ends the
-// contexts of the incoming calls whose deadline passed, until the node
-// closes: no call needs a timer of its own. It ticks only while some link
-// has a call with a deadline in flight; an idle node does no periodic work
-// here (a call registered on an idle node wakes it, see armSweep).
-func (n *Node) sweep() {
-	defer n.wg.Done()
-	t := time.NewTicker(sweepInterval)
-	t.Stop()
-	defer t.Stop()
-	var links []*link.Link
-	for {
-		select {
-		case <-n.wake:
-			t.Reset(sweepInterval)
-		case now := <-t.C:
-			busy := false
-			links = n.appendLinks(links[:0])
-			for _, l := range links {
-				if l.Expire(now.UnixNano()) {
-					busy = true
-				}
-				if l.ExpireServing(now.UnixNano()) {
-					busy = true
-				}
-			}
-			clear(links)
-			if !busy {
-				t.Stop()
-			}
-		case <-n.ctx.Done():
-			return
-		}
-	}
-}
-
-// armSweep makes sure the sweeper ticks: a call with a deadline was
-// registered. It costs no lock (a send to a full channel fails fast).
-func (n *Node) armSweep() {
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Leave implements serverhost.Cluster: tell the others this server is going.
-// Its links stay up, so calls already sent to it are still answered.
-func (n *Node) Leave(ctx context.Context) error {
+// leave tells the others this server is going; the server calls it when
+// its shutdown begins (serverSide.Leave). Its links stay up, so calls
+// already sent to it are still answered.
+func (n *Node) leave(ctx context.Context) error {
 	if n.ms == nil {
 		return nil
 	}
@@ -403,9 +332,12 @@ func (n *Node) Leave(ctx context.Context) error {
 	return n.ms.Leave(timeout)
 }
 
-// Close implements serverhost.Cluster: stop accepting links, let the incoming
-// calls finish (until ctx is done), then close every link and stop gossip.
-// Later calls do nothing.
+// Close stops the node without leaving the cluster: it stops accepting
+// links, lets the incoming calls finish (until ctx is done), then closes
+// every link and stops gossip. Later calls do nothing. The server's
+// Shutdown leaves the cluster first and then closes the node itself, so
+// applications need not call it; a test closes a node with a done ctx to
+// show the others what a crashed server looks like.
 func (n *Node) Close(ctx context.Context) error {
 	n.mu.Lock()
 	already := n.closed
@@ -414,12 +346,8 @@ func (n *Node) Close(ctx context.Context) error {
 	if already {
 		return nil
 	}
-	if n.ln != nil {
-		_ = n.ln.Close()
-	}
-	n.awaitServing(ctx)
-	for _, l := range n.liveLinks() {
-		l.Close(errNodeClosed)
+	if n.links != nil {
+		n.links.Close(ctx)
 	}
 	n.cancel()
 	var err error
@@ -427,43 +355,16 @@ func (n *Node) Close(ctx context.Context) error {
 		err = n.ms.Shutdown()
 	}
 	n.wg.Wait()
-	n.pool.Stop()
 	return err
 }
-
-var errNodeClosed = errors.New("cluster: node closed")
-
-// awaitServing waits until no incoming call runs, or ctx is done.
-func (n *Node) awaitServing(ctx context.Context) {
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for n.serving.Load() > 0 {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-func (n *Node) liveLinks() []*link.Link { return n.appendLinks(nil) }
 
 // NumLinks returns the number of open server-to-server links, retired
 // ones (closing once idle) included.
 func (n *Node) NumLinks() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return len(n.all)
-}
-
-// appendLinks appends the open links to dst.
-func (n *Node) appendLinks(dst []*link.Link) []*link.Link {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for l := range n.all {
-		dst = append(dst, l)
+	if n.links == nil {
+		return 0
 	}
-	return dst
+	return n.links.Len()
 }
 
 // onJoin, onLeave and onUpdate follow the membership; they run under
@@ -483,7 +384,7 @@ func (n *Node) onLeave(m Member, graceful bool) {
 	if graceful {
 		n.goAsync(func() { n.sessions.dropFrontend(m.ID) })
 	} else {
-		n.memberGone(m, errPeerDead)
+		n.memberGone(m, linkset.ErrPeerDead)
 	}
 	if n.opts.OnLeave != nil {
 		n.opts.OnLeave(m, graceful)
@@ -491,22 +392,14 @@ func (n *Node) onLeave(m Member, graceful bool) {
 }
 
 func (n *Node) onUpdate(m Member) {
-	n.mu.Lock()
-	l := n.links[m.ID]
-	n.mu.Unlock()
-	if l != nil && l.Peer.Boot != m.BootID {
+	if l := n.links.Current(m.ID); l != nil && l.Peer.Boot != m.BootID {
 		n.log.Info("member restarted", "member", m.ID)
-		n.memberGone(m, errPeerRestarted)
+		n.memberGone(m, linkset.ErrPeerRestarted)
 	}
 	if n.opts.OnUpdate != nil {
 		n.opts.OnUpdate(m)
 	}
 }
-
-var (
-	errPeerDead      = errors.New("cluster: the server is dead")
-	errPeerRestarted = errors.New("cluster: the server restarted")
-)
 
 // memberGone fails the links to a server that died or restarted, and ends
 // the sessions it held. It runs them on another goroutine: it is called
@@ -516,18 +409,9 @@ var (
 // flight and its sessions: it gets no new work until gossip sees it alive
 // again, and a link that really broke fails on its own.
 func (n *Node) memberGone(m Member, why error) {
-	n.mu.Lock()
-	var gone []*link.Link
-	for l := range n.all {
-		if l.Peer.ID == m.ID && (why != errPeerRestarted || l.Peer.Boot != m.BootID) {
-			gone = append(gone, l)
-		}
-	}
-	delete(n.dials, m.ID)
-	n.failed.Delete(m.ID)
-	n.mu.Unlock()
+	gone := n.links.Drop(m.ID, m.BootID, why == linkset.ErrPeerRestarted)
 	n.goAsync(func() {
-		if why == errPeerDead && n.answers(gone) {
+		if why == linkset.ErrPeerDead && n.answers(gone) {
 			n.log.Info("server declared dead still answers on its link: keeping the link", "member", m.ID)
 			return
 		}

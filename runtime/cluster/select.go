@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
+	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkset"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
@@ -56,73 +56,30 @@ func (n *Node) linked(ctx context.Context, candidates []Member) []Member {
 		return candidates
 	}
 	out := append(make([]Member, 0, len(candidates)), candidates[:i]...)
-	var dials []*dialState
+	var unlinked []linkset.Target
 	for _, m := range candidates[i:] {
 		if n.hasLink(m) {
 			out = append(out, m)
-		} else if d, _, _ := n.dialFor(m); d != nil { // starts a dial unless one runs or backs off
-			dials = append(dials, d)
+		} else {
+			unlinked = append(unlinked, target(m))
 		}
 	}
-	if len(out) > 0 {
+	// Starts a dial to each unlinked one, unless one runs or it backs off.
+	if !n.links.Connect(ctx, unlinked, len(out) == 0) {
+		if len(out) == 0 {
+			return candidates
+		}
 		return out
 	}
-	if first := firstLinked(ctx, dials); first != nil {
-		for _, m := range candidates {
-			if n.hasLink(m) {
-				out = append(out, m)
-			}
+	for _, m := range candidates {
+		if n.hasLink(m) {
+			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {
 		return candidates
 	}
 	return out
-}
-
-// firstLinked waits until one of the dials succeeded and returns it, or
-// returns nil once all failed or ctx is done.
-func firstLinked(ctx context.Context, dials []*dialState) *dialState {
-	if len(dials) == 0 {
-		return nil
-	}
-	done := make(chan *dialState, len(dials))
-	stop := make(chan struct{})
-	defer close(stop)
-	for _, d := range dials {
-		go func() {
-			select {
-			case <-d.done:
-				done <- d
-			case <-stop:
-			}
-		}()
-	}
-	for range dials {
-		select {
-		case d := <-done:
-			if d.err == nil {
-				return d
-			}
-		case <-ctx.Done():
-			return nil
-		}
-	}
-	return nil
-}
-
-// hasLink reports whether m is this server or has a working link to the
-// same run of m.
-func (n *Node) hasLink(m Member) bool {
-	if m.ID == n.id {
-		return true
-	}
-	v, ok := n.live.Load(m.ID)
-	if !ok {
-		return false
-	}
-	l := v.(*link.Link)
-	return l.Alive() && l.Peer.Boot == m.BootID
 }
 
 // routeType is the server type of a route: its first segment.

@@ -74,11 +74,12 @@ func NewHandle(h Host) Handle { return Handle{h: h} }
 // not made by server.New).
 func Of(h Handle) Host { return h.h }
 
-// Cluster connects a server to the other servers of its cluster. The
-// runtime/cluster package implements it and installs itself with
-// [Host.UseCluster]; the server calls it to forward client requests of
-// other server types, to reach sessions held by other frontends, and on
-// its own start and shutdown.
+// Cluster connects a server to the other servers of its cluster.
+// runtime/cluster's New installs an unexported adapter of its Node with
+// [Host.UseCluster], so these methods are not in the Node's documentation;
+// the server calls it to forward client requests of other server types,
+// to reach sessions held by other frontends, and on its own start and
+// shutdown.
 type Cluster interface {
 	// Start is called by Server.Start once the listeners accept connections.
 	Start(ctx context.Context) error

@@ -33,7 +33,7 @@ func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 // CallAsync sends c and calls fn exactly once with the reply or the error,
 // on the link's reader (or the sweeper when ctx's deadline passes, or the
 // goroutine that fails the link); fn must not block. Only ctx's deadline is
-// enforced, by the node's sweeper: cancelling ctx does not end the call.
+// enforced, by the link set's sweeper: cancelling ctx does not end the call.
 func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesrvv1.Reply, error)) {
 	if err := l.acquire(ctx); err != nil {
 		fn(nil, err)
@@ -75,7 +75,7 @@ func (l *Link) acquire(ctx context.Context) error {
 }
 
 // pendingCall is a call waiting for its reply, through a channel (call)
-// or a function (callAsync). The node's sweeper answers it GS-504 when its
+// or a function (callAsync). The link set's sweeper answers it GS-504 when its
 // deadline passes, so a caller whose context carries a deadline but no
 // timer is still bounded.
 type pendingCall struct {

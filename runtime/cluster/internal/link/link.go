@@ -1,10 +1,11 @@
 // Package link is one link of the cluster: a TCP (or TLS) connection to
 // a peer that both ends send calls on. It matches replies to waiting
-// calls, enforces their deadlines (with the node's sweeper, see
+// calls, enforces their deadlines (with the link set's sweeper, see
 // Link.Expire), runs incoming calls on a goroutine pool within the limit
 // announced in the handshake, and cancels what the peer gave up on. The
-// node above it (package cluster) dials and accepts links, picks the link
-// to each peer and handles the calls, through Host.
+// link set above it (package linkset) dials and accepts links and picks
+// the link to each peer; the node on top (package cluster) handles the
+// calls. Both reach the link's callbacks through Host.
 //
 // Frames are encoded by package linkwire and the handshake is package
 // linkhello's; this package imports nothing else of the cluster.

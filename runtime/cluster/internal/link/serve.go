@@ -138,7 +138,7 @@ func (l *Link) ExpireServing(now int64) (busy bool) {
 }
 
 // deadlineCtx carries the caller's deadline without a timer per call: the
-// node's sweeper cancels it (Done) within sweepInterval of the deadline,
+// link set's sweeper cancels it (Done) within its 20 ms tick of the deadline,
 // and Err reports context.DeadlineExceeded from the deadline on. Deadline
 // reports it, so nested calls carry the remaining time on.
 type deadlineCtx struct {

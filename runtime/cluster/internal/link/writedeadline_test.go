@@ -1,4 +1,4 @@
-package cluster
+package link
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
-	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
 // TestLinkWriteBoundedByCallDeadline: a peer that stops reading makes a
@@ -20,23 +19,28 @@ import (
 // link's 5 s timeout), the link stays up, and once the peer reads again it
 // gets every frame whole, the interrupted one included.
 func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
-	srv, err := server.New(server.Options{ServerID: "a"})
-	mustOKInternal(t, err)
-	n, err := New(srv, Options{Profile: ProfileFast})
-	mustOKInternal(t, err)
-	n.id, n.log, n.metrics = "a", slog.New(slog.DiscardHandler), n.host.Metrics()
-	defer n.pool.Stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	mustOKInternal(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer ln.Close()
 	c1, err := net.Dial("tcp", ln.Addr().String())
-	mustOKInternal(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c2, err := ln.Accept()
-	mustOKInternal(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c2.Close()
-	l := newLink(n, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b"}, true)
+	pool := NewGoPool()
+	defer pool.Stop()
+	bufs := new(linkwire.ReadBuffers)
+	cfg := &Config{ID: "a", Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, ReadBuffers: bufs,
+		MaxInflight: 16, MaxConcurrent: 16, CallTimeout: 5 * time.Second, WriteBuffer: 1 << 20}
+	l := New(&fakeHost{started: make(chan struct{}, 1)}, cfg, c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
 	l.Run()
-	defer l.Close(errNodeClosed)
+	defer l.Close(errors.New("test over"))
 
 	payload := make([]byte, 16<<20) // far beyond the socket buffers
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -54,28 +58,29 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 		t.Fatal("the link failed when one call's deadline passed")
 	}
 	// The peer reads again: the whole frame arrives, then a small one.
+	sent := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = l.Notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
+		sent <- l.Notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
 	}()
-	rd := linkwire.NewReader(c2, &n.readBufs, bufio.NewReader(c2))
+	rd := linkwire.NewReader(c2, bufs, bufio.NewReader(c2))
 	_ = c2.SetReadDeadline(time.Now().Add(10 * time.Second))
 	f, err := rd.Frame(nil)
-	mustOKInternal(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := len(f.GetCall().GetPayload()); got != len(payload) {
 		t.Fatalf("first frame carries %d bytes, want %d", got, len(payload))
 	}
 	f, err = rd.Frame(nil)
-	mustOKInternal(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f.GetCall().GetRoute() != "room.room.after" {
 		t.Fatalf("second frame %v", f)
 	}
-}
-
-func mustOKInternal(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+	if err := <-sent; err != nil {
+		t.Fatalf("the notify after: %v", err)
 	}
 }

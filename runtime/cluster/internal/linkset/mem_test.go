@@ -1,10 +1,9 @@
-package cluster
+package linkset
 
 import (
 	"bufio"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"runtime"
 	"testing"
@@ -13,26 +12,13 @@ import (
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
-	"github.com/gamesrv/gamesrv/runtime/server"
 )
 
 // linkPairs opens k TCP connections on loopback with a link at both ends,
-// each end of its own node, and sends one call each way on every link.
+// each end of its own set, and sends one call each way on every link.
 func linkPairs(tb testing.TB, k int) (closeAll func()) {
 	tb.Helper()
-	node := func(id string) *Node {
-		srv, err := server.New(server.Options{ServerID: id})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		n, err := New(srv, Options{Profile: ProfileFast})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		n.id, n.log, n.metrics = id, slog.New(slog.DiscardHandler), n.host.Metrics()
-		return n
-	}
-	a, b := node("a"), node("b")
+	a, b := New(testConfig("a")), New(testConfig("b"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -49,8 +35,8 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 			tb.Fatal(err)
 		}
 		peer := fmt.Sprint(i)
-		la := newLink(a, c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b" + peer}, true)
-		lb := newLink(b, c2, bufio.NewReaderSize(c2, helloBufSize), linkhello.Peer{ID: "a" + peer}, false)
+		la := a.newLink(c1, bufio.NewReaderSize(c1, helloBufSize), linkhello.Peer{ID: "b" + peer}, true)
+		lb := b.newLink(c2, bufio.NewReaderSize(c2, helloBufSize), linkhello.Peer{ID: "a" + peer}, false)
 		la.Run()
 		lb.Run()
 		links = append(links, la, lb)
@@ -58,13 +44,13 @@ func linkPairs(tb testing.TB, k int) (closeAll func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, l := range links {
-		if _, err := l.Call(ctx, sessionCall(routeClosed, &gamesrvv1.SessionRequest{SessionId: 1})); err != nil {
+		if _, err := l.Call(ctx, &gamesrvv1.Call{Route: "@closed", Payload: []byte{8, 1}}); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	return func() {
 		for _, l := range links {
-			l.Close(errNodeClosed)
+			l.Close(errClosed)
 		}
 		a.pool.Stop()
 		b.pool.Stop()
