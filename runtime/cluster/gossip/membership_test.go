@@ -657,7 +657,7 @@ func TestMembershipProfiles(t *testing.T) {
 	}
 	c, _ = ProfileFast.config()
 	if c.ProbeInterval != 300*time.Millisecond || c.ProbeTimeout != 250*time.Millisecond ||
-		c.GossipInterval != 150*time.Millisecond || c.SuspicionMaxTimeoutMult != 4 ||
+		c.GossipInterval != 100*time.Millisecond || c.SuspicionMaxTimeoutMult != 4 ||
 		c.IndirectChecks != 4 || c.GossipNodes != 8 || c.AwarenessMaxMultiplier < 2 ||
 		c.PushPullInterval != 5*time.Second || c.TCPTimeout != 3*time.Second {
 		t.Errorf("fast profile: %+v", c)
