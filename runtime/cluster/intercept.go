@@ -42,7 +42,7 @@ func (n *Node) forwardIntercepted(ctx context.Context, s gamesrv.Session, typ, r
 	send := func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
 		answered := make(chan struct{})
 		var err error
-		n.forward(ctx, s, typ, c, payload, func(resp []byte, e error) { raw, err = resp, e; close(answered) })
+		c.Peer = n.forward(ctx, s, typ, c.Route, c.Kind == gamesrv.KindNotify, c.Metadata, payload, func(resp []byte, e error) { raw, err = resp, e; close(answered) })
 		<-answered // forward's done always runs: the sweeper ends a call past ctx's deadline
 		return nil, err
 	}

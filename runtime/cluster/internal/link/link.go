@@ -158,7 +158,7 @@ func (l *Link) Fail(err error) {
 		l.pending, l.serving = nil, nil
 		l.mu.Unlock()
 		for _, p := range pending {
-			p.answer(nil, l.LostError())
+			l.answer(p, nil, l.LostError())
 		}
 		for _, s := range serving {
 			s.cancel(err)
@@ -243,7 +243,7 @@ func (l *Link) deliver(r *gamesrvv1.Reply) {
 	delete(l.pending, r.GetId())
 	l.mu.Unlock()
 	if ok {
-		p.answer(r, nil)
+		l.answer(p, r, nil)
 		l.settled()
 	}
 }

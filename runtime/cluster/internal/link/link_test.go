@@ -107,12 +107,12 @@ func TestLinkCallsBothWays(t *testing.T) {
 		}
 	}
 	done := make(chan error, 1)
-	a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: []byte("async")}, func(r *gamesrvv1.Reply, err error) {
+	a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: []byte("async")}, AnswerFunc(func(r *gamesrvv1.Reply, err error) {
 		if err == nil && string(r.GetPayload()) != "async" {
 			err = errors.New("wrong payload " + string(r.GetPayload()))
 		}
 		done <- err
-	})
+	}))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
