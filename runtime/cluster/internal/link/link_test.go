@@ -63,7 +63,7 @@ func (nopRecorder) LinkError(string) {}
 
 // linkPair returns two running links over loopback, a dialled and an
 // accepted one, each with its own fake host; cleanup closes them.
-func linkPair(t *testing.T, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
+func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
