@@ -10,6 +10,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/fanout"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 )
 
 // forwardClient sends a client request on a route of another server type
@@ -19,7 +20,7 @@ import (
 // changes the backend made come back with the answer and are applied to s
 // first. With Options.Interceptors, the call goes through them and
 // forwardClient returns once it is answered.
-func (n *Node) forwardClient(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+func (n *Node) forwardClient(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) {
 	if n.intercepts() {
 		n.forwardIntercepted(ctx, s, typ, route, payload, notify, done)
 		return
@@ -37,7 +38,7 @@ type forwarding struct {
 	typ    string
 	peer   string
 	notify bool
-	done   func([]byte, error)
+	done   serverhost.ForwardDone
 }
 
 // Answer applies the backend's data changes to the session and hands the
@@ -45,28 +46,28 @@ type forwarding struct {
 // pin (see unpin).
 func (f *forwarding) Answer(r *gamesrvv1.Reply, err error) {
 	if err != nil {
-		f.done(nil, unpin(f.s, f.typ, f.peer, f.notify, err))
+		f.done.ForwardDone(nil, unpin(f.s, f.typ, f.peer, f.notify, err))
 		return
 	}
 	applyUpdate(f.s, r.GetUpdate())
 	if err := link.ReplyError(r.GetError()); err != nil {
-		f.done(nil, err)
+		f.done.ForwardDone(nil, err)
 		return
 	}
-	f.done(r.GetPayload(), nil)
+	f.done.ForwardDone(r.GetPayload(), nil)
 }
 
 // forward sends the client call on route (a notify or a request, with its
 // metadata) and returns the id of the server chosen ("" when none was).
-func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string, notify bool, md map[string]string, payload []byte, done func([]byte, error)) (peer string) {
+func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string, notify bool, md map[string]string, payload []byte, done serverhost.ForwardDone) (peer string) {
 	m, err := n.forwardTarget(s, typ)
 	if err != nil {
-		done(nil, err)
+		done.ForwardDone(nil, err)
 		return ""
 	}
 	l, err := n.linkTo(ctx, m)
 	if err != nil {
-		done(nil, unpin(s, typ, m.ID, notify, err))
+		done.ForwardDone(nil, unpin(s, typ, m.ID, notify, err))
 		return m.ID
 	}
 	f := &forwarding{s: s, typ: typ, peer: m.ID, notify: notify, done: done}
