@@ -13,6 +13,7 @@ const (
 	barMax      = 520 // the longer bar of a row
 	groupHeight = 100
 	barHeight   = 18
+	barStep     = 22 // from one bar of a group to the next
 	chartTop    = 60
 )
 
@@ -21,23 +22,30 @@ const (
 	colourPass     = "#2e7d32"
 	colourFail     = "#c62828"
 	colourBaseline = "#9e9e9e"
+	colourPeer     = "#1565c0"
 )
 
 // chart renders the results as a bar chart: one group per row with the
-// gamesrv bar (green when the budget is met, red otherwise) and the
-// baseline bar, both scaled to the larger of the two, with the ratio and
-// the budget as text. It is hand-written SVG with no dependency.
+// gamesrv bar (green when the budget is met, red otherwise), the baseline
+// bar and, when -peer measured one, the peer's bar (blue), all scaled to
+// the largest of them, with the ratio and the budget as text. It is
+// hand-written SVG with no dependency.
 func chart(r *Results) string {
-	height := chartTop + groupHeight*len(r.Rows) + 20
+	height := chartTop + 20
+	for _, row := range r.Rows {
+		height += groupHeightOf(row)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="13">`+"\n",
 		chartWidth, height, chartWidth, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, height)
 	fmt.Fprintf(&b, `<text x="16" y="26" font-size="17" font-weight="bold">gamesrv benchmark suite (docs/architecture.md, Budgets)</text>`+"\n")
 	fmt.Fprintf(&b, `<text x="16" y="44" fill="#555">%s</text>`+"\n",
-		esc(fmt.Sprintf("%s · commit %s · %s · %d CPUs · bars scaled per row · green: budget met, red: missed, grey: baseline", r.Date, r.Commit, r.Go, r.CPUs)))
-	for i, row := range r.Rows {
-		chartGroup(&b, row, chartTop+i*groupHeight)
+		esc(fmt.Sprintf("%s · commit %s · %s · %d CPUs · bars scaled per row · green: budget met, red: missed, grey: baseline, blue: peer", r.Date, r.Commit, r.Go, r.CPUs)))
+	y := chartTop
+	for _, row := range r.Rows {
+		chartGroup(&b, row, y)
+		y += groupHeightOf(row)
 	}
 	fmt.Fprintf(&b, `<text x="16" y="%d" fill="#555">%s</text>`+"\n", height-10,
 		esc("reproduce: make bench (writes bench/results/latest.json and latest.svg)"))
@@ -45,20 +53,40 @@ func chart(r *Results) string {
 	return b.String()
 }
 
+// charted reports whether row has a peer figure to draw.
+func charted(p *Peer) bool { return p != nil && p.Value > 0 }
+
+// groupHeightOf is the height of row's group: one bar more with a peer.
+func groupHeightOf(row Row) int {
+	if charted(row.Peer) {
+		return groupHeight + barStep
+	}
+	return groupHeight
+}
+
 // chartGroup draws one row at vertical offset y: its title and verdict,
-// the gamesrv and baseline bars, then the ratio and budget.
+// the gamesrv, baseline and peer bars, then the ratio and budget.
 func chartGroup(b *strings.Builder, row Row, y int) {
 	colour := colourFail
 	if row.Pass {
 		colour = colourPass
 	}
 	top := max(row.Measured, row.Baseline)
+	if charted(row.Peer) {
+		top = max(top, row.Peer.Value)
+	}
 	fmt.Fprintf(b, `<g><text x="16" y="%d" font-weight="bold">%s <tspan fill="%s">%s</tspan></text>`+"\n",
 		y+14, esc(row.ID+". "+row.Name), colour, passText(row.Pass))
-	bar(b, y+22, scale(row.Measured, top), colour, "gamesrv", formatValue(row.Measured, row.Unit)+" ("+row.MeasuredName+")")
-	bar(b, y+44, scale(row.Baseline, top), colourBaseline, "baseline",
+	barY := y + 22
+	bar(b, barY, scale(row.Measured, top), colour, "gamesrv", formatValue(row.Measured, row.Unit)+" ("+row.MeasuredName+")")
+	barY += barStep
+	bar(b, barY, scale(row.Baseline, top), colourBaseline, "baseline",
 		formatValue(row.Baseline, row.Unit)+" ("+row.BaselineName+")")
-	fmt.Fprintf(b, `<text x="%d" y="%d" fill="#555">%s</text></g>`+"\n", barLeft, y+80,
+	if charted(row.Peer) {
+		barY += barStep
+		bar(b, barY, scale(row.Peer.Value, top), colourPeer, row.Peer.Name, formatValue(row.Peer.Value, row.Unit))
+	}
+	fmt.Fprintf(b, `<text x="%d" y="%d" fill="#555">%s</text></g>`+"\n", barLeft, barY+36,
 		esc(fmt.Sprintf("ratio %s · budget %s · %s is better", row.RatioText, row.Budget, row.Better)))
 }
 

@@ -2,7 +2,6 @@ package archtest
 
 import (
 	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/gamesrv/gamesrv/runtime/cluster"
@@ -34,18 +33,7 @@ var nodeAPI = map[string]string{
 // in serverhost.Cluster, behind the cluster's adapter).
 func TestNodeAPIIsTheApplicationsAlone(t *testing.T) {
 	typ := reflect.TypeFor[*cluster.Node]()
-	var methods []string
-	for m := range typ.Methods() {
-		methods = append(methods, m.Name)
-		if _, ok := nodeAPI[m.Name]; !ok {
-			t.Errorf("*cluster.Node has method %s, which is not in nodeAPI: if the server calls it, move it to serverhost.Cluster (the cluster's adapter); if applications need it, add it to nodeAPI with the reason", m.Name)
-		}
-	}
-	for name := range nodeAPI {
-		if !slices.Contains(methods, name) {
-			t.Errorf("nodeAPI lists %s, which *cluster.Node no longer has: remove it from the list", name)
-		}
-	}
+	checkMethods(t, typ, nodeAPI, "nodeAPI", "if the server calls it, move it to serverhost.Cluster (the cluster's adapter)")
 	for f := range typ.Elem().Fields() {
 		if f.IsExported() {
 			t.Errorf("cluster.Node has the exported field %s", f.Name)

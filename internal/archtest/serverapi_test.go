@@ -41,18 +41,7 @@ var serverFields = []string{"Internal"}
 // packages (put it in serverhost.Host).
 func TestServerAPIIsTheApplicationsAlone(t *testing.T) {
 	typ := reflect.TypeFor[*server.Server]()
-	var methods []string
-	for m := range typ.Methods() {
-		methods = append(methods, m.Name)
-		if _, ok := serverAPI[m.Name]; !ok {
-			t.Errorf("*server.Server has method %s, which is not in serverAPI: if it exists for another gamesrv package, move it to serverhost.Host; if applications need it, add it to serverAPI with the reason", m.Name)
-		}
-	}
-	for name := range serverAPI {
-		if !slices.Contains(methods, name) {
-			t.Errorf("serverAPI lists %s, which *server.Server no longer has: remove it from the list", name)
-		}
-	}
+	checkMethods(t, typ, serverAPI, "serverAPI", "if it exists for another gamesrv package, move it to serverhost.Host")
 	var fields []string
 	for f := range typ.Elem().Fields() {
 		if f.IsExported() {
@@ -61,6 +50,25 @@ func TestServerAPIIsTheApplicationsAlone(t *testing.T) {
 	}
 	if !slices.Equal(fields, serverFields) {
 		t.Errorf("server.Server's exported fields are %v, want %v", fields, serverFields)
+	}
+}
+
+// checkMethods fails t when typ has an exported method that api (named
+// name in the errors) does not list, or api lists one typ no longer has.
+// move says where a method that is not for applications goes.
+func checkMethods(t *testing.T, typ reflect.Type, api map[string]string, name, move string) {
+	t.Helper()
+	var methods []string
+	for m := range typ.Methods() {
+		methods = append(methods, m.Name)
+		if _, ok := api[m.Name]; !ok {
+			t.Errorf("%v has method %s, which is not in %s: %s; if applications need it, add it to %s with the reason", typ, m.Name, name, move, name)
+		}
+	}
+	for m := range api {
+		if !slices.Contains(methods, m) {
+			t.Errorf("%s lists %s, which %v no longer has: remove it from the list", name, m, typ)
+		}
 	}
 }
 

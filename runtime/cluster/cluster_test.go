@@ -364,12 +364,12 @@ func TestPushToUIDOnAnotherFrontend(t *testing.T) {
 // that reads it).
 func TestGroupAcrossFrontends(t *testing.T) {
 	checkGoroutines(t)
-	proxy := newCutProxy(t)
+	proxy := newPushProxy(t)
 	gate1 := startNode(t, nodeConfig{id: "gate-1", typ: "connector"})
 	gate2 := startNode(t, nodeConfig{id: "gate-2", typ: "connector", seeds: gate1.seed()})
-	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate1.seed(), opts: cluster.Options{LinkAdvertise: proxy.ln.Addr().String()}})
+	room := startNode(t, nodeConfig{id: "room", typ: "room", seeds: gate1.seed(), opts: cluster.Options{LinkAdvertise: proxy.Addr()}})
 	target := room.node.LinkAddr()
-	proxy.target.Store(&target)
+	proxy.SetTarget(target)
 	converge(t, 3, gate1, gate2, room)
 	var clients []*client.Client
 	var got []chan string

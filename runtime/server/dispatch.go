@@ -60,6 +60,9 @@ func (srv *Server) handled(s *session, j *job, e *gamesrv.Error) {
 			srv.notifyFailed(s, j, e)
 		}
 	}
+	if !srv.timed {
+		return // no metrics, no request log: no clock read
+	}
 	d := srv.since(j.at)
 	srv.metrics.Handled(j.routeName(), j.kindName(), code, d)
 	if srv.opts.LogRequests {

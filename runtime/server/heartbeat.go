@@ -25,7 +25,8 @@ func (srv *Server) precise() int64 { return int64(time.Since(srv.started)) }
 func (srv *Server) since(at int64) time.Duration { return time.Duration(srv.precise() - at) }
 
 // runTimers advances the clock, the heartbeat wheel and the handshake
-// deadlines every tick, until the server stops. Ticks fall on multiples of
+// deadlines, and ends the workers idle for workerIdle, every tick, until
+// the server stops. Ticks fall on multiples of
 // tick since the server's start, so a deadline rounded up to a tick is
 // enforced within one tick (plus the timer's own lateness).
 func (srv *Server) runTimers() {
@@ -39,6 +40,7 @@ func (srv *Server) runTimers() {
 			srv.clock.Store(now)
 			srv.wheel.advance(srv, now)
 			srv.deadlines.expire(now)
+			srv.workers.reap(now)
 			t.Reset(srv.untilNextTick())
 		case <-srv.stopTimers:
 			return

@@ -103,7 +103,7 @@ func (s *session) onData(body []byte) error {
 	if err != nil {
 		return err
 	}
-	j := job{kind: jobRequest, id: m.ID, r: r, at: s.srv.precise()}
+	j := job{kind: jobRequest, id: m.ID, r: r, at: s.lastRecv.Load()} // stamped by OnPacket just now: one clock read per packet
 	if m.Type == wire.MessageNotify {
 		j.kind = jobNotify
 	}

@@ -85,6 +85,7 @@ type Server struct {
 	frontend  bool
 	cluster   serverhost.Cluster
 	metrics   metrics.Recorder
+	timed     bool // requests are timed: metrics are recorded or requests logged
 }
 
 var (
@@ -110,7 +111,6 @@ func New(opts Options) (*Server, error) {
 		uids:         map[string]*session{},
 		groups:       map[string]*Group{},
 		drained:      make(chan struct{}, 1),
-		workers:      newWorkers(),
 		inflateSlots: newInflateSlots(),
 		stopTimers:   make(chan struct{}),
 		started:      time.Now(),
@@ -118,6 +118,8 @@ func New(opts Options) (*Server, error) {
 	srv.Internal = serverhost.NewHandle(host{srv: srv})
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	srv.metrics = opts.Metrics
+	_, nop := opts.Metrics.(metrics.Nop)
+	srv.timed = !nop || opts.LogRequests
 	srv.deadlines.timeout = int64(opts.HandshakeTimeout)
 	srv.deadlines.log = func(id int64) { srv.log.Debug("handshake timeout", "session", id) }
 	return srv, nil

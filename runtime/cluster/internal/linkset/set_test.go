@@ -90,19 +90,19 @@ func TestOneLinkPerPair(t *testing.T) {
 // calls succeed again over a new connection.
 func TestRedialAfterBreak(t *testing.T) {
 	a, b := startSet(t, "a"), startSet(t, "b")
-	proxy := newCutProxy(t, b.Addr().String())
+	proxy := testkit.NewCutProxy(t, b.Addr().String(), nil)
 	tb := targetOf(b)
-	tb.Addr = proxy.ln.Addr().String()
+	tb.Addr = proxy.Addr()
 	if err := echo(a, tb); err != nil {
 		t.Fatal(err)
 	}
 	if a.Troubled("b") {
 		t.Fatal("b troubled with a working link")
 	}
-	proxy.cut()
+	proxy.Cut()
 	testkit.Eventually(t, 5*time.Second, func() bool { return a.Troubled("b") }, "the broken link to mark b troubled")
 	testkit.Eventually(t, 10*time.Second, func() bool { return echo(a, tb) == nil }, "a call to succeed over a new link")
-	if n := proxy.accepted.Load(); n < 2 {
+	if n := proxy.Accepted(); n < 2 {
 		t.Errorf("%d link connections, want a redial after the cut", n)
 	}
 	if a.Troubled("b") || !a.Usable(tb) {
