@@ -143,19 +143,22 @@ fuzz:
 	done
 
 ## bench: the benchmark suite: every budget of docs/architecture.md#budgets measured in one run (about 5 min), one table on stdout, JSON and SVG chart in bench/results/ (BENCHFLAGS="-rows 4,5" for a subset; BENCHFLAGS="-quick" writes to a temporary directory)
-bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho
-	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho $(BENCHFLAGS)
+bench: $(BIN)/bench-echoserver $(BIN)/bench-gnetecho $(BIN)/clusternode $(BIN)/clusterscale
+	go run ./bench/suite -server $(BIN)/bench-echoserver -gnet $(BIN)/bench-gnetecho -clusternode $(BIN)/clusternode -clusterscale $(BIN)/clusterscale $(BENCHFLAGS)
 
 ## attack: the attack suite of issue 9 against the chat server (about 2 min): one table on stdout, bench/results/attack-latest.json (ATTACKFLAGS="-scenarios 1,3" for a subset; ATTACKFLAGS="-quick" writes to a temporary directory)
 attack: $(BIN)/chat-server
 	go run ./bench/attack -server $(BIN)/chat-server $(ATTACKFLAGS)
 
-## cluster-scale: N cluster server processes on loopback (bench/cmd/clusternode, default 50; CLUSTERFLAGS="-n 200", "-profile lan", "-runs 1"): convergence, false leaves idle and with the CPU saturated, kill-to-gone, graceful leave, idle CPU and RSS per server, links, then a churn run (a room SIGKILLed every 3 s and restarted under its id, calls flowing) with outcomes by code; JSON in bench/results/cluster-scale.json
-cluster-scale: $(BIN)/clusternode
-	go run ./bench/clusterscale -node $(BIN)/clusternode $(CLUSTERFLAGS)
+## cluster-scale: N cluster server processes on loopback (bench/cmd/clusternode, default 50; CLUSTERFLAGS="-n 200", "-profile lan", "-runs 1"): convergence, false leaves idle, with the CPU saturated and under 50 client connections, kill-to-gone, graceful leave, idle CPU, context switches and RSS per server, links, then a churn run (a room SIGKILLed every 3 s and restarted under its id, calls flowing) with outcomes by code; JSON in bench/results/cluster-scale.json
+cluster-scale: $(BIN)/clusternode $(BIN)/clusterscale
+	$(BIN)/clusterscale -node $(BIN)/clusternode $(CLUSTERFLAGS)
 
 $(BIN)/clusternode: FORCE
 	go build -o $@ ./bench/cmd/clusternode
+
+$(BIN)/clusterscale: FORCE
+	go build -o $@ ./bench/clusterscale
 
 ## bench-micro: codec, dispatch, cluster and tracing micro-benchmarks (go test -bench)
 bench-micro:

@@ -46,6 +46,9 @@ type config struct {
 	sessions   int
 	broadcasts int
 
+	// row 8
+	cluster clusterConfig
+
 	// row 6
 	pings int
 	loss  float64
@@ -56,7 +59,7 @@ type config struct {
 }
 
 // allRows returns the rows of docs/architecture.md#budgets, in order.
-func allRows() []string { return []string{"1", "2", "3", "3b", "4", "5", "6", "7"} }
+func allRows() []string { return []string{"1", "2", "3", "3b", "4", "5", "6", "7", "8"} }
 
 // parseConfig parses args (without the program name).
 func parseConfig(args []string) (*config, error) {
@@ -65,11 +68,13 @@ func parseConfig(args []string) (*config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
 	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
-	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-7 and 3b; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs)")
+	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-8 and 3b; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs; 8 gives 8a and 8b)")
 	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "directory where the servers of rows 1, 2 and 7 write CPU profiles (pprof; adds a little overhead)")
 	idle := fs.Int("idle", 0, "idle connections of row 3 (default 20000, quick 200)")
+	clusterScale := fs.String("clusterscale", ".bin/clusterscale", "cluster-scale harness binary (bench/clusterscale), row 8")
+	clusterNode := fs.String("clusternode", ".bin/clusternode", "cluster server binary (bench/cmd/clusternode), row 8")
 	c.peer.flags(fs)
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the loss models of row 6")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +87,8 @@ func parseConfig(args []string) (*config, error) {
 		return nil, err
 	}
 	c.sizes()
+	c.cluster = clusterSizes(c.quick)
+	c.cluster.scale, c.cluster.node = *clusterScale, *clusterNode
 	if *idle > 0 {
 		c.idleConns = *idle
 	}

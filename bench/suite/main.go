@@ -9,7 +9,9 @@
 //	go run ./bench/suite -quick     # tiny sizes, a few seconds per row, results in a temporary directory
 //
 // Rows 1-3, 6 and 7 run the servers as child processes (port 0, LISTEN
-// lines on stdout) and stop them with SIGTERM; rows 4 and 5 run in process.
+// lines on stdout) and stop them with SIGTERM; rows 4 and 5 run in process;
+// row 8 runs bench/clusterscale (-clusterscale, -clusternode), which starts
+// a cluster of clusternode processes.
 package main
 
 import (

@@ -61,6 +61,7 @@ func rowSpecs() []rowSpec {
 		{[]string{"5"}, "broadcast to a group", runBroadcastRow},
 		{[]string{"6"}, "KCP vs TCP round trip at 5% loss", runLossRow},
 		{[]string{"7"}, "forwarded vs single-process throughput", runForwardRow},
+		{[]string{"8"}, "cluster convergence and kill-to-gone at 50 servers", runClusterRow},
 	}
 }
 

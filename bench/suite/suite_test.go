@@ -24,7 +24,8 @@ import (
 func TestSmoke(t *testing.T) {
 	bins := buildServers(t)
 	out := t.TempDir()
-	cfg, err := parseConfig([]string{"-quick", "-out", out, "-server", bins["echoserver"], "-gnet", bins["gnetecho"]})
+	cfg, err := parseConfig([]string{"-quick", "-out", out, "-server", bins["echoserver"], "-gnet", bins["gnetecho"],
+		"-clusterscale", bins["clusterscale"], "-clusternode", bins["clusternode"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +40,16 @@ func TestSmoke(t *testing.T) {
 	checkSVG(t, filepath.Join(out, "latest.svg"), len(res.Rows))
 }
 
-// buildServers builds the two server binaries into a temporary directory.
+// buildServers builds the server binaries, and row 8's harness, into a
+// temporary directory.
 func buildServers(t *testing.T) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	bins := map[string]string{}
-	for _, name := range []string{"echoserver", "gnetecho"} {
+	for _, pkg := range []string{"cmd/echoserver", "cmd/gnetecho", "cmd/clusternode", "clusterscale"} {
+		name := filepath.Base(pkg)
 		bin := filepath.Join(dir, name)
-		cmd := exec.Command("go", "build", "-o", bin, "github.com/gamesrv/gamesrv/bench/cmd/"+name)
+		cmd := exec.Command("go", "build", "-o", bin, "github.com/gamesrv/gamesrv/bench/"+pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", name, err, out)
 		}
@@ -87,6 +90,8 @@ var wantChecks = []struct {
 	{"5", []string{checkSessions, checkDelivered, checkEncodedOnce}},
 	{"6", []string{checkLossApplied}},
 	{"7", []string{checkAnswered}},
+	{"8a", []string{checkConverged, checkNoFalseLeft}},
+	{"8b", []string{checkAllGone, checkNoFalseLeft}},
 }
 
 // checkRows checks that every row of docs/architecture.md#budgets was measured and
@@ -259,7 +264,7 @@ func TestParseConfig(t *testing.T) {
 	if strings.Join(c.rows, ",") != "1,5" || !c.wants("1") || c.wants("2") {
 		t.Errorf("rows %v", c.rows)
 	}
-	for _, bad := range [][]string{{"-rows", "8"}, {"-rows", ""}, {"extra"}} {
+	for _, bad := range [][]string{{"-rows", "9"}, {"-rows", ""}, {"extra"}} {
 		if _, err := parseConfig(bad); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}

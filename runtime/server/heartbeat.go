@@ -26,9 +26,10 @@ func (srv *Server) since(at int64) time.Duration { return time.Duration(srv.prec
 
 // runTimers advances the clock, the heartbeat wheel and the handshake
 // deadlines, and ends the workers idle for workerIdle, every tick, until
-// the server stops. Ticks fall on multiples of
-// tick since the server's start, so a deadline rounded up to a tick is
-// enforced within one tick (plus the timer's own lateness).
+// the server stops. While the server has no connection and no parked
+// worker there is nothing to time, and it sleeps (sleepTimers) until a
+// connection opens or a worker parks (wake): an idle server, a cluster
+// backend that serves no client, does no periodic work.
 func (srv *Server) runTimers() {
 	defer srv.timers.Done()
 	t := time.NewTimer(srv.untilNextTick())
@@ -41,10 +42,45 @@ func (srv *Server) runTimers() {
 			srv.wheel.advance(srv, now)
 			srv.deadlines.expire(now)
 			srv.workers.reap(now)
+			if srv.idle() && !srv.sleepTimers() {
+				return
+			}
 			t.Reset(srv.untilNextTick())
 		case <-srv.stopTimers:
 			return
 		}
+	}
+}
+
+// idle reports whether the server has nothing for its timers: no
+// connection (sessions, their heartbeats, handshake deadlines and rate
+// limits) and no parked worker to end.
+func (srv *Server) idle() bool { return srv.conns.Load() == 0 && srv.workers.parked() == 0 }
+
+// sleepTimers blocks the timer goroutine until wake; false when the server
+// stops meanwhile. A connection or worker that came between the caller's
+// idle check and the sleep is seen by the second check, or its wake finds
+// the timers asleep.
+func (srv *Server) sleepTimers() bool {
+	srv.asleep.Store(true)
+	if !srv.idle() && srv.asleep.CompareAndSwap(true, false) {
+		return true
+	}
+	select {
+	case <-srv.wakeTimers:
+		return true
+	case <-srv.stopTimers:
+		return false
+	}
+}
+
+// wake restarts the timers if they sleep, with the clock brought up to
+// date first, so a caller may read it right after. One atomic load when
+// they run.
+func (srv *Server) wake() {
+	if srv.asleep.Load() && srv.asleep.CompareAndSwap(true, false) {
+		srv.clock.Store(srv.precise())
+		srv.wakeTimers <- struct{}{} // one token per sleep: never blocks
 	}
 }
 

@@ -76,6 +76,8 @@ type Server struct {
 	deadlines  deadlineQueue
 	timers     sync.WaitGroup
 	stopTimers chan struct{}
+	asleep     atomic.Bool   // the timer goroutine sleeps: nothing to time (sleepTimers)
+	wakeTimers chan struct{} // capacity 1: wakes it
 
 	notifyLogs logLimiter // "notify failed" lines, per route
 
@@ -113,6 +115,7 @@ func New(opts Options) (*Server, error) {
 		drained:      make(chan struct{}, 1),
 		inflateSlots: newInflateSlots(),
 		stopTimers:   make(chan struct{}),
+		wakeTimers:   make(chan struct{}, 1),
 		started:      time.Now(),
 	}
 	srv.Internal = serverhost.NewHandle(host{srv: srv})
@@ -384,6 +387,7 @@ func (srv *Server) open(c transport.Conn, network string) transport.Peer {
 		srv.log.Warn("connection refused: too many from one address", "remote", c.RemoteAddr(), "max", srv.opts.MaxConnectionsPerIP)
 		return nil
 	}
+	srv.wake() // before the clock is read: it stands still while the timers sleep
 	now := srv.precise()
 	s := &session{srv: srv, conn: c, id: srv.nextID.Add(1), network: network, ipKey: key}
 	s.lastRecv.Store(now)

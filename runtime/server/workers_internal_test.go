@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -96,5 +99,48 @@ func TestWorkersStopEndsIdleWorkersAndParking(t *testing.T) {
 	srv.workers.run(s) // still runs the session (a job queued during shutdown), then ends
 	if srv.workers.parked() != 0 {
 		t.Fatal("a worker parked after stop")
+	}
+}
+
+// waitFor waits until cond holds.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestTimersSleepWithNothingToTime: with no connection and no parked
+// worker the timer goroutine sleeps; a connection wakes it with the clock
+// brought up to date (its handshake deadline is enforced), and once it is
+// gone and its worker ended the timers sleep again.
+func TestTimersSleepWithNothingToTime(t *testing.T) {
+	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HandshakeTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	waitFor(t, srv.asleep.Load, "the timers to sleep with no connection")
+	at := srv.precise()
+	conn := &countConn{}
+	peer := srv.open(conn, "mem")
+	if srv.asleep.Load() {
+		t.Fatal("a connection opened and the timers still sleep")
+	}
+	if now := srv.now(); now < at {
+		t.Fatalf("the clock reads %v after the connection opened at %v: not brought up to date", time.Duration(now), time.Duration(at))
+	}
+	waitFor(t, func() bool { return conn.closes.Load() == 1 }, "the silent connection's handshake deadline")
+	peer.OnDisconnect(nil)
+	waitFor(t, srv.asleep.Load, "the timers to sleep again once the connection and its worker are gone")
+	if n := srv.workers.parked(); n != 0 {
+		t.Fatalf("%d workers parked while the timers sleep: nobody would end them", n)
 	}
 }

@@ -1,16 +1,22 @@
 // Command clusternode is one server of the cluster-scale harness
 // (bench/clusterscale, make cluster-scale): a gamesrv server with a
 // cluster node and nothing else, of type "room" (serves the internal
-// route room.room.whoami) or "caller" (calls it, round robin, when told).
+// route room.room.whoami, and room.room.echo to clients) or "caller" (calls
+// whoami, round robin, when told). With -listen, a server also takes client
+// connections on TCP: a caller then forwards their room.room.echo requests
+// to the rooms (it is the cluster's frontend).
 //
 //	clusternode -id room-1 -type room -profile fast -seeds 127.0.0.1:7946
+//	clusternode -id caller-0 -type caller -listen 127.0.0.1:0
 //
 // It writes JSON lines on stdout: "ready" once started (its gossip
-// address and boot id), then one line per membership event ("join",
+// address, client address and boot id), then one line per membership event ("join",
 // "leave" with graceful, "update") stamped with the wall clock in
 // nanoseconds, and "stats" when asked. It reads commands on stdin:
-// "stats", "call <calls/s> <deadline ms>" (start calling), "nocall". It
-// shuts down gracefully on SIGTERM or SIGINT, or when stdin closes.
+// "stats", "call <calls/s> <deadline ms>" (start calling), "nocall",
+// "cpuprofile <file>" (start a CPU profile) and "cpuprofile-stop" (write
+// it; answered by a "profiled" line). -cpuprofile profiles the whole run.
+// It shuts down gracefully on SIGTERM or SIGINT, or when stdin closes.
 package main
 
 import (
@@ -22,15 +28,20 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/gamesrv/gamesrv/bench/internal/cpuprof"
 	"github.com/gamesrv/gamesrv/runtime/cluster"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/server"
+	"github.com/gamesrv/gamesrv/runtime/transport"
+	"github.com/gamesrv/gamesrv/runtime/transport/tcp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -39,6 +50,10 @@ import (
 // whoamiRoute is the internal route rooms serve and callers call.
 const whoamiRoute = "room.room.whoami"
 
+// echoRoute is the client route rooms serve (the request's bytes back),
+// reached through a frontend: the client load of clusterscale.
+const echoRoute = "room.room.echo"
+
 var roomDesc = gamesrv.ServiceDesc{
 	Name: "bench.Room", ServerType: "room",
 	Routes: []gamesrv.Route{{
@@ -46,6 +61,12 @@ var roomDesc = gamesrv.ServiceDesc{
 		NewRequest: func() proto.Message { return new(emptypb.Empty) },
 		Handle: func(_ context.Context, h any, _ gamesrv.Session, _ proto.Message) (proto.Message, error) {
 			return wrapperspb.String(h.(*server.Server).ID()), nil
+		},
+	}, {
+		Name: echoRoute, Method: "Echo", Kind: gamesrv.KindRequest,
+		NewRequest: func() proto.Message { return new(wrapperspb.BytesValue) },
+		Handle: func(_ context.Context, _ any, _ gamesrv.Session, req proto.Message) (proto.Message, error) {
+			return req, nil
 		},
 	}},
 }
@@ -57,6 +78,7 @@ type event struct {
 	ID       string         `json:"id,omitempty"`
 	Boot     string         `json:"boot,omitempty"`
 	Gossip   string         `json:"gossip,omitempty"`
+	Listen   string         `json:"listen,omitempty"` // the client listener, tcp://host:port
 	Member   string         `json:"member,omitempty"`
 	MBoot    string         `json:"mboot,omitempty"`
 	Graceful bool           `json:"graceful,omitempty"`
@@ -66,6 +88,8 @@ type event struct {
 	Calls    map[string]int `json:"calls,omitempty"` // outcome code -> count
 	Late     int            `json:"late,omitempty"`  // calls that ended over 50 ms after their deadline
 	MaxMs    float64        `json:"max_ms,omitempty"`
+	GCs      uint64         `json:"gcs,omitempty"` // GC cycles since the start
+	Gs       int            `json:"goroutines,omitempty"`
 	Err      string         `json:"err,omitempty"`
 }
 
@@ -155,14 +179,21 @@ func main() {
 	profile := flag.String("profile", "fast", "gossip profile: fast or lan")
 	gossip := flag.String("gossip", "127.0.0.1:0", "gossip bind address")
 	logLevel := flag.String("log", "error", "log level of the server's logs on stderr: debug, info, warn, error")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	listen := flag.String("listen", "", "TCP address of a client listener (empty: none)")
 	flag.Parse()
-	if err := run(*id, *typ, *seeds, *profile, *gossip, *logLevel); err != nil {
+	stopProfile, err := cpuprof.Start(*cpuprofile)
+	if err == nil {
+		err = run(*id, *typ, *seeds, *profile, *gossip, *logLevel, *listen)
+		stopProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "clusternode:", err)
 		os.Exit(1)
 	}
 }
 
-func run(id, typ, seeds, profile, gossip, logLevel string) error {
+func run(id, typ, seeds, profile, gossip, logLevel, listen string) error {
 	if id == "" {
 		return fmt.Errorf("-id is required")
 	}
@@ -205,24 +236,35 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
+	var ls []transport.Listener
+	if listen != "" {
+		ls = append(ls, tcp.New(listen, tcp.Options{}))
+	}
+	if err := srv.Start(ls...); err != nil {
 		o.emit(event{Ev: "error", ID: id, Err: err.Error()})
 		return err
 	}
-	o.emit(event{Ev: "ready", ID: id, Boot: node.Membership().Self().BootID, Gossip: node.Membership().GossipAddr()})
+	ready := event{Ev: "ready", ID: id, Boot: node.Membership().Self().BootID, Gossip: node.Membership().GossipAddr()}
+	for _, l := range ls {
+		ready.Listen = "tcp://" + l.Addr().String()
+	}
+	o.emit(ready)
 	c := &caller{node: node, calls: map[string]int{}}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	go func() {
 		defer stop()
+		stopWindow := func() {} // stops the profile "cpuprofile" started
+		defer func() { stopWindow() }()
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			switch {
 			case len(f) == 0:
 			case f[0] == "stats":
-				e := event{Ev: "stats", ID: id, Members: node.Membership().NumMembers(), Links: node.NumLinks(), Ready: node.Ready()}
+				e := event{Ev: "stats", ID: id, Members: node.Membership().NumMembers(), Links: node.NumLinks(), Ready: node.Ready(),
+					GCs: gcCycles(), Gs: runtime.NumGoroutine()}
 				c.stats(&e)
 				o.emit(e)
 			case f[0] == "call" && len(f) == 3:
@@ -232,6 +274,17 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 				c.start(rate, time.Duration(ms)*time.Millisecond)
 			case f[0] == "nocall":
 				c.stop()
+			case f[0] == "cpuprofile" && len(f) == 2:
+				stopWindow()
+				if stop, err := cpuprof.Start(f[1]); err != nil {
+					o.emit(event{Ev: "error", ID: id, Err: err.Error()})
+				} else {
+					stopWindow = stop
+				}
+			case f[0] == "cpuprofile-stop":
+				stopWindow()
+				stopWindow = func() {}
+				o.emit(event{Ev: "profiled", ID: id})
 			}
 		}
 	}()
@@ -241,4 +294,14 @@ func run(id, typ, seeds, profile, gossip, logLevel string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// gcCycles returns the GC cycles completed since the process started.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }

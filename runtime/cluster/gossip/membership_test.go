@@ -645,14 +645,20 @@ func TestMembershipProfiles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", p, err)
 		}
-		if c.RetransmitMult != 4 || c.DeadNodeReclaimTime <= 0 {
-			t.Errorf("%v: RetransmitMult %d, DeadNodeReclaimTime %v", p, c.RetransmitMult, c.DeadNodeReclaimTime)
+		if c.RetransmitMult != 4 || c.DeadNodeReclaimTime <= 0 || c.EnableCompression || c.SuspicionMult != 3 {
+			t.Errorf("%v: RetransmitMult %d, DeadNodeReclaimTime %v, compression %v, SuspicionMult %d",
+				p, c.RetransmitMult, c.DeadNodeReclaimTime, c.EnableCompression, c.SuspicionMult)
 		}
 	}
-	c, _ := ProfileFast.config()
+	c, _ := ProfileLAN.config()
+	if c.ProbeInterval != time.Second || c.ProbeTimeout != 500*time.Millisecond || c.GossipInterval != 200*time.Millisecond ||
+		c.GossipNodes != 6 || c.SuspicionMaxTimeoutMult != 6 || c.PushPullInterval != 30*time.Second {
+		t.Errorf("lan profile: %+v", c)
+	}
+	c, _ = ProfileFast.config()
 	if c.ProbeInterval != 300*time.Millisecond || c.ProbeTimeout != 250*time.Millisecond ||
-		c.GossipInterval != 60*time.Millisecond || c.SuspicionMult != 3 || c.SuspicionMaxTimeoutMult != 4 ||
-		c.IndirectChecks != 4 || c.GossipNodes != 4 || c.AwarenessMaxMultiplier < 2 ||
+		c.GossipInterval != 150*time.Millisecond || c.SuspicionMaxTimeoutMult != 4 ||
+		c.IndirectChecks != 4 || c.GossipNodes != 8 || c.AwarenessMaxMultiplier < 2 ||
 		c.PushPullInterval != 5*time.Second || c.TCPTimeout != 3*time.Second {
 		t.Errorf("fast profile: %+v", c)
 	}
