@@ -235,7 +235,7 @@ func TestForwardRowCPU(t *testing.T) {
 	single := series{round(5*time.Millisecond, 0), round(5*time.Millisecond, 0), round(5*time.Millisecond, 0)}
 	row := forwardRow(&config{fwdConns: 4}, fwd, single)
 	for _, want := range []string{
-		"frontend 20.00 µs (rounds: 30.00, 10.00, 20.00)",
+		"frontend 20.00 µs per forwarded request (rounds: 30.00, 10.00, 20.00)",
 		"backend 20.00 µs (rounds: 10.00, 30.00, 20.00)",
 		"single process 5.00 µs",
 	} {

@@ -10,6 +10,7 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/link"
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/fanout"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 )
 
 // forwardClient sends a client request on a route of another server type
@@ -19,43 +20,62 @@ import (
 // changes the backend made come back with the answer and are applied to s
 // first. With Options.Interceptors, the call goes through them and
 // forwardClient returns once it is answered.
-func (n *Node) forwardClient(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+func (n *Node) forwardClient(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) {
 	if n.intercepts() {
 		n.forwardIntercepted(ctx, s, typ, route, payload, notify, done)
 		return
 	}
-	n.forward(ctx, s, typ, &gamesrv.Call{Route: route, Kind: kindOf(notify)}, payload, done)
+	n.forward(ctx, s, typ, route, notify, nil, payload, done)
 }
 
-// forward sends the client call c (its route, kind and metadata) and sets
-// c.Peer to the server chosen.
-func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ string, c *gamesrv.Call, payload []byte, done func([]byte, error)) {
-	notify := c.Kind == gamesrv.KindNotify
+// forwarding is a client request on its way to a backend, in one
+// allocation: the call as sent (with its session snapshot) and what its
+// answer needs. It is the link.Answerer of the call.
+type forwarding struct {
+	call   gamesrvv1.Call
+	snap   gamesrvv1.SessionSnapshot
+	s      gamesrv.Session
+	typ    string
+	peer   string
+	notify bool
+	done   serverhost.ForwardDone
+}
+
+// Answer applies the backend's data changes to the session and hands the
+// answer to done; a backend that cannot be reached loses the session's
+// pin (see unpin).
+func (f *forwarding) Answer(r *gamesrvv1.Reply, err error) {
+	if err != nil {
+		f.done.ForwardDone(nil, unpin(f.s, f.typ, f.peer, f.notify, err))
+		return
+	}
+	applyUpdate(f.s, r.GetUpdate())
+	if err := link.ReplyError(r.GetError()); err != nil {
+		f.done.ForwardDone(nil, err)
+		return
+	}
+	f.done.ForwardDone(r.GetPayload(), nil)
+}
+
+// forward sends the client call on route (a notify or a request, with its
+// metadata) and returns the id of the server chosen ("" when none was).
+func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string, notify bool, md map[string]string, payload []byte, done serverhost.ForwardDone) (peer string) {
 	m, err := n.forwardTarget(s, typ)
 	if err != nil {
-		done(nil, err)
-		return
+		done.ForwardDone(nil, err)
+		return ""
 	}
-	c.Peer = m.ID
 	l, err := n.linkTo(ctx, m)
 	if err != nil {
-		done(nil, unpin(s, typ, m.ID, notify, err))
-		return
+		done.ForwardDone(nil, unpin(s, typ, m.ID, notify, err))
+		return m.ID
 	}
-	first := n.forwarded.add(s.ID(), m.ID)
-	fc := &gamesrvv1.Call{Route: c.Route, Payload: payload, Session: snapshot(s, first), Serializer: n.serializer(), Notify: notify, Metadata: c.Metadata}
-	l.CallAsync(ctx, fc, func(r *gamesrvv1.Reply, err error) {
-		if err != nil {
-			done(nil, unpin(s, typ, m.ID, notify, err))
-			return
-		}
-		applyUpdate(s, r.GetUpdate())
-		if err := link.ReplyError(r.GetError()); err != nil {
-			done(nil, err)
-			return
-		}
-		done(r.GetPayload(), nil)
-	})
+	f := &forwarding{s: s, typ: typ, peer: m.ID, notify: notify, done: done}
+	fillSnapshot(&f.snap, s, n.forwarded.add(s.ID(), m.ID))
+	f.call.Route, f.call.Payload, f.call.Session = route, payload, &f.snap
+	f.call.Serializer, f.call.Notify, f.call.Metadata = n.serializer(), notify, md
+	l.CallAsync(ctx, &f.call, f)
+	return m.ID
 }
 
 // forwardTarget chooses the server for a session's request: the server
@@ -122,18 +142,18 @@ func stickyKey(s gamesrv.Session) string {
 	return s.FrontendID() + "/" + strconv.FormatInt(s.ID(), 10)
 }
 
-// snapshot describes s for the backend. The frontend's id is the link's
-// peer, so it is not sent; the remote address goes only with the first
-// request a backend sees from the session (the backend keeps it).
-func snapshot(s gamesrv.Session, first bool) *gamesrvv1.SessionSnapshot {
-	snap := &gamesrvv1.SessionSnapshot{Id: s.ID(), Uid: s.UID()}
+// fillSnapshot describes s for the backend in snap. The frontend's id is
+// the link's peer, so it is not sent; the remote address goes only with
+// the first request a backend sees from the session (the backend keeps
+// it).
+func fillSnapshot(snap *gamesrvv1.SessionSnapshot, s gamesrv.Session, first bool) {
+	snap.Id, snap.Uid = s.ID(), s.UID()
 	if first {
 		snap.RemoteAddr = s.RemoteAddr()
 	}
 	if d, ok := s.(interface{ Data() map[string]string }); ok {
 		snap.Data = d.Data()
 	}
-	return snap
 }
 
 // serializer names the client payloads' serializer for the backend; empty

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
+	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -37,12 +38,13 @@ func kindOf(notify bool) gamesrv.RouteKind {
 // goroutine is held until then. done gets the backend's serialized answer,
 // or, when an interceptor returns a message instead, that message encoded
 // with the client payloads' serializer.
-func (n *Node) forwardIntercepted(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+func (n *Node) forwardIntercepted(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) {
 	var raw []byte
 	send := func(ctx context.Context, c *gamesrv.Call) (proto.Message, error) {
 		answered := make(chan struct{})
 		var err error
-		n.forward(ctx, s, typ, c, payload, func(resp []byte, e error) { raw, err = resp, e; close(answered) })
+		c.Peer = n.forward(ctx, s, typ, c.Route, c.Kind == gamesrv.KindNotify, c.Metadata, payload,
+			serverhost.ForwardDoneFunc(func(resp []byte, e error) { raw, err = resp, e; close(answered) }))
 		<-answered // forward's done always runs: the sweeper ends a call past ctx's deadline
 		return nil, err
 	}
@@ -51,5 +53,5 @@ func (n *Node) forwardIntercepted(ctx context.Context, s gamesrv.Session, typ, r
 	if err == nil && resp != nil && !notify {
 		raw, err = n.host.Serializer().AppendMarshal(nil, resp)
 	}
-	done(raw, err)
+	done.ForwardDone(raw, err)
 }

@@ -26,7 +26,7 @@ func (s serverSide) Leave(ctx context.Context) error { return s.n.leave(ctx) }
 func (s serverSide) Close(ctx context.Context) error { return s.n.Close(ctx) }
 
 // Forward sends a client request on a route of another server type.
-func (s serverSide) Forward(ctx context.Context, sess gamesrv.Session, typ, route string, payload []byte, notify bool, done func([]byte, error)) {
+func (s serverSide) Forward(ctx context.Context, sess gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) {
 	s.n.forwardClient(ctx, sess, typ, route, payload, notify, done)
 }
 

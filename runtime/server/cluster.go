@@ -81,19 +81,43 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 // resumes it. No goroutine is held while a backend works, unless the
 // server has interceptors (forwardIntercepted).
 func (srv *Server) forward(s *session, j *job) {
-	// The context carries the deadline without a timer: the cluster
-	// enforces it (its sweeper answers GS-504), which saves a timer per
-	// forward; closing the links at shutdown ends the forwards still
-	// waiting.
 	start := time.Now()
-	ctx := deadlineOnly{Context: context.Background(), deadline: start.Add(srv.opts.ForwardTimeout)}
-	fj := *j
+	f := &forwardCall{srv: srv, s: s, j: *j, start: start, deadline: start.Add(srv.opts.ForwardTimeout)}
 	if len(srv.opts.Interceptors) > 0 {
-		srv.forwardIntercepted(ctx, s, &fj, start)
+		srv.forwardIntercepted(f, s, &f.j, start)
 		return
 	}
-	srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify,
-		func(resp []byte, err error) { srv.forwardDone(s, &fj, resp, err, start) })
+	srv.cluster.Forward(f, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify, f)
+}
+
+// forwardCall is a job on its way to another server, in one allocation:
+// it is the forward's context, which carries the deadline without a timer
+// (the cluster enforces it: its sweeper answers GS-504, which saves a
+// timer per forward; closing the links at shutdown ends the forwards
+// still waiting), and it receives the answer (serverhost.ForwardDone).
+type forwardCall struct {
+	srv      *Server
+	s        *session
+	j        job
+	start    time.Time
+	deadline time.Time
+}
+
+// Deadline returns the forward's deadline.
+func (f *forwardCall) Deadline() (time.Time, bool) { return f.deadline, true }
+
+// Done returns nil: whoever receives the context enforces its deadline.
+func (f *forwardCall) Done() <-chan struct{} { return nil }
+
+// Err returns nil: the context is never cancelled.
+func (f *forwardCall) Err() error { return nil }
+
+// Value returns nil: the context carries no values.
+func (f *forwardCall) Value(any) any { return nil }
+
+// ForwardDone answers the job, reports it and resumes the session.
+func (f *forwardCall) ForwardDone(resp []byte, err error) {
+	f.srv.forwardDone(f.s, &f.j, resp, err, f.start)
 }
 
 // forwardIntercepted forwards a job through the interceptors: the
@@ -106,7 +130,7 @@ func (srv *Server) forwardIntercepted(ctx context.Context, s *session, j *job, s
 		answered := make(chan struct{})
 		var err error
 		srv.cluster.Forward(ctx, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify,
-			func(resp []byte, e error) { raw, err = resp, e; close(answered) })
+			serverhost.ForwardDoneFunc(func(resp []byte, e error) { raw, err = resp, e; close(answered) }))
 		<-answered
 		return nil, err
 	}
@@ -144,16 +168,6 @@ func (srv *Server) forwardDone(s *session, j *job, resp []byte, err error, start
 	srv.jobDone()
 	s.resume()
 }
-
-// deadlineOnly is a context with a deadline and no timer: whoever receives
-// it enforces the deadline.
-type deadlineOnly struct {
-	context.Context
-	deadline time.Time
-}
-
-// Deadline returns the deadline.
-func (c deadlineOnly) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // forwarded converts the outcome of a forward and reports it.
 func (srv *Server) forwarded(err error, s *session, j *job, d time.Duration) *gamesrv.Error {

@@ -89,14 +89,14 @@ type Cluster interface {
 	// Close is called at the end of shutdown.
 	Close(ctx context.Context) error
 	// Forward sends a client request (or notify) on a route of another
-	// server type, with a snapshot of s, and calls done exactly once with
-	// the serialized response or the error, after applying to s the data
-	// changes the remote handler made. It returns once the request is sent
-	// (or failed): done runs later on another goroutine, or before Forward
-	// returns when sending failed, and must not block. ctx carries the
-	// forward's deadline but no timer (no Done channel): Forward enforces
-	// ctx.Deadline() itself and answers GS-504 when it passes.
-	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool, done func(resp []byte, err error))
+	// server type, with a snapshot of s, and calls done.ForwardDone exactly
+	// once with the serialized response or the error, after applying to s
+	// the data changes the remote handler made. It returns once the request
+	// is sent (or failed): done runs later on another goroutine, or before
+	// Forward returns when sending failed, and must not block. ctx carries
+	// the forward's deadline but no timer (no Done channel): Forward
+	// enforces ctx.Deadline() itself and answers GS-504 when it passes.
+	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool, done ForwardDone)
 	// PushToSessions writes an encoded push packet to sessions held by the
 	// frontend frontendID.
 	PushToSessions(ctx context.Context, frontendID string, ids []int64, packet []byte) error
@@ -111,6 +111,21 @@ type Cluster interface {
 	// a Bind that kicked s waits for it.
 	SessionClosed(ctx context.Context, s gamesrv.Session)
 }
+
+// ForwardDone receives the outcome of a forwarded request
+// (Cluster.Forward). The server passes the struct that already holds the
+// forward's state, so waiting for the answer costs no closure.
+type ForwardDone interface {
+	// ForwardDone is called exactly once with the serialized response or
+	// the error; it must not block.
+	ForwardDone(resp []byte, err error)
+}
+
+// ForwardDoneFunc is a function used as a ForwardDone.
+type ForwardDoneFunc func(resp []byte, err error)
+
+// ForwardDone calls f.
+func (f ForwardDoneFunc) ForwardDone(resp []byte, err error) { f(resp, err) }
 
 // Stats is a snapshot of a server's state, for admin pages and tests.
 type Stats struct {

@@ -30,28 +30,40 @@ func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 	return l.await(ctx, c.Id, ch)
 }
 
-// CallAsync sends c and calls fn exactly once with the reply or the error,
-// on the link's reader (or the sweeper when ctx's deadline passes, or the
-// goroutine that fails the link); fn must not block. Only ctx's deadline is
-// enforced, by the link set's sweeper: cancelling ctx does not end the call.
-func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, fn func(*gamesrvv1.Reply, error)) {
+// Answerer receives the outcome of an asynchronous call (CallAsync). A
+// caller passes a pointer to the struct that already holds the call's
+// state, so waiting for the answer costs no closure.
+type Answerer interface {
+	// Answer is called exactly once with the reply or the error; it must
+	// not block.
+	Answer(r *gamesrvv1.Reply, err error)
+}
+
+// AnswerFunc is a function used as an Answerer.
+type AnswerFunc func(*gamesrvv1.Reply, error)
+
+// Answer calls f.
+func (f AnswerFunc) Answer(r *gamesrvv1.Reply, err error) { f(r, err) }
+
+// CallAsync sends c and calls a.Answer exactly once with the reply or the
+// error, on the link's reader (or the sweeper when ctx's deadline passes,
+// or the goroutine that fails the link, or before CallAsync returns when
+// sending failed). Only ctx's deadline is enforced, by the link set's
+// sweeper: cancelling ctx does not end the call.
+func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 	if err := l.acquire(ctx); err != nil {
-		fn(nil, err)
+		a.Answer(nil, err)
 		return
 	}
-	release := func(r *gamesrvv1.Reply, err error) {
-		<-l.slots
-		fn(r, err)
-	}
 	c.Id = l.nextID.Add(1)
-	if err := l.registerFunc(c.Id, deadlineOf(ctx), release); err != nil {
-		release(nil, err)
+	if err := l.registerAsync(c.Id, deadlineOf(ctx), a); err != nil {
+		l.answer(pendingCall{a: a}, nil, err)
 		return
 	}
 	c.TimeoutMs = timeoutMs(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		if p, ok := l.take(c.Id); ok {
-			p.fn(nil, err)
+			l.answer(p, nil, err)
 		}
 	}
 }
@@ -74,21 +86,24 @@ func (l *Link) acquire(ctx context.Context) error {
 	}
 }
 
-// pendingCall is a call waiting for its reply, through a channel (call)
-// or a function (callAsync). The link set's sweeper answers it GS-504 when its
-// deadline passes, so a caller whose context carries a deadline but no
-// timer is still bounded.
+// pendingCall is a call waiting for its reply, through a channel (Call)
+// or an Answerer (CallAsync). The link set's sweeper answers it GS-504
+// when its deadline passes, so a caller whose context carries a deadline
+// but no timer is still bounded.
 type pendingCall struct {
 	ch       chan *gamesrvv1.Reply
-	fn       func(*gamesrvv1.Reply, error)
+	a        Answerer
 	deadline int64 // UnixNano; 0 for none
 }
 
-// answer hands a reply (or an error) to the waiting caller.
-func (p pendingCall) answer(r *gamesrvv1.Reply, err error) {
+// answer hands a reply (or an error) to the waiting caller. An
+// asynchronous call gives its in-flight slot back first (Call gives its
+// own back when it returns).
+func (l *Link) answer(p pendingCall, r *gamesrvv1.Reply, err error) {
 	switch {
-	case p.fn != nil:
-		p.fn(r, err)
+	case p.a != nil:
+		<-l.slots
+		p.a.Answer(r, err)
 	case err != nil:
 		close(p.ch)
 	default:
@@ -140,7 +155,7 @@ func (l *Link) Expire(now int64) (busy bool) {
 	}
 	l.mu.Unlock()
 	for _, c := range late {
-		c.p.answer(&gamesrvv1.Reply{Id: c.id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}, nil)
+		l.answer(c.p, &gamesrvv1.Reply{Id: c.id, Error: &gamesrvv1.Error{Code: string(gamesrv.CodeDeadlineExceeded), Msg: "deadline exceeded"}}, nil)
 		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: c.id}}})
 	}
 	if len(late) > 0 {
@@ -149,13 +164,13 @@ func (l *Link) Expire(now int64) (busy bool) {
 	return busy
 }
 
-func (l *Link) registerFunc(id uint64, deadline int64, fn func(*gamesrvv1.Reply, error)) error {
+func (l *Link) registerAsync(id uint64, deadline int64, a Answerer) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending == nil {
 		return l.LostError()
 	}
-	l.pending[id] = pendingCall{fn: fn, deadline: deadline}
+	l.pending[id] = pendingCall{a: a, deadline: deadline}
 	if deadline != 0 {
 		l.host.ArmSweep()
 	}

@@ -90,7 +90,7 @@ type Link struct {
 	slots     chan struct{} // outgoing calls waiting for replies
 	mu        sync.Mutex
 	pending   map[uint64]pendingCall
-	serving   map[uint64]servingCall
+	serving   map[uint64]*incoming
 	notifySeq uint64        // keys of running notifies in serving
 	graceOver bool          // a retired link's grace has passed
 	requests  chan struct{} // incoming requests running
@@ -106,7 +106,7 @@ func New(h Host, cfg *Config, conn net.Conn, br *bufio.Reader, peer linkhello.Pe
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, inflight(cfg.MaxInflight, peer.MaxConcurrent)),
 		pending:  map[uint64]pendingCall{},
-		serving:  map[uint64]servingCall{},
+		serving:  map[uint64]*incoming{},
 		requests: make(chan struct{}, cfg.MaxConcurrent),
 		notifies: make(chan struct{}, cfg.MaxConcurrent),
 	}
@@ -158,10 +158,10 @@ func (l *Link) Fail(err error) {
 		l.pending, l.serving = nil, nil
 		l.mu.Unlock()
 		for _, p := range pending {
-			p.answer(nil, l.LostError())
+			l.answer(p, nil, l.LostError())
 		}
 		for _, s := range serving {
-			s.cancel(err)
+			s.cancel()
 		}
 		l.host.Closed(l, err)
 	})
@@ -243,7 +243,7 @@ func (l *Link) deliver(r *gamesrvv1.Reply) {
 	delete(l.pending, r.GetId())
 	l.mu.Unlock()
 	if ok {
-		p.answer(r, nil)
+		l.answer(p, r, nil)
 		l.settled()
 	}
 }

@@ -63,7 +63,7 @@ func (nopRecorder) LinkError(string) {}
 
 // linkPair returns two running links over loopback, a dialled and an
 // accepted one, each with its own fake host; cleanup closes them.
-func linkPair(t *testing.T, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
+func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -107,12 +107,12 @@ func TestLinkCallsBothWays(t *testing.T) {
 		}
 	}
 	done := make(chan error, 1)
-	a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: []byte("async")}, func(r *gamesrvv1.Reply, err error) {
+	a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: []byte("async")}, AnswerFunc(func(r *gamesrvv1.Reply, err error) {
 		if err == nil && string(r.GetPayload()) != "async" {
 			err = errors.New("wrong payload " + string(r.GetPayload()))
 		}
 		done <- err
-	})
+	}))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

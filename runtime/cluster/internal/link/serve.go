@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
@@ -31,23 +32,32 @@ func (l *Link) serve(c *gamesrvv1.Call) bool {
 		l.refuse(c)
 		return true
 	}
-	ctx, key, ok := l.track(c)
-	if !ok {
+	in := &incoming{l: l, c: c, sem: sem}
+	if ms := c.GetTimeoutMs(); ms > 0 {
+		in.deadline = time.Now().Add(time.Duration(ms) * time.Millisecond)
+		in.dl = in.deadline.UnixNano()
+	}
+	if !l.track(in) {
 		<-sem
 		return false
 	}
 	l.wg.Add(1)
-	l.cfg.Pool.Run(func() {
-		defer l.wg.Done()
-		r := l.host.HandleCall(ctx, l, c)
-		l.untrack(key)
-		<-sem // before the reply: the caller may send its next call once it has it
-		if c.GetId() != 0 {
-			r.Id = c.GetId()
-			_ = l.send(context.Background(), &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}})
-		}
-	})
+	l.cfg.Pool.Run(in)
 	return true
+}
+
+// Run runs the call on a pool goroutine (it is the pool's Task) and sends
+// its reply.
+func (in *incoming) Run() {
+	l, c := in.l, in.c
+	defer l.wg.Done()
+	r := l.host.HandleCall(in, l, c)
+	l.untrack(in)
+	<-in.sem // before the reply: the caller may send its next call once it has it
+	if c.GetId() != 0 {
+		r.Id = c.GetId()
+		_ = l.send(context.Background(), &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}})
+	}
 }
 
 // refuse answers a call that found every slot taken, without waiting for
@@ -62,49 +72,35 @@ func (l *Link) refuse(c *gamesrvv1.Call) {
 	l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: &gamesrvv1.Reply{Id: c.GetId(), Error: WireError(busy)}}})
 }
 
-// servingCall is an incoming call that runs: how to end it, and when.
-type servingCall struct {
-	cancel   context.CancelCauseFunc
-	deadline int64 // UnixNano; 0 for none
-}
-
-// track registers a call about to run and returns its context and its key
-// in l.serving: the call's id, or for a notify a local key with the top
-// bit set (ids of calls never reach it). false: the link is closed.
-func (l *Link) track(c *gamesrvv1.Call) (context.Context, uint64, bool) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	var deadline int64
-	if ms := c.GetTimeoutMs(); ms > 0 {
-		d := time.Now().Add(time.Duration(ms) * time.Millisecond)
-		deadline = d.UnixNano()
-		ctx = deadlineCtx{Context: ctx, deadline: d}
-	}
-	key := c.GetId()
+// track registers a call about to run in l.serving, under the call's
+// id, or for a notify a local key with the top bit set (ids of calls
+// never reach it). false: the link is closed.
+func (l *Link) track(in *incoming) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.serving == nil {
-		cancel(nil)
-		return nil, 0, false
+		return false
 	}
-	if key == 0 {
+	in.key = in.c.GetId()
+	if in.key == 0 {
 		l.notifySeq++
-		key = 1<<63 | l.notifySeq
+		in.key = 1<<63 | l.notifySeq
 	}
-	l.serving[key] = servingCall{cancel: cancel, deadline: deadline}
-	if deadline != 0 {
+	l.serving[in.key] = in
+	if in.dl != 0 {
 		l.host.ArmSweep()
 	}
-	return ctx, key, true
+	return true
 }
 
-// untrack forgets a call that ended.
-func (l *Link) untrack(key uint64) {
+// untrack forgets a call that ended, and ends its context.
+func (l *Link) untrack(in *incoming) {
 	l.mu.Lock()
-	s, ok := l.serving[key]
-	delete(l.serving, key)
+	_, ok := l.serving[in.key]
+	delete(l.serving, in.key)
 	l.mu.Unlock()
+	in.cancel()
 	if ok {
-		s.cancel(nil)
 		l.settled()
 	}
 }
@@ -115,7 +111,7 @@ func (l *Link) cancelServing(id uint64) {
 	s, ok := l.serving[id]
 	l.mu.Unlock()
 	if ok {
-		s.cancel(context.Canceled)
+		s.cancel()
 	}
 }
 
@@ -127,9 +123,9 @@ func (l *Link) ExpireServing(now int64) (busy bool) {
 	defer l.mu.Unlock()
 	for _, s := range l.serving {
 		switch {
-		case s.deadline == 0:
-		case now >= s.deadline:
-			s.cancel(context.DeadlineExceeded)
+		case s.dl == 0:
+		case now >= s.dl:
+			s.cancel()
 		default:
 			busy = true
 		}
@@ -137,23 +133,108 @@ func (l *Link) ExpireServing(now int64) (busy bool) {
 	return busy
 }
 
-// deadlineCtx carries the caller's deadline without a timer per call: the
-// link set's sweeper cancels it (Done) within its 20 ms tick of the deadline,
-// and Err reports context.DeadlineExceeded from the deadline on. Deadline
-// reports it, so nested calls carry the remaining time on.
-type deadlineCtx struct {
-	context.Context
-	deadline time.Time
+// incoming is a call that arrived on the link, from its arrival to its
+// reply, in one allocation: the pool's task, its entry in l.serving, and
+// the handler's context. The context carries the caller's deadline
+// without a timer (the link set's sweeper ends it within its 20 ms tick
+// of the deadline, and Err reports context.DeadlineExceeded from the
+// deadline on; Deadline reports it, so nested calls carry the remaining
+// time on), and ends when the caller cancels, the link fails or the call
+// returns. Its Done channel is made only when asked for. Contexts derived
+// from it hook in through AfterFunc, as they do on the standard ones,
+// with no goroutine.
+type incoming struct {
+	l        *Link
+	c        *gamesrvv1.Call
+	sem      chan struct{} // the slot the call holds
+	key      uint64        // in l.serving
+	deadline time.Time     // zero: none
+	dl       int64         // deadline in UnixNano; 0: none
+
+	mu     sync.Mutex
+	ended  bool
+	done   chan struct{} // made by Done; closed once ended
+	afters []*func()     // AfterFunc registrations not run yet
 }
 
-// Deadline returns the caller's deadline.
-func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+// Deadline returns the caller's deadline, if it sent one.
+func (in *incoming) Deadline() (time.Time, bool) { return in.deadline, in.dl != 0 }
 
-// Err returns context.DeadlineExceeded once the deadline passed, else the
-// cancellation's error.
-func (c deadlineCtx) Err() error {
-	if !time.Now().Before(c.deadline) {
+// Done returns a channel closed once the call's context ended.
+func (in *incoming) Done() <-chan struct{} {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.done == nil {
+		in.done = make(chan struct{})
+		if in.ended {
+			close(in.done)
+		}
+	}
+	return in.done
+}
+
+// Err returns context.DeadlineExceeded once the deadline passed,
+// context.Canceled once the context ended otherwise, else nil.
+func (in *incoming) Err() error {
+	if in.dl != 0 && time.Now().UnixNano() >= in.dl {
 		return context.DeadlineExceeded
 	}
-	return c.Context.Err()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.ended {
+		return context.Canceled
+	}
+	return nil
 }
+
+// Value returns nil: the context carries no values.
+func (in *incoming) Value(any) any { return nil }
+
+// AfterFunc arranges for f to run once the context ends (at once, on its
+// own goroutine, if it already has) and returns a function that stops
+// that, reporting whether it did. The context package uses it for the
+// contexts derived from this one.
+func (in *incoming) AfterFunc(f func()) (stop func() bool) {
+	in.mu.Lock()
+	if in.ended {
+		in.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	p := &f
+	in.afters = append(in.afters, p)
+	in.mu.Unlock()
+	return func() bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		for i, q := range in.afters {
+			if q == p {
+				in.afters = append(in.afters[:i], in.afters[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// cancel ends the context, once, and runs the AfterFunc registrations.
+func (in *incoming) cancel() {
+	in.mu.Lock()
+	if in.ended {
+		in.mu.Unlock()
+		return
+	}
+	in.ended = true
+	if in.done != nil {
+		close(in.done)
+	}
+	afters := in.afters
+	in.afters = nil
+	in.mu.Unlock()
+	for _, f := range afters {
+		(*f)()
+	}
+}
+
+// String describes the context, as the standard ones do.
+func (in *incoming) String() string { return "link.incoming(" + in.c.GetRoute() + ")" }

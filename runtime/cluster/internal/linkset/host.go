@@ -42,6 +42,12 @@ const sweepInterval = 20 * time.Millisecond
 // closes: no call needs a timer of its own. It ticks only while some link
 // has a call with a deadline in flight; an idle set does no periodic work
 // here (a call registered on an idle set wakes it, see armSweep).
+//
+// armed is true while the sweeper ticks: calls registered meanwhile do not
+// wake it (a wake per call was a goroutine switch per call). Each tick
+// clears armed before it looks at the links, so a call registered during
+// the look arms it again, and the sweeper stops only when no call with a
+// deadline remains and none was registered since.
 func (s *Set) sweep() {
 	defer s.wg.Done()
 	t := time.NewTicker(sweepInterval)
@@ -53,6 +59,7 @@ func (s *Set) sweep() {
 		case <-s.wake:
 			t.Reset(sweepInterval)
 		case now := <-t.C:
+			s.armed.Store(false)
 			busy := false
 			links = s.Links(links[:0])
 			for _, l := range links {
@@ -64,8 +71,10 @@ func (s *Set) sweep() {
 				}
 			}
 			clear(links)
-			if !busy {
-				t.Stop()
+			if busy {
+				s.armed.Store(true) // still ticking: new calls need not wake it
+			} else {
+				t.Stop() // a call registered since the look sent a wake
 			}
 		case <-s.ctx.Done():
 			return
@@ -74,8 +83,12 @@ func (s *Set) sweep() {
 }
 
 // armSweep makes sure the sweeper ticks: a call with a deadline was
-// registered. It costs no lock (a send to a full channel fails fast).
+// registered. While it ticks this is one atomic load; otherwise one
+// goroutine wakes it (a send to a full channel fails fast).
 func (s *Set) armSweep() {
+	if s.armed.Load() || !s.armed.CompareAndSwap(false, true) {
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -88,6 +88,7 @@ type Set struct {
 	retired  atomic.Int64         // links that lost to another link to the same peer
 	serving  atomic.Int64         // incoming calls running, for a graceful close
 	wake     chan struct{}        // buffered 1: a call with a deadline started (see armSweep)
+	armed    atomic.Bool          // the sweeper ticks, or a wake is on its way (see sweep)
 	live     sync.Map             // peer id -> *link.Link: lock-free copy of links
 	failed   sync.Map             // peer id -> struct{}: peers whose last dial or link failed
 

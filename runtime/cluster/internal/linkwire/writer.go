@@ -34,7 +34,7 @@ type Writer struct {
 	spare   []byte
 	writing bool
 	err     error
-	room    chan struct{} // closed when the waiting bytes dropped under limit
+	room    chan struct{} // closed when the waiting bytes dropped under limit; nil while nobody waits
 }
 
 // NewWriter returns the writer of conn. A write that makes no progress
@@ -43,7 +43,7 @@ type Writer struct {
 // link closes).
 func NewWriter(conn net.Conn, timeout time.Duration, limit int, onError func(error)) *Writer {
 	_, isTLS := conn.(*tls.Conn) // a TLS write that timed out cannot be resumed
-	return &Writer{conn: conn, timeout: timeout, limit: limit, onError: onError, room: make(chan struct{}), partialOK: !isTLS}
+	return &Writer{conn: conn, timeout: timeout, limit: limit, onError: onError, partialOK: !isTLS}
 }
 
 // isTimeout reports whether err is a deadline's timeout.
@@ -113,6 +113,9 @@ func (w *Writer) finish() {
 // room or the writer failed.
 func (w *Writer) waitRoom(ctx context.Context) error {
 	for w.err == nil && len(w.buf) > w.limit {
+		if w.room == nil {
+			w.room = make(chan struct{})
+		}
 		room := w.room
 		w.mu.Unlock()
 		select {
@@ -186,10 +189,13 @@ func (w *Writer) flush(until time.Time) error {
 // keptWriteBuf is the largest batch buffer a link keeps between writes.
 const keptWriteBuf = 4 << 10
 
-// signalRoom wakes the senders waiting for room.
+// signalRoom wakes the senders waiting for room, if any: a flush that
+// nobody waits for allocates nothing.
 func (w *Writer) signalRoom() {
-	close(w.room)
-	w.room = make(chan struct{})
+	if w.room != nil {
+		close(w.room)
+		w.room = nil
+	}
 }
 
 // Fail makes every later send fail with err.

@@ -1,0 +1,51 @@
+package link
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
+)
+
+// BenchmarkCallRoundTrip measures a call over a loopback link and its
+// reply, from concurrent callers (so frames batch as they do under load):
+// its allocations are those of both ends.
+func BenchmarkCallRoundTrip(b *testing.B) {
+	a, _, _, _ := linkPair(b, 1024)
+	payload := make([]byte, 18)
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := a.Call(ctx, &gamesrvv1.Call{Route: "echo", Payload: payload})
+			cancel()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCallAsyncRoundTrip is BenchmarkCallRoundTrip through CallAsync
+// with a deadline-only context, as a forward sends it.
+func BenchmarkCallAsyncRoundTrip(b *testing.B) {
+	a, _, _, _ := linkPair(b, 1024)
+	payload := make([]byte, 18)
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		done := make(chan error, 1)
+		answer := AnswerFunc(func(_ *gamesrvv1.Reply, err error) { done <- err })
+		for pb.Next() {
+			ctx := deadlineOnly{context.Background(), time.Now().Add(5 * time.Second)}
+			a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: payload}, answer)
+			if err := <-done; err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
