@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
@@ -65,19 +65,7 @@ func (nopRecorder) LinkError(string) {}
 // accepted one, each with its own fake host; cleanup closes them.
 func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c2, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1, c2 := testkit.TCPPair(t)
 	pool := NewGoPool()
 	cfg := func(id string) *Config {
 		return &Config{ID: id, Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, ReadBuffers: new(linkwire.ReadBuffers),

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkhello"
 	"github.com/gamesrv/gamesrv/runtime/cluster/internal/linkwire"
@@ -19,20 +19,7 @@ import (
 // link's 5 s timeout), the link stays up, and once the peer reads again it
 // gets every frame whole, the interrupted one included.
 func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c2, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c1, c2 := testkit.TCPPair(t)
 	pool := NewGoPool()
 	defer pool.Stop()
 	bufs := new(linkwire.ReadBuffers)
@@ -46,7 +33,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = l.Call(ctx, &gamesrvv1.Call{Route: "room.room.big", Payload: payload})
+	_, err := l.Call(ctx, &gamesrvv1.Call{Route: "room.room.big", Payload: payload})
 	took := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("call to a peer that does not read: %v, want a deadline error", err)

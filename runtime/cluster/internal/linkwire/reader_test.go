@@ -6,10 +6,10 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -69,20 +69,7 @@ func TestReaderTruncatedFrame(t *testing.T) {
 // TestWriterCombinesSenders sends from many goroutines over loopback and
 // reads every frame back whole; a failed writer refuses later sends.
 func TestWriterCombinesSenders(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
-	c2, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1, c2 := testkit.TCPPair(t)
 	defer c2.Close()
 	failed := make(chan error, 1)
 	w := NewWriter(c1, 5*time.Second, 64<<10, func(err error) { failed <- err })
