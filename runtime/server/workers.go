@@ -52,7 +52,7 @@ func (w *workers) run(s *session) {
 func (w *workers) loop(wk *worker, s *session) {
 	for {
 		s.work()
-		s.srv.wake() // the tick clock stands still while the timers sleep: bring it up to date
+		s.srv.wake()                  // the tick clock stands still while the timers sleep: bring it up to date
 		if !w.park(wk, s.srv.now()) { // the tick clock: reaping is per tick anyway, and it costs no clock read
 			return
 		}
