@@ -52,11 +52,16 @@ func (w *workers) run(s *session) {
 func (w *workers) loop(wk *worker, s *session) {
 	for {
 		s.work()
-		s.srv.wake()                  // the tick clock stands still while the timers sleep: bring it up to date
-		if !w.park(wk, s.srv.now()) { // the tick clock: reaping is per tick anyway, and it costs no clock read
+		// The tick clock stands still while the timers sleep: bring it up
+		// to date, and stamp the parking with it (reaping is per tick
+		// anyway, and the tick clock costs no clock read).
+		s.srv.wake()
+		if !w.park(wk, s.srv.now()) {
 			return
 		}
-		s.srv.wake() // the timers may have gone to sleep before it parked: it needs them to end
+		// The timers may have gone to sleep before it parked: it needs
+		// them to end.
+		s.srv.wake()
 		var ok bool
 		if s, ok = <-wk.next; !ok {
 			return
