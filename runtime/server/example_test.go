@@ -150,21 +150,11 @@ func (c chatter) OnMessage(_ context.Context, m *chatv1.ChatMessage) {
 // group, which encodes it once and writes it to every member.
 func ExampleServer_Group() {
 	ctx := context.Background()
-	srv, err := server.New(server.Options{Logger: quiet})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
-		log.Fatal(err)
-	}
-	ln := tcp.New("127.0.0.1:0", tcp.Options{})
-	if err := srv.Start(ln); err != nil {
-		log.Fatal(err)
-	}
+	srv, addr := startChat(server.Options{Logger: quiet})
 	defer srv.Shutdown(ctx)
 
 	player := func(name string) (chatv1.RoomServiceClient, chatter) {
-		c, err := client.New("tcp://"+ln.Addr().String(), client.Options{Logger: quiet})
+		c, err := client.New(addr, client.Options{Logger: quiet})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -196,29 +186,15 @@ func ExampleServer_Group() {
 // for the routes it lists.
 func ExampleRequireUID() {
 	ctx := context.Background()
-	srv, err := server.New(server.Options{
+	srv, addr := startChat(server.Options{
 		Logger:       quiet,
 		Interceptors: []gamesrv.Interceptor{server.RequireUID(chatv1.RoomServiceJoinRoute)},
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
-		log.Fatal(err)
-	}
-	ln := tcp.New("127.0.0.1:0", tcp.Options{})
-	if err := srv.Start(ln); err != nil {
-		log.Fatal(err)
-	}
 	defer srv.Shutdown(ctx)
-	c, err := client.Dial(ctx, "tcp://"+ln.Addr().String(), client.Options{Logger: quiet})
-	if err != nil {
-		log.Fatal(err)
-	}
+	chat, c := dialChat(ctx, addr)
 	defer c.Close()
-	chat := chatv1.NewRoomServiceClient(c)
 
-	_, err = chat.Members(ctx, &chatv1.MembersRequest{})
+	_, err := chat.Members(ctx, &chatv1.MembersRequest{})
 	fmt.Println("before join:", gamesrv.CodeOf(err))
 	_, _ = chat.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: "ann"})
 	resp, err := chat.Members(ctx, &chatv1.MembersRequest{})
@@ -265,7 +241,7 @@ func withPlayer(next gamesrv.Handler) gamesrv.Handler {
 // handler runs.
 func Example_interceptors() {
 	ctx := context.Background()
-	srv, err := server.New(server.Options{
+	srv, addr := startChat(server.Options{
 		Logger: quiet,
 		Interceptors: []gamesrv.Interceptor{
 			logCalls,
@@ -273,23 +249,9 @@ func Example_interceptors() {
 			withPlayer,
 		},
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
-		log.Fatal(err)
-	}
-	ln := tcp.New("127.0.0.1:0", tcp.Options{})
-	if err := srv.Start(ln); err != nil {
-		log.Fatal(err)
-	}
 	defer srv.Shutdown(ctx)
-	c, err := client.Dial(ctx, "tcp://"+ln.Addr().String(), client.Options{Logger: quiet})
-	if err != nil {
-		log.Fatal(err)
-	}
+	chat, c := dialChat(ctx, addr)
 	defer c.Close()
-	chat := chatv1.NewRoomServiceClient(c)
 
 	_, _ = chat.Members(ctx, &chatv1.MembersRequest{})
 	_, _ = chat.Join(ctx, &chatv1.JoinRequest{Room: "lobby", Name: "ann"})
@@ -339,4 +301,31 @@ func ExampleServer_RegisterComponent() {
 	// Output:
 	// world running: true
 	// world closed: true
+}
+
+// startChat starts a server with opts serving the chat rooms on loopback
+// TCP and returns it with its client address; the caller shuts it down.
+func startChat(opts server.Options) (srv *server.Server, addr string) {
+	srv, err := server.New(opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := chatv1.RegisterRoomServiceHandler(srv, &rooms{srv: srv, push: chatv1.NewRoomServicePusher(srv)}); err != nil {
+		log.Fatal(err)
+	}
+	ln := tcp.New("127.0.0.1:0", tcp.Options{})
+	if err := srv.Start(ln); err != nil {
+		log.Fatal(err)
+	}
+	return srv, "tcp://" + ln.Addr().String()
+}
+
+// dialChat connects a client to addr and returns its chat stub; the
+// caller closes the client.
+func dialChat(ctx context.Context, addr string) (chatv1.RoomServiceClient, *client.Client) {
+	c, err := client.Dial(ctx, addr, client.Options{Logger: quiet})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return chatv1.NewRoomServiceClient(c), c
 }
