@@ -113,6 +113,10 @@ func (c *config) sizes() {
 	c.kcpSessions = 5000
 	c.sessions, c.broadcasts = 10000, 1000
 	c.pings, c.rowTimeout = 1000, 4*time.Minute
+	if c.peer.addr != "" {
+		// Rows 1 and 2 measure a third server: as many rounds again.
+		c.rowTimeout += time.Duration(c.rounds*len(c.conns)) * (c.warmup + c.duration + 2*time.Second)
+	}
 }
 
 // setRows parses the -rows list.

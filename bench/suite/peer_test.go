@@ -100,3 +100,24 @@ func TestPeerFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerRowTimeout: a peer adds its rounds to rows 1 and 2, and the row
+// timeout leaves room for all of them (with one round more than the
+// servers' load time each).
+func TestPeerRowTimeout(t *testing.T) {
+	for _, quick := range []bool{false, true} {
+		args := []string{"-peer", "tcp://127.0.0.1:3250"}
+		if quick {
+			args = append(args, "-quick")
+		}
+		c, err := parseConfig(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers := 3 // gamesrv, bare gnet and the peer
+		load := time.Duration(servers*c.rounds*len(c.conns)) * (c.warmup + c.duration)
+		if c.rowTimeout < load+time.Duration(servers)*(c.warmup+c.duration) {
+			t.Errorf("quick %v: row timeout %v for %v of load", quick, c.rowTimeout, load)
+		}
+	}
+}
