@@ -3,7 +3,6 @@ package tcp
 import (
 	"context"
 	"net"
-	"runtime"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -13,8 +12,9 @@ import (
 
 // Options configures a TCP listener. The zero value is ready to use.
 type Options struct {
-	// EventLoops is the number of gnet event loops. Default: the number
-	// of CPUs.
+	// EventLoops is the number of gnet event loops. Default: half of
+	// GOMAXPROCS, at least one; the loops only read and frame, handlers
+	// run on worker goroutines, which the other cores are left for.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, the most
 	// bytes read per read event. Default 64 KiB.
@@ -56,7 +56,7 @@ func (l *Listener) Start(cfg transport.Config) error {
 func (l *Listener) gnetOptions() []gnet.Option {
 	loops := l.opts.EventLoops
 	if loops <= 0 {
-		loops = runtime.NumCPU()
+		loops = gnetrun.DefaultLoops()
 	}
 	opts := gnetrun.Options(loops, l.opts.ReadBufferCap, l.base.Cfg.Logger)
 	if l.opts.SocketRecvBuffer > 0 {

@@ -3,7 +3,6 @@ package ws
 import (
 	"context"
 	"net"
-	"runtime"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
@@ -19,8 +18,9 @@ const (
 
 // Options configures a WebSocket listener. The zero value is ready to use.
 type Options struct {
-	// EventLoops is the number of gnet event loops. Default: the number
-	// of CPUs.
+	// EventLoops is the number of gnet event loops. Default: half of
+	// GOMAXPROCS, at least one; the loops only read and frame, handlers
+	// run on worker goroutines, which the other cores are left for.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, the most
 	// bytes read per read event. Default 64 KiB.
@@ -47,7 +47,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.EventLoops <= 0 {
-		o.EventLoops = runtime.NumCPU()
+		o.EventLoops = gnetrun.DefaultLoops()
 	}
 	if o.MaxHandshake <= 0 {
 		o.MaxHandshake = DefaultMaxHandshake

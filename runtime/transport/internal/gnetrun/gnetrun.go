@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 
 	"github.com/panjf2000/gnet/v2"
@@ -76,6 +77,17 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// DefaultLoops is the number of event loops a listener runs when its
+// options leave it 0: half of GOMAXPROCS, at least one. The loops only
+// read, frame and hand requests over; handlers run on worker goroutines,
+// and an idle connection's answer is written by the worker itself (see
+// transport.Queue.PushDirect). One loop per CPU, which suits a server that
+// does everything on its loops, leaves the workers no core of their own:
+// measured on 2 cores (50 connections, sequential echo requests, make
+// bench row 1), one loop takes 10-20 % less CPU per request than two, for
+// as many requests per second.
+func DefaultLoops() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // Options returns the options every gamesrv listener uses: loops event
 // loops, SO_REUSEADDR, no SO_REUSEPORT, TCP_NODELAY, gnet's logs to log,

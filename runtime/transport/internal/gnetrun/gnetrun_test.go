@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -117,5 +118,17 @@ func TestRunRebindsAfterAStopWithAClientConnected(t *testing.T) {
 	case <-h2.opened:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the restarted engine never accepted the connection")
+	}
+}
+
+// TestDefaultLoops: half of GOMAXPROCS, never zero.
+func TestDefaultLoops(t *testing.T) {
+	for _, tt := range []struct{ procs, want int }{{1, 1}, {2, 1}, {3, 1}, {4, 2}, {16, 8}} {
+		prev := runtime.GOMAXPROCS(tt.procs)
+		got := DefaultLoops()
+		runtime.GOMAXPROCS(prev)
+		if got != tt.want {
+			t.Errorf("GOMAXPROCS %d: %d loops, want %d", tt.procs, got, tt.want)
+		}
 	}
 }
