@@ -8,32 +8,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
-// Machine is what a comparison of two runs needs to know about the
-// machines they ran on: a figure from another CPU, or from a loaded
-// machine, is not comparable.
-type Machine struct {
-	// CPUModel is the model name of /proc/cpuinfo.
-	CPUModel string `json:"cpu_model"`
-	// Kernel is the kernel release (/proc/sys/kernel/osrelease).
-	Kernel string `json:"kernel"`
-	// OS and Arch are GOOS and GOARCH.
-	OS   string `json:"os"`
-	Arch string `json:"arch"`
-	// GOMAXPROCS is the suite's.
-	GOMAXPROCS int `json:"gomaxprocs"`
-	// MemTotal is the machine's memory in bytes (/proc/meminfo).
-	MemTotal int64 `json:"mem_total"`
-	// LoadBefore and LoadAfter are the 1, 5 and 15-minute load averages
-	// (/proc/loadavg) when the run started and when it ended.
-	LoadBefore []float64 `json:"load_before"`
-	LoadAfter  []float64 `json:"load_after"`
-}
-
 // machine describes this machine; what it cannot read stays empty.
-func machine() Machine {
-	m := Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0), LoadBefore: loadAverage()}
+func machine() results.Machine {
+	m := results.Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0), LoadBefore: loadAverage()}
 	m.CPUModel = procField("/proc/cpuinfo", "model name")
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))

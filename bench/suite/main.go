@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 func main() {
@@ -59,8 +61,8 @@ func run(ctx context.Context, cfg *config, out, log io.Writer) int {
 	res, failed := runRows(ctx, cfg, log)
 	res.Elapsed = time.Since(start).Round(100 * time.Millisecond).String()
 	res.Machine.LoadAfter = loadAverage()
-	fmt.Fprint(out, "\n"+res.table())
-	files, err := res.write(dir, start)
+	fmt.Fprint(out, "\n"+markdownTable(res))
+	files, err := writeResults(res, dir, start)
 	if err != nil {
 		fmt.Fprintln(log, "suite: writing results:", err)
 		return 1
@@ -70,14 +72,14 @@ func run(ctx context.Context, cfg *config, out, log io.Writer) int {
 	case failed > 0:
 		fmt.Fprintf(out, "%d row(s) could not be measured\n", failed)
 		return 1
-	case cfg.strict && !res.allPass():
+	case cfg.strict && !allPass(res):
 		return 1
 	}
 	return 0
 }
 
-// allPass reports whether every row met its budget.
-func (r *Results) allPass() bool {
+// allPass reports whether every row of r met its budget.
+func allPass(r *results.File) bool {
 	for _, row := range r.Rows {
 		if !row.Pass {
 			return false

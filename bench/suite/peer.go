@@ -69,28 +69,8 @@ func (p *peerConfig) target(echo []byte) target {
 	return t
 }
 
-// Peer is the figure of the external server (-peer) in a row, measured in
-// the same rounds as gamesrv's.
-type Peer struct {
-	// Name is the peer's name (-peer-name).
-	Name string `json:"name"`
-	// Addr is its address (-peer).
-	Addr string `json:"addr"`
-	// Route is the route it answered.
-	Route string `json:"route"`
-	// Value is its figure, in the row's unit; 0 when it was not measured
-	// (CPU without -peer-pid).
-	Value float64 `json:"value"`
-	// Rounds are its per-round values, in the row's unit.
-	Rounds []float64 `json:"rounds,omitempty"`
-	// VsMeasured is Value divided by gamesrv's figure (Measured).
-	VsMeasured float64 `json:"vs_measured"`
-	// Note says how it was measured, or why not.
-	Note string `json:"note,omitempty"`
-}
-
 // withPeer attaches the peer's figure to row and adds it to the details.
-func (row Row) withPeer(p *Peer) Row {
+func withPeer(row Row, p *Peer) Row {
 	if p == nil {
 		return row
 	}

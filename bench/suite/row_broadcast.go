@@ -58,7 +58,7 @@ func runBroadcastRow(ctx context.Context, e *env) ([]Row, error) {
 	}
 	e.logf("group: %.0f deliveries/s, %.1f allocs per broadcast; %s; %s", group.rate, group.allocs, delivered, once)
 	open := Check{Name: checkSessions, OK: held == n, Detail: fmt.Sprintf("%d/%d open on the server", held, n)}
-	return []Row{broadcastRow(n, e.cfg.broadcasts, group, each).withChecks(open, delivered, once)}, nil
+	return []Row{withChecks(broadcastRow(n, e.cfg.broadcasts, group, each), open, delivered, once)}, nil
 }
 
 // timeBroadcasts runs send rounds times and measures it.

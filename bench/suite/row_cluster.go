@@ -160,7 +160,7 @@ func clusterRows(c clusterConfig, big, small clusterRun) []Row {
 		Details: details("the slowest of the kills: time from the SIGKILL to the last live server's leave event for it"),
 	}
 	kill.Ratio, kill.RatioText = ratioOf(kill.Measured, kill.Baseline)
-	return []Row{conv.withChecks(converged, noFalse), kill.withChecks(gone, noFalse)}
+	return []Row{withChecks(conv, converged, noFalse), withChecks(kill, gone, noFalse)}
 }
 
 // summary is a run's figures for the details.

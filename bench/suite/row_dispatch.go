@@ -138,6 +138,6 @@ func dispatchRow(gen, refl dispatchResult) Row {
 			"testing.Benchmark, %d and %d iterations",
 			gen.ns, gen.allocs, gen.bytes, refl.ns, refl.allocs, refl.bytes, gen.n, refl.n),
 	}
-	return row.withChecks(Check{Name: checkNoAllocs, OK: gen.allocs <= 1,
+	return withChecks(row, Check{Name: checkNoAllocs, OK: gen.allocs <= 1,
 		Detail: fmt.Sprintf("generated dispatch: %d allocs/op, the request message is 1", gen.allocs)})
 }

@@ -29,7 +29,7 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 		return nil, err
 	}
 	answered := answeredCheck([]string{"forwarded", "single process"}, s[0], s[1])
-	return []Row{forwardRow(e.cfg, s[0], s[1]).withChecks(answered)}, nil
+	return []Row{withChecks(forwardRow(e.cfg, s[0], s[1]), answered)}, nil
 }
 
 // startCluster starts a frontend and a backend that joins it, and waits
@@ -102,5 +102,5 @@ func forwardRow(cfg *config, fwd, single series) Row {
 			us(fwd.medianCPU()), fwd.cpus(), us(medianDuration(back)), microseconds(fwd.extraCPUPerRequest()), us(single.medianCPU()), single.cpus(),
 			single.throughputs(), short(sm.P50), short(sm.P99), errorsText(fm.Errors)),
 		RatioRounds: fwd.ratios(single),
-	}.withRounds(fwd.throughputValues(), single.throughputValues())
+	}.WithRounds(fwd.throughputValues(), single.throughputValues())
 }

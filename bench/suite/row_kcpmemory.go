@@ -226,5 +226,5 @@ func kcpMemoryRow(k kcpIdleResult, t idleResult, limitNote string) Row {
 	if !settledOK.OK {
 		settledOK.Detail = fmt.Sprintf("KCP before %v, after %v; TCP before %v, after %v", k.before.Settled, k.after.Settled, t.before.Settled, t.after.Settled)
 	}
-	return row.withChecks(held, settledOK)
+	return withChecks(row, held, settledOK)
 }

@@ -63,7 +63,7 @@ func runLossRow(ctx context.Context, e *env) ([]Row, error) {
 		return nil, fmt.Errorf("tcp: %w", err)
 	}
 	e.logf("tcp through the RTO-model relay: p50 %v p99 %v (%d chunks lost of %d)", short(t.percentile(.5)), short(t.percentile(.99)), tr.lost.Load(), tr.lost.Load()+tr.forwarded.Load())
-	return []Row{lossRow(e.cfg, k, t, ur, tr).withChecks(lossCheck(ur, tr))}, nil
+	return []Row{withChecks(lossRow(e.cfg, k, t, ur, tr), lossCheck(ur, tr))}, nil
 }
 
 // lossCheck checks that both relays did lose traffic: without loss the

@@ -229,7 +229,7 @@ func memoryRow(g, b idleResult, asked int, limitNote string) Row {
 			g.before.RSS>>10, g.after.RSS>>10, g.open.Round(time.Millisecond), g.before.text(), g.after.text(), g.alive, g.probed,
 			b.before.RSS>>10, b.after.RSS>>10, b.open.Round(time.Millisecond), b.before.text(), b.after.text(), b.alive, b.probed),
 	}
-	return row.withChecks(probedCheck(g, b), settledCheck(g, b))
+	return withChecks(row, probedCheck(g, b), settledCheck(g, b))
 }
 
 // probedCheck checks that the servers still held the connections probed

@@ -44,10 +44,12 @@ func runLoadRows(ctx context.Context, e *env) ([]Row, error) {
 			pc, pt = peerCPU(ts[2], s[2]), peerThroughput(ts[2], s[2])
 		}
 		if e.cfg.wants("1") {
-			cpu = append(cpu, cpuRow(cpuRowID(i), "2"+suffix, conns, s[0], s[1]).withPeer(pc).withChecks(answered))
+			row := withPeer(cpuRow(cpuRowID(i), "2"+suffix, conns, s[0], s[1]), pc)
+			cpu = append(cpu, withChecks(row, answered))
 		}
 		if e.cfg.wants("2") {
-			throughput = append(throughput, throughputRow(e.cfg, suffix, conns, s[0], s[1]).withPeer(pt).withChecks(answered))
+			row := withPeer(throughputRow(e.cfg, suffix, conns, s[0], s[1]), pt)
+			throughput = append(throughput, withChecks(row, answered))
 		}
 	}
 	return append(cpu, throughput...), nil
@@ -78,7 +80,7 @@ func cpuRow(id, runs string, conns int, g, b series) Row {
 			"gamesrv: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; bare gnet: %.0f req/s, p50 %v, p99 %v, CPU %v over %v; reference from docs/architecture.md#budgets: Pitaya (compression off) 31 µs",
 			runs, len(g), g.cpus(), b.cpus(), conns, len(gm.Config.Payload), gm.Throughput, short(gm.P50), short(gm.P99), gm.ServerCPU, gm.Elapsed.Round(time.Millisecond),
 			bm.Throughput, short(bm.P50), short(bm.P99), bm.ServerCPU, bm.Elapsed.Round(time.Millisecond)),
-	}.withRounds(durationsUS(g.cpuPerRequest()), durationsUS(b.cpuPerRequest()))
+	}.WithRounds(durationsUS(g.cpuPerRequest()), durationsUS(b.cpuPerRequest()))
 }
 
 // throughputRow builds row 2a or 2b: throughput against the baseline.
@@ -96,5 +98,5 @@ func throughputRow(cfg *config, suffix string, conns int, g, b series) Row {
 			conns, cfg.payload+2, cfg.duration, cfg.warmup, len(g), ratios, g.throughputs(), short(gm.P50), short(gm.P99), us(gm.CPUPerRequest),
 			b.throughputs(), short(bm.P50), short(bm.P99), us(bm.CPUPerRequest)),
 		RatioRounds: g.ratios(b),
-	}.withRounds(g.throughputValues(), b.throughputValues())
+	}.WithRounds(g.throughputValues(), b.throughputValues())
 }

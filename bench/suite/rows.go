@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/gamesrv/gamesrv/internal/childproc"
 	"io"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 )
 
 // env is what a row gets: the configuration, the children it starts
@@ -68,7 +70,7 @@ func rowSpecs() []rowSpec {
 // runRows runs the selected rows one after the other. A row that cannot be
 // measured is reported as a failed row with the error in its details; it
 // does not stop the others.
-func runRows(ctx context.Context, cfg *config, log io.Writer) (*Results, int) {
+func runRows(ctx context.Context, cfg *config, log io.Writer) (*results.File, int) {
 	res := newResults(time.Now(), cfg.quick)
 	failed := 0
 	for _, spec := range rowSpecs() {

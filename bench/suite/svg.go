@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 // Chart geometry, in SVG user units.
@@ -30,7 +32,7 @@ const (
 // bar and, when -peer measured one, the peer's bar (blue), all scaled to
 // the largest of them, with the ratio and the budget as text. It is
 // hand-written SVG with no dependency.
-func chart(r *Results) string {
+func chart(r *results.File) string {
 	height := chartTop + 20
 	for _, row := range r.Rows {
 		height += groupHeightOf(row)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 // TestChartPeer checks that a row with a peer figure gets a third bar, in
@@ -15,12 +17,12 @@ import (
 func TestChartPeer(t *testing.T) {
 	row := Row{ID: "1", Name: "server CPU per request", Unit: "µs/req", Measured: 10, MeasuredName: "gamesrv",
 		Baseline: 8, BaselineName: "bare gnet", Better: "lower", Pass: true}
-	withPeer := row
-	withPeer.Peer = &Peer{Name: "pitaya", Value: 40}
+	measured := row
+	measured.Peer = &Peer{Name: "pitaya", Value: 40}
 	unmeasured := row
 	unmeasured.Peer = &Peer{Name: "pitaya"}
-	plain := chart(&Results{Rows: []Row{row, unmeasured}})
-	peered := chart(&Results{Rows: []Row{row, withPeer}})
+	plain := chart(&results.File{Rows: []Row{row, unmeasured}})
+	peered := chart(&results.File{Rows: []Row{row, measured}})
 	if strings.Contains(plain, colourPeer) {
 		t.Error("a peer without a figure got a bar")
 	}

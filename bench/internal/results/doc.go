@@ -30,7 +30,7 @@ func DocTable(f *File) string {
 		}
 	}
 	fmt.Fprintf(&b, "; run time %s), from `bench/results/latest.json`:\n\n", f.Elapsed)
-	peer := peerName(f)
+	peer := f.PeerName()
 	cols := []string{"#", "figure", "gamesrv", "baseline"}
 	if peer != "" {
 		cols = append(cols, peer)
@@ -42,7 +42,7 @@ func DocTable(f *File) string {
 		cells := []string{r.ID, r.Name, fmt.Sprintf("%s (%s)", FormatValue(r.Measured, r.Unit), r.MeasuredName),
 			fmt.Sprintf("%s (%s)", FormatValue(r.Baseline, r.Unit), r.BaselineName)}
 		if peer != "" {
-			cells = append(cells, peerCell(&r))
+			cells = append(cells, r.PeerCell())
 		}
 		cells = append(cells, r.RatioText, r.Budget, passText(r.Pass), roundsCell(&r))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
@@ -68,7 +68,8 @@ func day(date string) string {
 	return d
 }
 
-func peerName(f *File) string {
+// PeerName returns the name of the peer measured in some row of f, or "".
+func (f *File) PeerName() string {
 	for _, r := range f.Rows {
 		if r.Peer != nil {
 			return r.Peer.Name
@@ -77,7 +78,8 @@ func peerName(f *File) string {
 	return ""
 }
 
-func peerCell(r *Row) string {
+// PeerCell is the row's peer figure as the tables print it.
+func (r *Row) PeerCell() string {
 	switch {
 	case r.Peer == nil:
 		return "—"
