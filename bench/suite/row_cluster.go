@@ -141,25 +141,22 @@ func clusterRows(c clusterConfig, big, small clusterRun) []Row {
 	noFalse := Check{Name: checkNoFalseLeft, OK: falseLeaves == 0, Detail: fmt.Sprintf("%d false leave events while starting and idle", falseLeaves)}
 	gone := Check{Name: checkAllGone, OK: len(big.KillsToGoneMs) == big.kills && len(small.KillsToGoneMs) == small.kills,
 		Detail: fmt.Sprintf("%d of %d and %d of %d", len(big.KillsToGoneMs), big.kills, len(small.KillsToGoneMs), small.kills)}
-	conv := Row{
-		ID: "8a", Name: fmt.Sprintf("cluster convergence, %d server processes (ProfileFast)", big.servers),
-		Measured: big.ConvergeMs, MeasuredName: fmt.Sprintf("%d servers", big.servers),
-		Baseline: small.ConvergeMs, BaselineName: fmt.Sprintf("%d servers", small.servers), Unit: "ms",
-		Budget: fmt.Sprintf("< %g s", c.convergeBudget.Seconds()), Better: "lower",
-		Pass: big.Converged && big.ConvergeMs < msOf(c.convergeBudget),
-		Details: details("time from the last server's Start returning to every server's view holding every server " +
-			"(the harness reads each server's join and leave events)"),
+	row := func(id, name string, measured, baseline float64, budget time.Duration, pass bool, what string) Row {
+		r := Row{
+			ID: id, Name: fmt.Sprintf("%s, %d server processes (ProfileFast)", name, big.servers),
+			Measured: measured, MeasuredName: fmt.Sprintf("%d servers", big.servers),
+			Baseline: baseline, BaselineName: fmt.Sprintf("%d servers", small.servers), Unit: "ms",
+			Budget: fmt.Sprintf("< %g s", budget.Seconds()), Better: "lower",
+			Pass: pass && measured < msOf(budget), Details: details(what),
+		}
+		r.Ratio, r.RatioText = ratioOf(measured, baseline)
+		return r
 	}
-	conv.Ratio, conv.RatioText = ratioOf(conv.Measured, conv.Baseline)
-	kill := Row{
-		ID: "8b", Name: fmt.Sprintf("SIGKILL → gone from every view, %d server processes (ProfileFast)", big.servers),
-		Measured: big.KillToGoneMs, MeasuredName: fmt.Sprintf("%d servers", big.servers),
-		Baseline: small.KillToGoneMs, BaselineName: fmt.Sprintf("%d servers", small.servers), Unit: "ms",
-		Budget: fmt.Sprintf("< %g s", c.killToGoneBudget.Seconds()), Better: "lower",
-		Pass:    gone.OK && big.KillToGoneMs < msOf(c.killToGoneBudget),
-		Details: details("the slowest of the kills: time from the SIGKILL to the last live server's leave event for it"),
-	}
-	kill.Ratio, kill.RatioText = ratioOf(kill.Measured, kill.Baseline)
+	conv := row("8a", "cluster convergence", big.ConvergeMs, small.ConvergeMs, c.convergeBudget, big.Converged,
+		"time from the last server's Start returning to every server's view holding every server "+
+			"(the harness reads each server's join and leave events)")
+	kill := row("8b", "SIGKILL → gone from every view", big.KillToGoneMs, small.KillToGoneMs, c.killToGoneBudget, gone.OK,
+		"the slowest of the kills: time from the SIGKILL to the last live server's leave event for it")
 	return []Row{withChecks(conv, converged, noFalse), withChecks(kill, gone, noFalse)}
 }
 
