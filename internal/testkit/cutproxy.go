@@ -18,6 +18,7 @@ type CutProxy struct {
 	fromTarget func(dst io.Writer, src io.Reader) // copies what the target sends
 	mu         sync.Mutex
 	conns      []net.Conn
+	closed     bool // the test ended: accept pipes nothing more
 	wg         sync.WaitGroup
 }
 
@@ -34,12 +35,19 @@ func NewCutProxy(t testing.TB, target string, fromTarget func(dst io.Writer, src
 	}
 	p := &CutProxy{ln: ln, fromTarget: fromTarget}
 	if p.fromTarget == nil {
-		p.fromTarget = func(dst io.Writer, src io.Reader) { _, _ = io.Copy(dst, src) }
+		p.fromTarget = copyAll
 	}
 	p.SetTarget(target)
 	p.wg.Add(1)
 	go p.accept()
-	t.Cleanup(func() { _ = ln.Close(); p.Cut(); p.wg.Wait() })
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.mu.Lock()
+		p.closed = true // a connection accepted meanwhile is not piped
+		p.mu.Unlock()
+		p.Cut()
+		p.wg.Wait()
+	})
 	return p
 }
 
@@ -76,18 +84,26 @@ func (p *CutProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			_, _ = c.Close(), up.Close()
+			return
+		}
 		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(up, c, func(dst io.Writer, src io.Reader) { _, _ = io.Copy(dst, src) })
+		p.mu.Unlock()
+		go p.pipe(up, c, copyAll)
 		go p.pipe(c, up, p.fromTarget)
 	}
 }
 
-// pipe copies src to dst with copy, then closes both ends.
-func (p *CutProxy) pipe(dst, src net.Conn, copy func(io.Writer, io.Reader)) {
+// copyAll copies src to dst until either ends.
+func copyAll(dst io.Writer, src io.Reader) { _, _ = io.Copy(dst, src) }
+
+// pipe copies src to dst with cp, then closes both ends.
+func (p *CutProxy) pipe(dst, src net.Conn, cp func(io.Writer, io.Reader)) {
 	defer p.wg.Done()
-	copy(dst, src)
+	cp(dst, src)
 	_ = dst.Close()
 	_ = src.Close()
 }

@@ -7,9 +7,9 @@ import (
 	"log"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-sockaddr"
@@ -70,7 +70,7 @@ func listenPacketTransport(ip string, port int, logger *log.Logger) (*packetTran
 			go t.acceptStreams()
 			return t, nil
 		}
-		if !strings.Contains(err.Error(), "address already in use") {
+		if !errors.Is(err, syscall.EADDRINUSE) {
 			break
 		}
 	}

@@ -122,7 +122,8 @@ func TestTransportShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Shutdown blocked")
 	}
-	if _, err := net.DialTimeout("tcp", b.addr(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", b.addr(), time.Second); err == nil {
+		_ = c.Close()
 		t.Error("the TCP listener still accepts")
 	}
 }
