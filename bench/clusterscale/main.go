@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/gamesrv/gamesrv/internal/loadgen"
+	"github.com/gamesrv/gamesrv/internal/loadgen/procstat"
 	"github.com/gamesrv/gamesrv/runtime/client"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -93,6 +94,7 @@ func main() {
 	for i := range c.runs {
 		r, err := oneRun(c, i)
 		if err != nil {
+			r.Errors = append(r.Errors, err.Error()) // in the JSON too: row 8 prints them
 			fmt.Fprintln(os.Stderr, "clusterscale: run", i+1, err)
 		}
 		r.print()
@@ -383,16 +385,12 @@ type procSample struct {
 // and context switches (each a wake-up of one of its threads).
 func sampleProc(pid int) procSample {
 	var s procSample
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	cpu, err := procstat.CPU(pid)
 	if err != nil {
 		return s
 	}
-	st := string(b)
-	f := strings.Fields(st[strings.LastIndexByte(st, ')')+2:])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	sy, _ := strconv.ParseInt(f[12], 10, 64)
-	rss, _ := strconv.ParseInt(f[21], 10, 64)
-	s.cpu, s.rss = (ut+sy)*1e7, rss*int64(os.Getpagesize()) // USER_HZ 100
+	s.cpu = int64(cpu)
+	s.rss, _ = procstat.RSS(pid)
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	for _, t := range tasks {
 		dir := fmt.Sprintf("/proc/%d/task/%s/", pid, t.Name())

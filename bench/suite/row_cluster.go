@@ -147,7 +147,7 @@ func clusterRows(c clusterConfig, big, small clusterRun) []Row {
 			Measured: measured, MeasuredName: fmt.Sprintf("%d servers", big.servers),
 			Baseline: baseline, BaselineName: fmt.Sprintf("%d servers", small.servers), Unit: "ms",
 			Budget: fmt.Sprintf("< %g s", budget.Seconds()), Better: "lower",
-			Pass: pass && measured < msOf(budget), Details: details(what),
+			Pass: pass && measured < ms(budget), Details: details(what),
 		}
 		r.Ratio, r.RatioText = ratioOf(measured, baseline)
 		return r
@@ -187,8 +187,6 @@ func ratioOf(measured, baseline float64) (float64, string) {
 	r := measured / baseline
 	return r, fmt.Sprintf("%.1f×", r)
 }
-
-func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // checkClusterBinaries fails early when row 8's binaries are missing.
 func checkClusterBinaries(c clusterConfig) error {
