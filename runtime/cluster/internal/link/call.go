@@ -23,6 +23,7 @@ func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 		return nil, err
 	}
 	c.TimeoutMs = timeoutMs(ctx)
+	l.handOffReading(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		l.forget(c.Id)
 		return nil, err
@@ -61,6 +62,7 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 		return
 	}
 	c.TimeoutMs = timeoutMs(ctx)
+	l.handOffReading(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		if p, ok := l.take(c.Id); ok {
 			l.answer(p, nil, err)

@@ -1,8 +1,9 @@
 // Package link is one link of the cluster: a TCP (or TLS) connection to
 // a peer that both ends send calls on. It matches replies to waiting
 // calls, enforces their deadlines (with the link set's sweeper, see
-// Link.Expire), runs incoming calls on a goroutine pool within the limit
-// announced in the handshake, and cancels what the peer gave up on. The
+// Link.Expire), runs incoming calls within the limit announced in the
+// handshake (on its reader while they are cheap, else on a goroutine
+// pool: see batch.go), and cancels what the peer gave up on. The
 // link set above it (package linkset) dials and accepts links and picks
 // the link to each peer; the node on top (package cluster) handles the
 // calls. Both reach the link's callbacks through Host.
@@ -28,12 +29,13 @@ import (
 )
 
 // Host is what a link needs of the node it belongs to. Its methods are
-// called on the link's reader (ServeInline), on pool goroutines
-// (HandleCall) or on the goroutine that failed the link (Closed), and
-// must not block the reader.
+// called on the link's reader (ServeInline), on the reader or pool
+// goroutines (HandleCall) or on the goroutine that failed the link
+// (Closed).
 type Host interface {
 	// HandleCall runs an incoming call and returns its reply (the link
-	// sets its id and sends it; a notify's reply is dropped).
+	// sets its id and sends it; a notify's reply is dropped). It may
+	// block: a call that holds the reader too long loses it (see batch).
 	HandleCall(ctx context.Context, l *Link, c *gamesrvv1.Call) *gamesrvv1.Reply
 	// ServeInline runs c on the reader when it is a system notify that
 	// never blocks, and reports whether it did.
@@ -55,6 +57,7 @@ type Config struct {
 	Log           *slog.Logger // never nil
 	Metrics       Recorder     // never nil
 	Pool          GoPool       // runs incoming calls
+	Watchdog      *Watchdog    // hands a stalled reader's reading on; never nil, run by the owner
 	ReadBuffers   *linkwire.ReadBuffers
 	MaxInflight   int           // outgoing calls waiting for replies, at most
 	MaxConcurrent int           // incoming requests (and notifies) running, at most
@@ -63,8 +66,9 @@ type Config struct {
 }
 
 // Link is one TCP connection to a peer. Both ends send calls on it: a
-// reader dispatches replies to waiting callers and incoming calls to
-// handlers; senders write through a combining writer.
+// reader dispatches replies to waiting callers and runs incoming calls
+// (or hands them to the pool, see batch); senders write through a
+// combining writer.
 type Link struct {
 	// Peer is who the handshake found at the other end.
 	Peer linkhello.Peer
@@ -91,10 +95,12 @@ type Link struct {
 	mu        sync.Mutex
 	pending   map[uint64]pendingCall
 	serving   map[uint64]*incoming
-	notifySeq uint64        // keys of running notifies in serving
-	graceOver bool          // a retired link's grace has passed
-	requests  chan struct{} // incoming requests running
-	notifies  chan struct{} // incoming notifies running
+	notifySeq uint64                // keys of running notifies in serving
+	graceOver bool                  // a retired link's grace has passed
+	queued    []*incoming           // calls of the current read; the reader's
+	running   atomic.Pointer[batch] // calls the reader runs, if it does
+	requests  chan struct{}         // incoming requests running
+	notifies  chan struct{}         // incoming notifies running
 	wg        sync.WaitGroup
 }
 
@@ -111,6 +117,7 @@ func New(h Host, cfg *Config, conn net.Conn, br *bufio.Reader, peer linkhello.Pe
 		notifies: make(chan struct{}, cfg.MaxConcurrent),
 	}
 	l.w = linkwire.NewWriter(conn, cfg.CallTimeout, cfg.WriteBuffer, l.Fail)
+	cfg.Watchdog.add(l)
 	return l
 }
 
@@ -163,6 +170,7 @@ func (l *Link) Fail(err error) {
 		for _, s := range serving {
 			s.cancel()
 		}
+		l.cfg.Watchdog.remove(l)
 		l.host.Closed(l, err)
 	})
 }
@@ -207,15 +215,24 @@ func (l *Link) LostError() error {
 	return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is unreachable", l.Peer.ID)
 }
 
+// readLoop reads frames until the link fails. Calls decoded from a read
+// run on this goroutine once no whole frame is left to decode (see
+// batch); if one stalls, a new goroutine takes over the reading and this
+// one ends with the call.
 func (l *Link) readLoop() {
 	defer l.wg.Done()
 	for {
+		if !l.rd.HasFrame() && !l.runQueued() {
+			return // a call stalled: the reading went on without it
+		}
 		f, err := l.rd.Frame(l.strings)
 		if err != nil {
 			l.Fail(err)
+			l.handQueued()
 			return
 		}
 		if !l.dispatch(f) {
+			l.handQueued()
 			return
 		}
 	}
@@ -251,13 +268,27 @@ func (l *Link) deliver(r *gamesrvv1.Reply) {
 // send writes a frame, waiting under ctx while the link's writer is full.
 func (l *Link) send(ctx context.Context, f *gamesrvv1.Frame) error {
 	if err := l.w.Send(ctx, f); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		return l.LostError()
+		return l.sendError(ctx, err)
+	}
+	return nil
+}
+
+// sendError is the error of a send under ctx that failed with err.
+func (l *Link) sendError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return l.LostError()
+}
+
+// sendAll writes frames in one batch, waiting under ctx while the
+// link's writer is full.
+func (l *Link) sendAll(ctx context.Context, fs []*gamesrvv1.Frame) error {
+	if err := l.w.SendAll(ctx, fs); err != nil {
+		return l.sendError(ctx, err)
 	}
 	return nil
 }

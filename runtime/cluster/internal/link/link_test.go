@@ -66,9 +66,15 @@ func (nopRecorder) LinkError(string) {}
 func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
 	t.Helper()
 	c1, c2 := testkit.TCPPair(t)
-	pool := NewGoPool()
+	pool, watchdog := NewGoPool(), NewWatchdog()
+	ctx, stop := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watchdog.Run(ctx)
+	}()
 	cfg := func(id string) *Config {
-		return &Config{ID: id, Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, ReadBuffers: new(linkwire.ReadBuffers),
+		return &Config{ID: id, Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, Watchdog: watchdog, ReadBuffers: new(linkwire.ReadBuffers),
 			MaxInflight: 16, MaxConcurrent: maxConcurrent, CallTimeout: 5 * time.Second, WriteBuffer: 64 << 10}
 	}
 	ha, hb = &fakeHost{started: make(chan struct{}, 4)}, &fakeHost{started: make(chan struct{}, 4)}
@@ -80,6 +86,8 @@ func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
 		a.Close(errors.New("test over"))
 		b.Close(errors.New("test over"))
 		pool.Stop()
+		stop()
+		<-watched
 	})
 	return a, b, ha, hb
 }

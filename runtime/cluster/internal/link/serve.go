@@ -9,14 +9,14 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 )
 
-// serve runs an incoming call on a pool goroutine. The reader never waits
-// here: it also delivers the replies to this server's own calls, which the
-// running handlers may be waiting for. A caller keeps no more requests in
-// flight than this server announced (MaxConcurrent), so a request finds a
-// free slot unless the caller gave up on earlier ones that still run; it
-// is then answered GS-429 at once. A notify beyond MaxConcurrent is
-// dropped and logged. Notifies the host takes inline (Host.ServeInline:
-// pushes, session updates) run on the reader, in arrival order: a push a
+// serve takes a slot for an incoming call and queues it with the other
+// calls of the same read, which the reader runs once it has decoded them
+// all (see batch). A caller keeps no more requests in flight than this
+// server announced (MaxConcurrent), so a request finds a free slot unless
+// the caller gave up on earlier ones that still run; it is then answered
+// GS-429 at once. A notify beyond MaxConcurrent is dropped and logged.
+// Notifies the host takes inline (Host.ServeInline: pushes, session
+// updates) run on the reader as they arrive, in arrival order: a push a
 // backend handler sent before its answer must reach the client first.
 func (l *Link) serve(c *gamesrvv1.Call) bool {
 	if c.GetId() == 0 && l.host.ServeInline(l, c) {
@@ -42,22 +42,31 @@ func (l *Link) serve(c *gamesrvv1.Call) bool {
 		return false
 	}
 	l.wg.Add(1)
-	l.cfg.Pool.Run(in)
+	l.queue(in)
 	return true
 }
 
 // Run runs the call on a pool goroutine (it is the pool's Task) and sends
 // its reply.
 func (in *incoming) Run() {
-	l, c := in.l, in.c
+	l := in.l
 	defer l.wg.Done()
+	if r := in.handle(); r != nil {
+		_ = l.send(context.Background(), r)
+	}
+}
+
+// handle runs the call and returns its reply frame; nil for a notify.
+func (in *incoming) handle() *gamesrvv1.Frame {
+	l, c := in.l, in.c
 	r := l.host.HandleCall(in, l, c)
 	l.untrack(in)
 	<-in.sem // before the reply: the caller may send its next call once it has it
-	if c.GetId() != 0 {
-		r.Id = c.GetId()
-		_ = l.send(context.Background(), &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}})
+	if c.GetId() == 0 {
+		return nil
 	}
+	r.Id = c.GetId()
+	return &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}}
 }
 
 // refuse answers a call that found every slot taken, without waiting for
@@ -150,6 +159,7 @@ type incoming struct {
 	key      uint64        // in l.serving
 	deadline time.Time     // zero: none
 	dl       int64         // deadline in UnixNano; 0: none
+	batch    *batch        // set when the reader runs the call
 
 	mu     sync.Mutex
 	ended  bool
@@ -187,8 +197,14 @@ func (in *incoming) Err() error {
 	return nil
 }
 
-// Value returns nil: the context carries no values.
-func (in *incoming) Value(any) any { return nil }
+// Value returns the batch the call runs in on the reader, under
+// readerKey; the context carries no other values.
+func (in *incoming) Value(key any) any {
+	if _, ok := key.(readerKey); ok && in.batch != nil {
+		return in.batch
+	}
+	return nil
+}
 
 // AfterFunc arranges for f to run once the context ends (at once, on its
 // own goroutine, if it already has) and returns a function that stops

@@ -23,7 +23,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 	pool := NewGoPool()
 	defer pool.Stop()
 	bufs := new(linkwire.ReadBuffers)
-	cfg := &Config{ID: "a", Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, ReadBuffers: bufs,
+	cfg := &Config{ID: "a", Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, Watchdog: NewWatchdog(), ReadBuffers: bufs,
 		MaxInflight: 16, MaxConcurrent: 16, CallTimeout: 5 * time.Second, WriteBuffer: 1 << 20}
 	l := New(&fakeHost{started: make(chan struct{}, 1)}, cfg, c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
 	l.Run()

@@ -108,7 +108,7 @@ func New(cfg Config) *Set {
 		hs: linkhello.Handshake{ID: cfg.ID, Boot: cfg.Boot, Secret: cfg.Secret, MaxConcurrent: cfg.MaxConcurrent, Timeout: cfg.DialTimeout},
 	}
 	s.linkCfg = link.Config{
-		ID: cfg.ID, Log: cfg.Log, Metrics: cfg.Metrics, Pool: s.pool, ReadBuffers: &s.readBufs,
+		ID: cfg.ID, Log: cfg.Log, Metrics: cfg.Metrics, Pool: s.pool, Watchdog: link.NewWatchdog(), ReadBuffers: &s.readBufs,
 		MaxInflight: cfg.MaxInflight, MaxConcurrent: cfg.MaxConcurrent,
 		CallTimeout: cfg.CallTimeout, WriteBuffer: cfg.WriteBuffer,
 	}
@@ -138,11 +138,15 @@ func (s *Set) Addr() net.Addr {
 }
 
 // Run accepts the links peers dial and starts the sweeper of call
-// deadlines, until Close.
+// deadlines and the links' watchdog, until Close.
 func (s *Set) Run() {
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.acceptLoop()
 	go s.sweep()
+	go func() {
+		defer s.wg.Done()
+		s.linkCfg.Watchdog.Run(s.ctx)
+	}()
 }
 
 // Close stops accepting links, lets the incoming calls finish (until ctx

@@ -77,6 +77,13 @@ func (lr *Reader) Frame(in Interner) (*gamesrvv1.Frame, error) {
 	return f, nil
 }
 
+// HasFrame reports whether a whole frame is buffered, so the next Frame
+// returns without reading the connection.
+func (lr *Reader) HasFrame() bool {
+	n := lr.end - lr.start
+	return n >= 4 && n-4 >= int(binary.BigEndian.Uint32(lr.buf[lr.start:]))
+}
+
 // next returns the body of the next frame.
 func (lr *Reader) next() ([]byte, error) {
 	if err := lr.need(4); err != nil {

@@ -59,6 +59,25 @@ func (w *Writer) Send(ctx context.Context, f *gamesrvv1.Frame) error {
 	if err != nil {
 		return err
 	}
+	return w.send(ctx, b, true)
+}
+
+// SendAll is Send for frames that are a batch already (the replies to
+// the calls of one read): they join the next write, in order, and a
+// sender that writes does so at once, without yielding for others to
+// join.
+func (w *Writer) SendAll(ctx context.Context, fs []*gamesrvv1.Frame) error {
+	b, err := w.encode(fs...)
+	if err != nil {
+		return err
+	}
+	return w.send(ctx, b, false)
+}
+
+// send adds the encoded frames b to the next batch and writes it unless
+// another sender is writing, after yielding to let others join when
+// yield is set; b returns to the pool.
+func (w *Writer) send(ctx context.Context, b *[]byte, yield bool) error {
 	w.mu.Lock()
 	if err := w.waitRoom(ctx); err != nil {
 		w.mu.Unlock()
@@ -72,14 +91,16 @@ func (w *Writer) Send(ctx context.Context, f *gamesrvv1.Frame) error {
 		return nil
 	}
 	w.writing = true
-	w.mu.Unlock()
-	runtime.Gosched() // let concurrent senders join this write
-	w.mu.Lock()
+	if yield {
+		w.mu.Unlock()
+		runtime.Gosched() // let concurrent senders join this write
+		w.mu.Lock()
+	}
 	var until time.Time
 	if w.partialOK {
 		until, _ = ctx.Deadline()
 	}
-	err = w.flush(until)
+	err := w.flush(until)
 	if err == errHandOff {
 		// This sender's deadline passed mid-write: it returns, and a
 		// goroutine finishes the write under the link's own timeout.
@@ -129,16 +150,19 @@ func (w *Writer) waitRoom(ctx context.Context) error {
 	return w.err
 }
 
-// encode marshals f, length-prefixed, into a pooled buffer.
-func (w *Writer) encode(f *gamesrvv1.Frame) (*[]byte, error) {
+// encode marshals fs, each length-prefixed, into a pooled buffer.
+func (w *Writer) encode(fs ...*gamesrvv1.Frame) (*[]byte, error) {
 	b, _ := w.frames.Get().(*[]byte)
 	if b == nil {
 		b = new([]byte)
 	}
-	var err error
-	if *b, err = AppendPrefixed((*b)[:0], f); err != nil {
-		w.frames.Put(b)
-		return nil, err
+	*b = (*b)[:0]
+	for _, f := range fs {
+		var err error
+		if *b, err = AppendPrefixed(*b, f); err != nil {
+			w.frames.Put(b)
+			return nil, err
+		}
 	}
 	return b, nil
 }
