@@ -576,3 +576,39 @@ func TestLinksOverTLS(t *testing.T) {
 		t.Errorf("a TLS node reached a plain one: %v", err)
 	}
 }
+
+// TestPipelinedForwardsInOrder: requests a client pipelines to a backend
+// run there one at a time, in order, each seeing the session data the one
+// before it set: the first leaves from the frontend's event loop, the
+// others wait in the session's queue for its answer.
+func TestPipelinedForwardsInOrder(t *testing.T) {
+	checkGoroutines(t)
+	gate, _ := cluster3(t, cluster.Options{})
+	echo(context.Background(), dial(t, gate), "warm") // the link to a room is up
+	c := testkit.DialRaw(t, gate.addr)
+	c.Handshake(`{"sys":{"type":"js-websocket","version":"0.0.1"},"user":{}}`)
+	var batch []byte
+	var want []string
+	for i := range 30 {
+		v := fmt.Sprintf("set:k=%d", i)
+		if i%2 == 1 {
+			v = "get:k"
+		}
+		want = append(want, fmt.Sprint(i-i%2))
+		payload, err := proto.Marshal(wrapperspb.String(v))
+		mustOK(t, err)
+		batch, err = wire.AppendDataPacket(batch, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 1), Route: echoRoute}, payload)
+		mustOK(t, err)
+	}
+	c.Write(batch)
+	for i, w := range want {
+		m := c.NextData(10 * time.Second)
+		got := new(wrapperspb.StringValue)
+		if m.Error || proto.Unmarshal(m.Payload, got) != nil {
+			t.Fatalf("answer %d: %+v", i+1, m)
+		}
+		if m.ID != uint32(i+1) || got.GetValue() != w {
+			t.Fatalf("answer %d: id %d, %q; want id %d, %q", i+1, m.ID, got.GetValue(), i+1, w)
+		}
+	}
+}

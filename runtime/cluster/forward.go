@@ -70,12 +70,50 @@ func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string
 		done.ForwardDone(nil, unpin(s, typ, m.ID, notify, err))
 		return m.ID
 	}
-	f := &forwarding{s: s, typ: typ, peer: m.ID, notify: notify, done: done}
-	fillSnapshot(&f.snap, s, n.forwarded.add(s.ID(), m.ID))
-	f.call.Route, f.call.Payload, f.call.Session = route, payload, &f.snap
-	f.call.Serializer, f.call.Notify, f.call.Metadata = n.serializer(), notify, md
+	f := n.newForwarding(s, m.ID, typ, route, notify, md, payload, done, n.forwarded.add(s.ID(), m.ID))
 	l.CallAsync(ctx, &f.call, f)
 	return m.ID
+}
+
+// tryForward is forwardClient for a caller that must not wait: the
+// server's event loop, for a session with nothing else queued. It sends
+// the call only when that needs no waiting (no interceptor to run, a live
+// link to the chosen server, a free slot and room on it) and reports
+// whether it took the request: when it did not, nothing was sent, done
+// will not be called, and the caller forwards from the session's worker.
+// A request no server can take is answered at once, as forward does.
+func (n *Node) tryForward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) bool {
+	if n.intercepts() {
+		return false
+	}
+	m, err := n.forwardTarget(s, typ)
+	if err != nil {
+		done.ForwardDone(nil, err)
+		return true
+	}
+	l := n.links.Live(target(m))
+	if l == nil {
+		return false // the worker dials
+	}
+	first := !n.forwarded.has(s.ID(), m.ID)
+	f := n.newForwarding(s, m.ID, typ, route, notify, nil, payload, done, first)
+	if !l.TryCallAsync(ctx, &f.call, f) {
+		return false
+	}
+	if first {
+		n.forwarded.add(s.ID(), m.ID)
+	}
+	return true
+}
+
+// newForwarding builds the call of a client request to server peer, with
+// the session's snapshot (its address too when first).
+func (n *Node) newForwarding(s gamesrv.Session, peer, typ, route string, notify bool, md map[string]string, payload []byte, done serverhost.ForwardDone, first bool) *forwarding {
+	f := &forwarding{s: s, typ: typ, peer: peer, notify: notify, done: done}
+	fillSnapshot(&f.snap, s, first)
+	f.call.Route, f.call.Payload, f.call.Session = route, payload, &f.snap
+	f.call.Serializer, f.call.Notify, f.call.Metadata = n.serializer(), notify, md
+	return f
 }
 
 // forwardTarget chooses the server for a session's request: the server
@@ -280,6 +318,18 @@ func (f *forwardedIndex) add(session int64, backend string) bool {
 	}
 	bl.ids = append(bl.ids, backend)
 	return true
+}
+
+// has reports whether backend served session.
+func (f *forwardedIndex) has(session int64, backend string) bool {
+	v, ok := f.m.Load(session)
+	if !ok {
+		return false
+	}
+	bl := v.(*backendList)
+	bl.mu.Lock()
+	defer bl.mu.Unlock()
+	return slices.Contains(bl.ids, backend)
 }
 
 func (f *forwardedIndex) take(session int64) []string {

@@ -30,6 +30,11 @@ func (s serverSide) Forward(ctx context.Context, sess gamesrv.Session, typ, rout
 	s.n.forwardClient(ctx, sess, typ, route, payload, notify, done)
 }
 
+// TryForward forwards a client request if that needs no waiting.
+func (s serverSide) TryForward(ctx context.Context, sess gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) bool {
+	return s.n.tryForward(ctx, sess, typ, route, payload, notify, done)
+}
+
 // PushToSessions writes a push packet to sessions of another frontend.
 func (s serverSide) PushToSessions(ctx context.Context, frontend string, ids []int64, packet []byte) error {
 	return s.n.pushToSessions(ctx, frontend, ids, packet)

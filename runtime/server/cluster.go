@@ -81,13 +81,50 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 // resumes it. No goroutine is held while a backend works, unless the
 // server has interceptors (forwardIntercepted).
 func (srv *Server) forward(s *session, j *job) {
-	start := time.Now()
-	f := &forwardCall{srv: srv, s: s, j: *j, start: start, deadline: start.Add(srv.opts.ForwardTimeout)}
+	f := srv.newForwardCall(s, j)
 	if len(srv.opts.Interceptors) > 0 {
-		srv.forwardIntercepted(f, s, &f.j, start)
+		srv.forwardIntercepted(f, s, &f.j, f.start)
 		return
 	}
 	srv.cluster.Forward(f, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify, f)
+}
+
+// forwardNow forwards j from the I/O goroutine when the session has
+// nothing queued or running, which saves waking a worker for it: the
+// frame joins the link's next write (the cluster's TryForward). j then
+// holds the session's turn, as a forward from the worker does, until its
+// answer resumes the session. It reports whether it took j; when the
+// cluster cannot send without waiting (a dial, interceptors, a full
+// link), j goes to a worker first in the queue, ahead of the jobs queued
+// meanwhile.
+func (s *session) forwardNow(j *job) bool {
+	srv := s.srv
+	if j.fwd == nil || j.err != nil || j.late() || srv.cluster == nil || len(srv.opts.Interceptors) > 0 {
+		return false
+	}
+	s.mu.Lock()
+	if s.running { // then jobs wait, or one runs: j waits its turn
+		s.mu.Unlock()
+		return false
+	}
+	s.running = true
+	srv.jobs.Add(1)
+	s.mu.Unlock()
+	f := srv.newForwardCall(s, j)
+	if srv.cluster.TryForward(f, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify, f) {
+		return true
+	}
+	s.mu.Lock()
+	s.queue.pushFront(*j)
+	s.mu.Unlock()
+	srv.workers.run(s)
+	return true
+}
+
+// newForwardCall starts the forward of j now.
+func (srv *Server) newForwardCall(s *session, j *job) *forwardCall {
+	start := time.Now()
+	return &forwardCall{srv: srv, s: s, j: *j, start: start, deadline: start.Add(srv.opts.ForwardTimeout)}
 }
 
 // forwardCall is a job on its way to another server, in one allocation:

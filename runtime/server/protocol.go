@@ -267,9 +267,13 @@ func (s *session) overLimit(m *wire.Message) error {
 	return s.refuse(&job{kind: jobRequest, id: m.ID}, m, errRateLimited())
 }
 
-// submit queues j. When the queue is full a request is refused with
-// GS-429 and a notify is dropped.
+// submit queues j, or forwards it at once when nothing waits before it
+// (forwardNow). When the queue is full a request is refused with GS-429
+// and a notify is dropped.
 func (s *session) submit(j job, m *wire.Message) error {
+	if s.forwardNow(&j) {
+		return nil
+	}
 	if s.enqueue(j, false) {
 		return nil
 	}

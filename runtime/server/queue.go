@@ -87,6 +87,21 @@ func (q *jobQueue) push(j job) {
 	q.n++
 }
 
+// pushFront puts j before the jobs queued.
+func (q *jobQueue) pushFront(j job) {
+	if q.n == 0 {
+		q.push(j)
+		return
+	}
+	if q.n-1 == len(q.rest) {
+		q.grow()
+	}
+	q.head = (q.head - 1 + len(q.rest)) % len(q.rest)
+	q.rest[q.head] = q.first
+	q.first = j
+	q.n++
+}
+
 func (q *jobQueue) pop() job {
 	j := q.first
 	q.n--

@@ -31,3 +31,35 @@ func TestJobQueueFIFO(t *testing.T) {
 		t.Errorf("drained %d of %d; ring %v", want-1, next-1, q.rest)
 	}
 }
+
+// TestJobQueuePushFront: a job put back in front is popped first, before
+// the jobs queued behind it, whatever the ring's state.
+func TestJobQueuePushFront(t *testing.T) {
+	for _, queued := range []int{0, 1, 2, 3, 4, 5, 9} {
+		for _, popped := range []int{0, 1, 2} { // moves the ring's head
+			var q jobQueue
+			for i := range queued + popped {
+				q.push(job{id: uint32(i + 1)})
+			}
+			for range popped {
+				q.pop()
+			}
+			q.pushFront(job{id: 100})
+			want := []uint32{100}
+			for i := popped; i < queued+popped; i++ {
+				want = append(want, uint32(i+1))
+			}
+			for _, w := range want {
+				if q.n == 0 {
+					t.Fatalf("%d queued, %d popped: empty before job %d", queued, popped, w)
+				}
+				if j := q.pop(); j.id != w {
+					t.Fatalf("%d queued, %d popped: popped %d, want %d", queued, popped, j.id, w)
+				}
+			}
+			if q.n != 0 {
+				t.Fatalf("%d queued, %d popped: %d jobs left", queued, popped, q.n)
+			}
+		}
+	}
+}

@@ -70,6 +70,34 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 	}
 }
 
+// TryCallAsync is CallAsync for a caller that must not wait (a server's
+// event loop): it sends c only when the link has a free in-flight slot and
+// room in its writer, and reports whether it did. When it did not, a is
+// not called. The frame is written by another goroutine, with the frames
+// queued until that write starts (linkwire.Writer.Queue).
+func (l *Link) TryCallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) bool {
+	if l.w.Full() {
+		return false
+	}
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		return false
+	}
+	c.Id = l.nextID.Add(1)
+	if err := l.registerAsync(c.Id, deadlineOf(ctx), a); err != nil {
+		<-l.slots
+		return false
+	}
+	c.TimeoutMs = timeoutMs(ctx)
+	if err := l.w.Queue(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
+		if p, ok := l.take(c.Id); ok {
+			l.answer(p, nil, l.sendError(ctx, err))
+		}
+	}
+	return true
+}
+
 // Notify sends c without waiting for anything.
 func (l *Link) Notify(ctx context.Context, c *gamesrvv1.Call) error {
 	c.Id = 0

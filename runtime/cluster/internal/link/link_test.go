@@ -245,3 +245,44 @@ func TestLinkCloseFailsPending(t *testing.T) {
 		t.Fatalf("host told %v, want [gone] once", ha.closed)
 	}
 }
+
+// TestLinkTryCallAsync: TryCallAsync sends while the link has a free
+// in-flight slot, and backs off without calling its answerer when none is
+// left.
+func TestLinkTryCallAsync(t *testing.T) {
+	a, _, _, hb := linkPair(t, 32)
+	ctx := deadlineOnly{context.Background(), time.Now().Add(10 * time.Second)}
+	answers := make(chan *gamesrvv1.Reply, 1)
+	if !a.TryCallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: []byte("now")}, AnswerFunc(func(r *gamesrvv1.Reply, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		answers <- r
+	})) {
+		t.Fatal("TryCallAsync on an idle link backed off")
+	}
+	if r := <-answers; string(r.GetPayload()) != "now" {
+		t.Fatalf("answer %v", r)
+	}
+	slots := cap(a.slots)
+	blocked := make(chan error, slots)
+	for range slots {
+		if !a.TryCallAsync(ctx, &gamesrvv1.Call{Route: "block"}, AnswerFunc(func(_ *gamesrvv1.Reply, err error) { blocked <- err })) {
+			t.Fatal("TryCallAsync backed off with slots free")
+		}
+	}
+	for range slots {
+		<-hb.started // every slot's call runs on the peer
+	}
+	if a.TryCallAsync(ctx, &gamesrvv1.Call{Route: "echo"}, AnswerFunc(func(*gamesrvv1.Reply, error) {
+		t.Error("the answerer of a call not sent was called")
+	})) {
+		t.Fatal("TryCallAsync sent with every slot taken")
+	}
+	a.Close(errors.New("test over")) // ends the blocked calls
+	for range slots {
+		if err := <-blocked; err == nil {
+			t.Error("a blocked call was answered without an error")
+		}
+	}
+}

@@ -255,10 +255,8 @@ func (s *Set) Probe(addr string) (*gamesrvv1.Hello, error) {
 // Get returns a working link to t, dialing one if needed (waiting under
 // ctx for the dial). The common case, a live link, takes no lock.
 func (s *Set) Get(ctx context.Context, t Target) (*link.Link, error) {
-	if v, ok := s.live.Load(t.ID); ok {
-		if l := v.(*link.Link); l.Alive() && l.Peer.Boot == t.Boot {
-			return l, nil
-		}
+	if l := s.Live(t); l != nil {
+		return l, nil
 	}
 	d, l, err := s.dialFor(t)
 	if l != nil || err != nil {
@@ -273,6 +271,17 @@ func (s *Set) Get(ctx context.Context, t Target) (*link.Link, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// Live returns the working link to t, or nil when there is none yet; it
+// neither dials nor waits.
+func (s *Set) Live(t Target) *link.Link {
+	if v, ok := s.live.Load(t.ID); ok {
+		if l := v.(*link.Link); l.Alive() && l.Peer.Boot == t.Boot {
+			return l
+		}
+	}
+	return nil
 }
 
 // Troubled reports whether the last dial of or link to peer id failed. It

@@ -116,6 +116,42 @@ func (w *Writer) send(ctx context.Context, b *[]byte, yield bool) error {
 	return err
 }
 
+// Queue adds f to the next write without waiting, for a sender that must
+// not wait (a server's event loop): unless a write is under way, a new
+// goroutine writes, and the frames queued until it does join its write.
+// Queue does not wait for room: the caller checks Full first, so the
+// batch exceeds the limit by no more than the frames of such senders.
+func (w *Writer) Queue(f *gamesrvv1.Frame) error {
+	b, err := w.encode(f)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		w.frames.Put(b)
+		return err
+	}
+	w.buf = append(w.buf, (*b)...)
+	w.frames.Put(b)
+	if w.writing {
+		w.mu.Unlock()
+		return nil
+	}
+	w.writing = true
+	w.mu.Unlock()
+	go w.finish()
+	return nil
+}
+
+// Full reports whether senders would wait for room now.
+func (w *Writer) Full() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err == nil && len(w.buf) > w.limit
+}
+
 // errHandOff: the writing sender's deadline passed with bytes unwritten.
 var errHandOff = errors.New("cluster: write handed off")
 
