@@ -174,9 +174,15 @@ func (b *batch) handOff() {
 	l.running.CompareAndSwap(b, nil)
 	l.wg.Add(1)
 	go l.readLoop()
-	b.send(rs)
 	for _, in := range rest {
 		l.cfg.Pool.Run(in)
+	}
+	if len(rs) > 0 { // not on the watchdog, which must not wait for the writer
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			b.send(rs)
+		}()
 	}
 }
 
@@ -274,10 +280,14 @@ func (w *Watchdog) arm() {
 	}
 }
 
-// add and remove keep the links the watchdog looks at.
+// add and remove keep the links the watchdog looks at: a link that
+// runs, until it fails (Link.Fail removes it after it stops being Alive,
+// so a link never stays here once failed).
 func (w *Watchdog) add(l *Link) {
 	w.mu.Lock()
-	w.links[l] = struct{}{}
+	if l.Alive() {
+		w.links[l] = struct{}{}
+	}
 	w.mu.Unlock()
 }
 

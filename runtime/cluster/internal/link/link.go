@@ -117,7 +117,6 @@ func New(h Host, cfg *Config, conn net.Conn, br *bufio.Reader, peer linkhello.Pe
 		notifies: make(chan struct{}, cfg.MaxConcurrent),
 	}
 	l.w = linkwire.NewWriter(conn, cfg.CallTimeout, cfg.WriteBuffer, l.Fail)
-	cfg.Watchdog.add(l)
 	return l
 }
 
@@ -136,8 +135,9 @@ func (l *Link) LocalAddr() net.Addr { return l.conn.LocalAddr() }
 // RemoteAddr returns the peer's address of the link's connection.
 func (l *Link) RemoteAddr() net.Addr { return l.conn.RemoteAddr() }
 
-// Run starts the reader.
+// Run starts the reader, which the watchdog watches until the link fails.
 func (l *Link) Run() {
+	l.cfg.Watchdog.add(l)
 	l.wg.Add(1)
 	go l.readLoop()
 }
