@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -42,6 +43,30 @@ func BenchmarkCallAsyncRoundTrip(b *testing.B) {
 		for pb.Next() {
 			ctx := deadlineOnly{context.Background(), time.Now().Add(5 * time.Second)}
 			a.CallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: payload}, answer)
+			if err := <-done; err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkTryCallAsyncRoundTrip is BenchmarkCallAsyncRoundTrip through
+// TryCallAsync, as a forward from a frontend's event loop sends it: the
+// frame is queued and written by the writer's own goroutine.
+func BenchmarkTryCallAsyncRoundTrip(b *testing.B) {
+	a, _, _, _ := linkPair(b, 1024)
+	payload := make([]byte, 18)
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		done := make(chan error, 1)
+		answer := AnswerFunc(func(_ *gamesrvv1.Reply, err error) { done <- err })
+		for pb.Next() {
+			ctx := deadlineOnly{context.Background(), time.Now().Add(5 * time.Second)}
+			for !a.TryCallAsync(ctx, &gamesrvv1.Call{Route: "echo", Payload: payload}, answer) {
+				runtime.Gosched() // every slot taken: another caller's answer frees one
+			}
 			if err := <-done; err != nil {
 				b.Error(err)
 				return

@@ -84,13 +84,10 @@ func (w *Writer) send(ctx context.Context, b *[]byte, yield bool) error {
 		w.frames.Put(b)
 		return err
 	}
-	w.buf = append(w.buf, (*b)...)
-	w.frames.Put(b)
-	if w.writing {
+	if !w.join(b) {
 		w.mu.Unlock()
 		return nil
 	}
-	w.writing = true
 	if yield {
 		w.mu.Unlock()
 		runtime.Gosched() // let concurrent senders join this write
@@ -133,16 +130,25 @@ func (w *Writer) Queue(f *gamesrvv1.Frame) error {
 		w.frames.Put(b)
 		return err
 	}
+	write := w.join(b)
+	w.mu.Unlock()
+	if write {
+		go w.finish()
+	}
+	return nil
+}
+
+// join adds the encoded frames b to the next batch, w.mu held, and
+// reports whether the caller writes it: no write was under way (the
+// writer is now writing). b returns to the pool.
+func (w *Writer) join(b *[]byte) (write bool) {
 	w.buf = append(w.buf, (*b)...)
 	w.frames.Put(b)
 	if w.writing {
-		w.mu.Unlock()
-		return nil
+		return false
 	}
 	w.writing = true
-	w.mu.Unlock()
-	go w.finish()
-	return nil
+	return true
 }
 
 // Full reports whether senders would wait for room now.
