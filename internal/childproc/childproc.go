@@ -23,6 +23,10 @@ import (
 // stopTimeout is how long Stop waits after SIGTERM before it kills.
 const stopTimeout = 20 * time.Second
 
+// killTimeout is how long Kill waits for the process to be reaped after
+// SIGKILL.
+const killTimeout = 5 * time.Second
+
 // Process is a running child.
 type Process struct {
 	// Name names the child in errors.
@@ -30,14 +34,17 @@ type Process struct {
 
 	cmd  *exec.Cmd
 	logs syncBuffer
-	exit chan error // cmd.Wait's result, once
 
-	mu     sync.Mutex
-	lines  []Line
-	grew   chan struct{} // closed and replaced when a line arrives or stdout ends
-	eof    bool
-	waited bool
-	err    error // cmd.Wait's result, once waited
+	// done is closed once the process is reaped, after err is set: every
+	// Wait, Stop, Kill and Exited reads the one result, however many run
+	// at once.
+	done chan struct{}
+	err  error // cmd.Wait's result; read only after done is closed
+
+	mu    sync.Mutex
+	lines []Line
+	grew  chan struct{} // closed and replaced when a line arrives or stdout ends
+	eof   bool
 }
 
 // Line is a stdout line of a child, split into fields, and when it was
@@ -49,7 +56,7 @@ type Line struct {
 
 // Start starts bin with args and reads its stdout.
 func Start(name, bin string, args ...string) (*Process, error) {
-	p := &Process{Name: name, exit: make(chan error, 1), grew: make(chan struct{})}
+	p := &Process{Name: name, done: make(chan struct{}), grew: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stderr = &p.logs
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -67,17 +74,18 @@ func Start(name, bin string, args ...string) (*Process, error) {
 // PID returns the child's process id.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
-// read collects stdout lines until EOF, then waits for the process. The
-// end is reported after the wait, which finishes copying stderr: an
-// Await that fails on it shows the child's last logs.
+// read collects stdout lines until EOF, then waits for the process (the
+// only cmd.Wait) and publishes its result by closing done. The end is
+// reported after the wait, which finishes copying stderr: an Await that
+// fails on it shows the child's last logs.
 func (p *Process) read(out io.Reader) {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		p.add(Line{Fields: strings.Fields(sc.Text()), At: time.Now()}, false)
 	}
-	err := p.cmd.Wait()
+	p.err = p.cmd.Wait()
+	close(p.done)
 	p.add(Line{}, true)
-	p.exit <- err
 }
 
 func (p *Process) add(l Line, eof bool) {
@@ -133,29 +141,30 @@ func (p *Process) AwaitWord(timeout time.Duration, word ...string) (string, erro
 }
 
 // Wait waits at most timeout for the process to exit and returns
-// cmd.Wait's result.
+// cmd.Wait's result. Any number of goroutines may wait at once, and with
+// Stop and Kill: each sees the same result.
 func (p *Process) Wait(timeout time.Duration) error {
-	p.mu.Lock()
-	if p.waited {
-		defer p.mu.Unlock()
+	if p.Exited() {
 		return p.err
 	}
-	p.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
-	case err := <-p.exit:
-		p.mu.Lock()
-		p.waited, p.err = true, err
-		p.mu.Unlock()
-		return err
-	case <-time.After(timeout):
+	case <-p.done:
+		return p.err
+	case <-t.C:
 		return fmt.Errorf("%s still runs after %v", p.Name, timeout)
 	}
 }
 
-// Stop sends SIGTERM and waits for a clean exit; after 20 s it kills.
+// Stop sends SIGTERM and waits for a clean exit; after 20 s it kills. On a
+// process that already exited it returns the exit's error, if any.
 func (p *Process) Stop() error {
 	if p.Exited() {
-		return p.Wait(0)
+		if p.err != nil {
+			return fmt.Errorf("%s exited: %w\n%s", p.Name, p.err, p.Tail(10))
+		}
+		return nil
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) && !errors.Is(err, os.ErrProcessDone) {
 		return err
@@ -175,15 +184,19 @@ func (p *Process) Kill() error {
 	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, syscall.ESRCH) && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
-	_ = p.Wait(5 * time.Second) // "signal: killed"
+	_ = p.Wait(killTimeout) // "signal: killed"
 	return nil
 }
 
-// Exited reports whether the process was reaped.
+// Exited reports whether the process was reaped (it exited, and Wait
+// returns its result at once).
 func (p *Process) Exited() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.waited
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Logs returns what the process wrote to stderr (the last 512 KiB to

@@ -170,12 +170,13 @@ func (cl *cluster) room(id string) *childproc.Process {
 	return nil
 }
 
-// stopSurvivors stops the processes still running with SIGTERM, room
-// servers first, and returns what went wrong.
+// stopSurvivors stops every process but the victim with SIGTERM, room
+// servers first, and returns what went wrong: a survivor that exited by
+// itself before the SIGTERM returns its exit's error from Stop.
 func (cl *cluster) stopSurvivors(victim string) []error {
 	var errs []error
 	for _, p := range append(slices.Clone(cl.rooms), cl.connector) {
-		if p.Name == victim || p.Exited() {
+		if p.Name == victim {
 			continue
 		}
 		start := time.Now()
