@@ -2,9 +2,12 @@ package gossip
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log"
 	"net"
+	"net/netip"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -71,6 +74,86 @@ func TestTransportPackets(t *testing.T) {
 			}
 			if p1.From.String() != a.addr() || p1.Timestamp.IsZero() {
 				t.Errorf("from %v at %v, want %s", p1.From, p1.Timestamp, a.addr())
+			}
+		})
+	}
+}
+
+// TestNewPacket: a received packet is copied whole into a buffer of its own
+// size (its capacity too, so memberlist cannot write past it), in one
+// allocation with the Packet up to 1400 bytes (UDPBufferSize) and two
+// above, with From as ReadFromUDP gives it.
+func TestNewPacket(t *testing.T) {
+	now := time.Now()
+	for _, from := range []string{"10.1.2.3:7946", "[::ffff:10.1.2.3]:7946", "[fe80::1%lo]:7946", "[2001:db8::1]:1"} {
+		ap := netip.MustParseAddrPort(from)
+		want := net.UDPAddrFromAddrPort(ap)
+		for _, n := range []int{1, 32, 33, 64, 65, 128, 129, 384, 385, 1144, 1145, 1400, 1401, maxPacketSize} {
+			in := bytes.Repeat([]byte{byte(n)}, n)
+			p := newPacket(in, ap, now)
+			in[0]++ // the Packet holds a copy
+			if len(p.Buf) != n || cap(p.Buf) != n || !bytes.Equal(p.Buf, bytes.Repeat([]byte{byte(n)}, n)) {
+				t.Errorf("%s, %d bytes: got %d bytes (cap %d), or other bytes", from, n, len(p.Buf), cap(p.Buf))
+			}
+			if got, ok := p.From.(*net.UDPAddr); !ok || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, %d bytes: From %#v, want %#v", from, n, p.From, want)
+			}
+			if !p.Timestamp.Equal(now) {
+				t.Errorf("%s, %d bytes: Timestamp %v, want %v", from, n, p.Timestamp, now)
+			}
+			wantAllocs := 1.0
+			if n > 1400 {
+				wantAllocs = 2
+			}
+			if allocs := testing.AllocsPerRun(10, func() { _ = newPacket(in, ap, now) }); allocs != wantAllocs {
+				t.Errorf("%s, %d bytes: %v allocations, want %v", from, n, allocs, wantAllocs)
+			}
+		}
+	}
+}
+
+// TestTransportPacketFrom: From is the address ReadFromUDP gives, on an IPv4
+// socket, a dual-stack one (0.0.0.0: IPv4-mapped, 16 bytes) and an IPv6
+// one.
+func TestTransportPacketFrom(t *testing.T) {
+	for _, tc := range []struct{ bind, loopback string }{
+		{"127.0.0.1", "127.0.0.1"},
+		{"0.0.0.0", "127.0.0.1"},
+		{"::1", "::1"},
+	} {
+		t.Run(tc.bind, func(t *testing.T) {
+			tr, err := listenPacketTransport(tc.bind, 0, log.New(io.Discard, "", 0))
+			if err != nil {
+				t.Skipf("no %s socket here: %v", tc.bind, err)
+			}
+			t.Cleanup(func() { _ = tr.Shutdown() })
+			// The reference: a plain socket bound alike, read with ReadFromUDP.
+			ref, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(tc.bind)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ref.Close()
+			sender, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(tc.loopback)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sender.Close()
+			lo := netip.MustParseAddr(tc.loopback)
+			for _, port := range []int{tr.Port(), ref.LocalAddr().(*net.UDPAddr).Port} {
+				if _, err := sender.WriteToUDPAddrPort([]byte{1}, netip.AddrPortFrom(lo, uint16(port))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := ref.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			_, want, err := ref.ReadFromUDP(make([]byte, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := receive(t, tr)
+			if got, ok := p.From.(*net.UDPAddr); !ok || !reflect.DeepEqual(got, want) || got.String() != want.String() {
+				t.Errorf("From %#v (%v), want %#v (%v)", p.From, p.From, want, want)
 			}
 		})
 	}
@@ -168,5 +251,32 @@ func BenchmarkTransportPacket(b *testing.B) {
 			b.Fatal(err)
 		}
 		<-to.PacketCh()
+	}
+}
+
+// BenchmarkTransportReceive receives packets of the sizes memberlist sends
+// (an ack, a ping with a node name, a full compound of UDPBufferSize) from a
+// plain connected UDP socket, whose writes allocate nothing: allocs/op and
+// B/op are what one received packet costs the transport.
+func BenchmarkTransportReceive(b *testing.B) {
+	for _, size := range []int{32, 200, 1400} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			to := newTestTransport(b)
+			c, err := net.DialUDP("udp", nil, to.udp.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			msg := bytes.Repeat([]byte{7}, size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if p := <-to.PacketCh(); len(p.Buf) != size {
+					b.Fatalf("received %d bytes, want %d", len(p.Buf), size)
+				}
+			}
+		})
 	}
 }
