@@ -2,16 +2,20 @@ package gossip
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/netip"
 	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/internal/testkit"
 	"github.com/hashicorp/memberlist"
 )
 
@@ -182,32 +186,126 @@ func TestTransportStreams(t *testing.T) {
 	}
 }
 
-// TestTransportShutdown: Shutdown returns while a packet and a stream wait
-// for a reader that never comes, closes both sockets, and is idempotent.
+// receiveLoops returns what the receiving goroutines of the transports
+// started by the calling goroutine wait in, by function (receivePackets,
+// acceptStreams): the wait reason runtime.Stack prints, "IO wait" in a read
+// or an accept, "select" handing a packet or a stream over. A loop that
+// ended is absent.
+func receiveLoops(t testing.TB) map[string]string {
+	t.Helper()
+	self := make([]byte, 64)
+	self = self[:runtime.Stack(self, false)] // "goroutine 7 [running]:..."
+	id, _, ok := strings.Cut(strings.TrimPrefix(string(self), "goroutine "), " ")
+	if !ok {
+		t.Fatalf("no goroutine id in %q", self)
+	}
+	createdBy := " in goroutine " + id + "\n" // "created by gossip.listenPacketTransport in goroutine 7"
+	all := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(all, true)
+		if n < len(all) {
+			all = all[:n]
+			break
+		}
+		all = make([]byte, 2*len(all))
+	}
+	loops := make(map[string]string)
+	for g := range strings.SplitSeq(string(all), "\n\n") {
+		if !strings.Contains(g, createdBy) {
+			continue
+		}
+		// "goroutine 9 [IO wait, 2 minutes]:"
+		_, state, _ := strings.Cut(g, "[")
+		state, _, _ = strings.Cut(state, "]")
+		state, _, _ = strings.Cut(state, ",")
+		for _, loop := range []string{"receivePackets", "acceptStreams"} {
+			if strings.Contains(g, ".(*packetTransport)."+loop+"(") {
+				if _, dup := loops[loop]; dup {
+					t.Fatalf("two %s goroutines", loop)
+				}
+				loops[loop] = state
+			}
+		}
+	}
+	return loops
+}
+
+// TestTransportShutdown: Shutdown ends both receiving goroutines wherever
+// they wait: blocked in their reads (closing the sockets must wake them),
+// or handing a packet and a stream over to a reader that never comes
+// (the stream is then closed). Each case first sees both loops waiting
+// there, then shuts down, twice (Shutdown is idempotent), and sees them
+// gone and the sockets closed.
 func TestTransportShutdown(t *testing.T) {
-	a, b := newTestTransport(t), newTestTransport(t)
-	if _, err := a.WriteTo([]byte{1}, b.addr()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := a.DialTimeout(b.addr(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	done := make(chan struct{})
-	go func() {
-		_ = b.Shutdown()
-		_ = b.Shutdown()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Shutdown blocked")
-	}
-	if c, err := net.DialTimeout("tcp", b.addr(), time.Second); err == nil {
-		_ = c.Close()
-		t.Error("the TCP listener still accepts")
+	for _, tc := range []struct {
+		name  string
+		take  bool   // receive the packet and the stream before Shutdown
+		state string // where both loops then wait
+	}{
+		{"blocked in read", true, "IO wait"},
+		{"blocked handing over", false, "select"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gossipCheckGoroutines(t)
+			tr := newTestTransport(t)
+			udp, err := net.DialUDP("udp", nil, tr.udp.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer udp.Close()
+			if _, err := udp.Write([]byte{1}); err != nil {
+				t.Fatal(err)
+			}
+			tcp, err := net.DialTimeout("tcp", tr.addr(), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tcp.Close()
+			if tc.take {
+				// Both loops went round once: the next wait is their read.
+				receive(t, tr)
+				select {
+				case s := <-tr.StreamCh():
+					_ = s.Close()
+				case <-time.After(5 * time.Second):
+					t.Fatal("no stream")
+				}
+			}
+			testkit.Eventually(t, 5*time.Second, func() bool {
+				loops := receiveLoops(t)
+				return loops["receivePackets"] == tc.state && loops["acceptStreams"] == tc.state
+			}, "both receive loops waiting in "+tc.state)
+
+			done := make(chan struct{})
+			go func() {
+				_ = tr.Shutdown()
+				_ = tr.Shutdown()
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("Shutdown blocked; receive loops: %v", receiveLoops(t))
+			}
+			testkit.Eventually(t, 5*time.Second, func() bool { return len(receiveLoops(t)) == 0 }, "the receive loops to end")
+
+			if c, err := net.DialTimeout("tcp", tr.addr(), 5*time.Second); err == nil {
+				_ = c.Close()
+				t.Error("the TCP listener still accepts")
+			}
+			if _, err := tr.WriteTo([]byte{1}, udp.LocalAddr().String()); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("writing to the UDP socket: %v, want %v", err, net.ErrClosed)
+			}
+			if !tc.take {
+				// The stream never handed over was closed.
+				if err := tcp.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				if n, err := tcp.Read(make([]byte, 1)); err != io.EOF {
+					t.Errorf("reading the stream not handed over: %d bytes, %v, want EOF", n, err)
+				}
+			}
+		})
 	}
 }
 
