@@ -1,7 +1,6 @@
 package gossip
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log"
@@ -30,7 +29,8 @@ const (
 // packetTransport is memberlist's transport here: UDP packets and TCP
 // streams on one IP address and port, as memberlist's NetTransport, with two
 // differences that matter to an idle server. It receives every packet into
-// one reused buffer and hands memberlist a copy of the packet's size, where
+// one reused buffer and hands memberlist a copy of the packet's size, in
+// one allocation with the Packet and the sender's address (newPacket), where
 // NetTransport allocates 64 KiB per packet received: at 50 ProfileFast
 // servers that was most of an idle server's garbage, a GC cycle every 3 s.
 // And it sends to "ip:port" without resolving the address again.
@@ -194,12 +194,13 @@ func (t *packetTransport) Shutdown() error {
 }
 
 // receivePackets reads packets until Shutdown. The copy handed on is the
-// packet's size: memberlist may keep parts of it (metadata, user messages).
+// packet's size, allocated with the Packet and its From address
+// (newPacket): memberlist may keep parts of it (metadata, user messages).
 func (t *packetTransport) receivePackets() {
 	defer t.wg.Done()
 	buf := make([]byte, maxPacketSize)
 	for {
-		n, from, err := t.udp.ReadFromUDP(buf)
+		n, from, err := t.udp.ReadFromUDPAddrPort(buf)
 		now := time.Now()
 		if err != nil {
 			if t.closing.Load() {
@@ -212,7 +213,7 @@ func (t *packetTransport) receivePackets() {
 			continue
 		}
 		select {
-		case t.packetCh <- &memberlist.Packet{Buf: bytes.Clone(buf[:n]), From: from, Timestamp: now}:
+		case t.packetCh <- newPacket(buf[:n], from, now):
 		case <-t.done:
 			return
 		}
