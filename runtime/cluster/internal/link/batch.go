@@ -24,7 +24,7 @@ import (
 //     database, a call to another server) loses the reader: the Watchdog
 //     starts a new reader and hands the calls not started to the pool.
 //     A call that waits for a reply on the same link hands the reading
-//     on at once (see handOffIfReading).
+//     on at once (see handOffReading).
 const (
 	// inlineBudget is how long the reader runs one read's calls before it
 	// hands the rest to the pool.
