@@ -95,13 +95,15 @@ func (n *Node) tryForward(ctx context.Context, s gamesrv.Session, typ, route str
 	if l == nil {
 		return false // the worker dials
 	}
-	first := !n.forwarded.has(s.ID(), m.ID)
+	// Recorded before sending, as forward does: the answer, and the
+	// session's close, may come before TryCallAsync returns.
+	first := n.forwarded.add(s.ID(), m.ID)
 	f := n.newForwarding(s, m.ID, typ, route, notify, nil, payload, done, first)
 	if !l.TryCallAsync(ctx, &f.call, f) {
+		if first {
+			n.forwarded.remove(s.ID(), m.ID) // the worker's forward sends the address
+		}
 		return false
-	}
-	if first {
-		n.forwarded.add(s.ID(), m.ID)
 	}
 	return true
 }
@@ -320,16 +322,17 @@ func (f *forwardedIndex) add(session int64, backend string) bool {
 	return true
 }
 
-// has reports whether backend served session.
-func (f *forwardedIndex) has(session int64, backend string) bool {
+// remove forgets that backend served session (a forward that add
+// recorded was not sent after all).
+func (f *forwardedIndex) remove(session int64, backend string) {
 	v, ok := f.m.Load(session)
 	if !ok {
-		return false
+		return
 	}
 	bl := v.(*backendList)
 	bl.mu.Lock()
 	defer bl.mu.Unlock()
-	return slices.Contains(bl.ids, backend)
+	bl.ids = slices.DeleteFunc(bl.ids, func(id string) bool { return id == backend })
 }
 
 func (f *forwardedIndex) take(session int64) []string {

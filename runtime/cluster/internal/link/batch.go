@@ -80,6 +80,7 @@ func (l *Link) runQueued() bool {
 		b.answered(in.handle())
 	}
 	handed := b.finish()
+	l.settled() // its notifies left serving too
 	l.wg.Add(-ran)
 	return !handed
 }
@@ -131,9 +132,7 @@ func (b *batch) toPool() {
 	rest := b.calls[b.next:]
 	b.next = len(b.calls)
 	b.mu.Unlock()
-	for _, in := range rest {
-		b.l.cfg.Pool.Run(in)
-	}
+	b.runRest(rest)
 }
 
 // finish ends the batch: it sends the replies held and reports whether
@@ -141,10 +140,7 @@ func (b *batch) toPool() {
 // call: it waits while the writer is full, which may last until the peer
 // reads, and the peer may be waiting for this reader.
 func (b *batch) finish() (handed bool) {
-	b.mu.Lock()
-	rs := b.replies
-	b.replies = nil
-	b.mu.Unlock()
+	rs := b.takeReplies()
 	b.since.Store(time.Now().UnixNano())
 	b.send(rs)
 	b.l.running.CompareAndSwap(b, nil)
@@ -169,16 +165,23 @@ func (b *batch) handOff() {
 	b.next = len(b.calls)
 	rs := b.replies
 	b.replies = nil
-	b.mu.Unlock()
 	l := b.l
-	l.running.CompareAndSwap(b, nil)
-	l.wg.Add(1)
-	go l.readLoop()
-	for _, in := range rest {
-		l.cfg.Pool.Run(in)
-	}
-	if len(rs) > 0 { // not on the watchdog, which must not wait for the writer
+	// Counted before the old reader can see handed and end: its own
+	// count keeps Close waiting until then.
+	read := l.Alive()
+	if read {
 		l.wg.Add(1)
+	}
+	if len(rs) > 0 {
+		l.wg.Add(1)
+	}
+	b.mu.Unlock()
+	l.running.CompareAndSwap(b, nil)
+	if read {
+		go l.readLoop()
+	}
+	b.runRest(rest)
+	if len(rs) > 0 { // not on the watchdog, which must not wait for the writer
 		go func() {
 			defer l.wg.Done()
 			b.send(rs)
@@ -186,10 +189,41 @@ func (b *batch) handOff() {
 	}
 }
 
-// send writes replies in one batch of the link's writer.
+// runRest hands calls the batch will not run to the pool, and forgets
+// them: a handler that keeps its context keeps the batch, not them.
+func (b *batch) runRest(rest []*incoming) {
+	for i, in := range rest {
+		b.l.cfg.Pool.Run(in)
+		rest[i] = nil
+	}
+}
+
+// takeReplies returns the replies held, which the caller sends.
+func (b *batch) takeReplies() []*gamesrvv1.Frame {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rs := b.replies
+	b.replies = nil
+	return rs
+}
+
+// send writes replies in one batch of the link's writer; a retired link
+// whose last calls they answer may close after that (settled).
 func (b *batch) send(rs []*gamesrvv1.Frame) {
 	if len(rs) > 0 {
 		_ = b.l.sendAll(context.Background(), rs)
+		b.l.settled()
+	}
+}
+
+// flushReplies sends the replies the reader's batch holds before a frame
+// the link sends now: a handler's push or call after earlier calls of its
+// batch answered must not overtake their replies.
+func (l *Link) flushReplies() {
+	if b := l.running.Load(); b != nil {
+		if rs := b.takeReplies(); len(rs) > 0 {
+			b.send(rs)
+		}
 	}
 }
 

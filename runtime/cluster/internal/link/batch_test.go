@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +24,8 @@ import (
 //   - "hold" waits until release is closed;
 //   - "meet" waits until two "meet" calls have started (5 s at most);
 //   - "nested" calls route "echo" back over the same link, with its own
-//     context, and answers the reply's payload.
+//     context, and answers the reply's payload;
+//   - "notify" sends a notify "pushed" back over the link, then answers.
 type batchHost struct {
 	fakeHost
 	release chan struct{}
@@ -52,6 +55,10 @@ func (h *batchHost) HandleCall(ctx context.Context, l *Link, c *gamesrvv1.Call) 
 		case <-h.meet:
 		case <-time.After(5 * time.Second):
 			return &gamesrvv1.Reply{Error: &gamesrvv1.Error{Code: "GS-504", Msg: "the other meet call never started"}}
+		}
+	case "notify":
+		if err := l.Notify(ctx, &gamesrvv1.Call{Route: "pushed", Payload: c.GetPayload()}); err != nil {
+			return &gamesrvv1.Reply{Error: WireError(err)}
 		}
 	case "nested":
 		r, err := l.Call(ctx, &gamesrvv1.Call{Route: "echo", Payload: c.GetPayload()})
@@ -219,5 +226,53 @@ func TestBatchExpensiveCallsRunInParallel(t *testing.T) {
 		if r := got[id]; r == nil || r.GetError() != nil {
 			t.Fatalf("call %d answered %v", id, r)
 		}
+	}
+}
+
+// TestBatchRepliesPrecedeLaterFrames: a frame a handler sends goes after
+// the replies its batch already holds: the peer sees call 1's reply, then
+// the notify call 2 sent, then call 2's reply.
+func TestBatchRepliesPrecedeLaterFrames(t *testing.T) {
+	_, _, p := batchLink(t, true)
+	p.send(&gamesrvv1.Call{Id: 1, Route: "echo"}, &gamesrvv1.Call{Id: 2, Route: "notify", Payload: []byte("after 1")})
+	var got []string
+	for range 3 {
+		f, err := p.rd.Frame(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := f.GetReply(); r != nil {
+			got = append(got, fmt.Sprintf("reply %d", r.GetId()))
+		} else {
+			got = append(got, f.GetCall().GetRoute())
+		}
+	}
+	if want := []string{"reply 1", "pushed", "reply 2"}; !slices.Equal(got, want) {
+		t.Fatalf("frames %q, want %q", got, want)
+	}
+}
+
+// TestBatchRetiredLinkClosesAfterItsLastReply: a retired link whose grace
+// has passed closes once its last call ended, and only after that call's
+// reply is written.
+func TestBatchRetiredLinkClosesAfterItsLastReply(t *testing.T) {
+	l, h, p := batchLink(t, true)
+	p.send(&gamesrvv1.Call{Id: 1, Route: "hold"})
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return len(l.serving) == 1
+	}, "the call to run")
+	l.Retired.Store(true)
+	l.CloseIfIdle() // a call runs: the link stays until it ends
+	if !l.Alive() {
+		t.Fatal("a retired link closed with a call running")
+	}
+	close(h.release)
+	if r := p.reply(); r.GetId() != 1 || r.GetError() != nil {
+		t.Fatalf("reply %v, want call 1's", r)
+	}
+	if _, err := p.rd.Frame(nil); err == nil {
+		t.Fatal("the retired link stayed open after its last call")
 	}
 }

@@ -13,6 +13,7 @@ import (
 // ctx travels with the call, so the callee gives up when the caller does;
 // a caller that stops waiting sends a Cancel.
 func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, error) {
+	l.handOffReading(ctx) // before waiting for a slot: replies free them
 	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -23,7 +24,6 @@ func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 		return nil, err
 	}
 	c.TimeoutMs = timeoutMs(ctx)
-	l.handOffReading(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		l.forget(c.Id)
 		return nil, err
@@ -52,6 +52,7 @@ func (f AnswerFunc) Answer(r *gamesrvv1.Reply, err error) { f(r, err) }
 // sending failed). Only ctx's deadline is enforced, by the link set's
 // sweeper: cancelling ctx does not end the call.
 func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
+	l.handOffReading(ctx) // before waiting for a slot: replies free them
 	if err := l.acquire(ctx); err != nil {
 		a.Answer(nil, err)
 		return
@@ -62,7 +63,6 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 		return
 	}
 	c.TimeoutMs = timeoutMs(ctx)
-	l.handOffReading(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		if p, ok := l.take(c.Id); ok {
 			l.answer(p, nil, err)

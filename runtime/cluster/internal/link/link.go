@@ -267,6 +267,7 @@ func (l *Link) deliver(r *gamesrvv1.Reply) {
 
 // send writes a frame, waiting under ctx while the link's writer is full.
 func (l *Link) send(ctx context.Context, f *gamesrvv1.Frame) error {
+	l.flushReplies()
 	if err := l.w.Send(ctx, f); err != nil {
 		return l.sendError(ctx, err)
 	}

@@ -54,6 +54,7 @@ func (in *incoming) Run() {
 	if r := in.handle(); r != nil {
 		_ = l.send(context.Background(), r)
 	}
+	l.settled() // a retired link closes once its last reply is written
 }
 
 // handle runs the call and returns its reply frame; nil for a notify.
@@ -105,13 +106,9 @@ func (l *Link) track(in *incoming) bool {
 // untrack forgets a call that ended, and ends its context.
 func (l *Link) untrack(in *incoming) {
 	l.mu.Lock()
-	_, ok := l.serving[in.key]
 	delete(l.serving, in.key)
 	l.mu.Unlock()
 	in.cancel()
-	if ok {
-		l.settled()
-	}
 }
 
 // cancelServing cancels a running call whose caller gave up.
