@@ -43,8 +43,8 @@ func (c *fakeCluster) TryForward(_ context.Context, _ gamesrv.Session, _, _ stri
 	return true
 }
 func (c *fakeCluster) PushToSessions(context.Context, string, []int64, []byte) error { return nil }
-func (c *fakeCluster) PushToUIDs(context.Context, []string, []byte) error           { return nil }
-func (c *fakeCluster) SessionClosed(context.Context, gamesrv.Session)               {}
+func (c *fakeCluster) PushToUIDs(context.Context, []string, []byte) error            { return nil }
+func (c *fakeCluster) SessionClosed(context.Context, gamesrv.Session)                {}
 
 // packetConn keeps the packets written to it; Close ends the session, as
 // a transport does once the connection closed.
