@@ -33,7 +33,7 @@ func BenchmarkCallRoundTrip(b *testing.B) {
 // BenchmarkCallAsyncRoundTrip is BenchmarkCallRoundTrip through CallAsync
 // with a deadline-only context, as a forward sends it.
 func BenchmarkCallAsyncRoundTrip(b *testing.B) {
-	benchAsync(b, func(a *Link, ctx context.Context, c *gamesrvv1.Call, answer Answerer) {
+	benchAsync(b, func(ctx context.Context, a *Link, c *gamesrvv1.Call, answer Answerer) {
 		a.CallAsync(ctx, c, answer)
 	})
 }
@@ -42,7 +42,7 @@ func BenchmarkCallAsyncRoundTrip(b *testing.B) {
 // TryCallAsync, as a forward from a frontend's event loop sends it: the
 // frame is queued and written by the writer's own goroutine.
 func BenchmarkTryCallAsyncRoundTrip(b *testing.B) {
-	benchAsync(b, func(a *Link, ctx context.Context, c *gamesrvv1.Call, answer Answerer) {
+	benchAsync(b, func(ctx context.Context, a *Link, c *gamesrvv1.Call, answer Answerer) {
 		for !a.TryCallAsync(ctx, c, answer) {
 			runtime.Gosched() // every slot taken: another caller's answer frees one
 		}
@@ -51,7 +51,7 @@ func BenchmarkTryCallAsyncRoundTrip(b *testing.B) {
 
 // benchAsync measures asynchronous round trips sent by send from
 // concurrent callers.
-func benchAsync(b *testing.B, send func(a *Link, ctx context.Context, c *gamesrvv1.Call, answer Answerer)) {
+func benchAsync(b *testing.B, send func(ctx context.Context, a *Link, c *gamesrvv1.Call, answer Answerer)) {
 	a, _, _, _ := linkPair(b, 1024)
 	payload := make([]byte, 18)
 	b.ReportAllocs()
@@ -60,7 +60,7 @@ func benchAsync(b *testing.B, send func(a *Link, ctx context.Context, c *gamesrv
 		done := make(chan error, 1)
 		answer := AnswerFunc(func(_ *gamesrvv1.Reply, err error) { done <- err })
 		for pb.Next() {
-			send(a, deadlineOnly{context.Background(), time.Now().Add(5 * time.Second)}, &gamesrvv1.Call{Route: "echo", Payload: payload}, answer)
+			send(deadlineOnly{context.Background(), time.Now().Add(5 * time.Second)}, a, &gamesrvv1.Call{Route: "echo", Payload: payload}, answer)
 			if err := <-done; err != nil {
 				b.Error(err)
 				return
