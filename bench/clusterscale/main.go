@@ -631,9 +631,7 @@ func oneRun(c config, run int) (r runResult, err error) {
 	// Client load on the frontend: the first server forwards every request
 	// to a room.
 	if c.load > 0 {
-		t := time.Now()
 		clientLoad(c, cl, first, &r)
-		r.phase("client load", cl, t)
 	}
 
 	// Kill rooms, one at a time: time until every view dropped each.
@@ -680,14 +678,15 @@ func oneRun(c config, run int) (r runResult, err error) {
 // c.load, each sending a room.room.echo request as soon as the last one is
 // answered, and counts the false leaves meanwhile.
 func clientLoad(c config, cl *cluster, front *proc, r *runResult) {
-	before := cl.falseCount()
+	before, start := cl.falseCount(), time.Now()
 	payload, _ := proto.Marshal(wrapperspb.Bytes(make([]byte, 64)))
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{
 		Addr: front.listen, Conns: c.loadConns, Duration: c.load, Pipeline: 1,
 		Route: echoRoute, Payload: payload, ServerPID: front.cmd.Process.Pid,
 		Client: client.Options{Logger: slog.New(slog.DiscardHandler)},
 	})
-	time.Sleep(2 * time.Second) // leave events in flight
+	r.phase("client load", cl, start) // the load alone, as the burn's phase
+	time.Sleep(2 * time.Second)       // leave events in flight
 	r.FalseLeavesLoad = cl.falseCount() - before
 	if err != nil {
 		r.Errors = append(r.Errors, "client load: "+err.Error())
