@@ -136,12 +136,13 @@ func TestComposeConfigurationRuns(t *testing.T) {
 	}
 }
 
-// TestHealthcheck: the image's health check passes against a live admin
-// listener and fails against a port nothing serves.
+// TestHealthcheck: the image's health check passes against a ready
+// server's admin listener and fails against a port nothing serves.
 func TestHealthcheck(t *testing.T) {
 	needBinaries(t)
 	room := start(t, "room", bins["room"], map[string]string{"GAMESRV_ADMIN": "127.0.0.1:0"})
 	admin := strings.Fields(room.await(t, "ADMIN "))[1]
+	room.await(t, "GOSSIP ") // started and joined: ready (the admin listener comes first, and answers 503 until then)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, bins["healthcheck"].path, "http://"+admin+"/healthz").CombinedOutput(); err != nil {
