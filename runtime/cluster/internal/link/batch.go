@@ -64,7 +64,7 @@ func (l *Link) runQueued() bool {
 	start := time.Now().UnixNano()
 	b.since.Store(start)
 	l.running.Store(b)
-	l.cfg.Watchdog.arm()
+	l.cfg.Watchdog.Arm()
 	ran := 0
 	for now := start; ; now = time.Now().UnixNano() {
 		if now-start > int64(inlineBudget) {
@@ -259,8 +259,7 @@ func (l *Link) checkStall(now int64) (running bool) {
 // reader ran calls since its last tick; idle links cost it nothing. The
 // links of a node share one, and Run runs it.
 type Watchdog struct {
-	wake  chan struct{} // buffered 1: a reader started calls (see arm)
-	armed atomic.Bool   // the watchdog ticks, or a wake is on its way
+	*Ticker
 
 	mu    sync.Mutex
 	links map[*Link]struct{}
@@ -268,50 +267,19 @@ type Watchdog struct {
 
 // NewWatchdog returns a watchdog with no links.
 func NewWatchdog() *Watchdog {
-	return &Watchdog{wake: make(chan struct{}, 1), links: map[*Link]struct{}{}}
-}
-
-// Run ticks until ctx is done.
-func (w *Watchdog) Run(ctx context.Context) {
-	t := time.NewTicker(batchStall)
-	t.Stop()
-	defer t.Stop()
+	w := &Watchdog{links: map[*Link]struct{}{}}
 	var links []*Link
-	for {
-		select {
-		case <-w.wake:
-			t.Reset(batchStall)
-		case now := <-t.C:
-			w.armed.Store(false) // a reader that starts calls during the look arms it again
-			running := false
-			links = w.snapshot(links[:0])
-			for _, l := range links {
-				if l.checkStall(now.UnixNano()) {
-					running = true
-				}
+	w.Ticker = NewTicker(batchStall, func(now time.Time) (running bool) {
+		links = w.snapshot(links[:0])
+		for _, l := range links {
+			if l.checkStall(now.UnixNano()) {
+				running = true
 			}
-			clear(links)
-			if running {
-				w.armed.Store(true)
-			} else {
-				t.Stop()
-			}
-		case <-ctx.Done():
-			return
 		}
-	}
-}
-
-// arm makes sure the watchdog ticks: a reader starts calls. While it
-// ticks this is one atomic load.
-func (w *Watchdog) arm() {
-	if w.armed.Load() || !w.armed.CompareAndSwap(false, true) {
-		return
-	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+		clear(links)
+		return running
+	})
+	return w
 }
 
 // add and remove keep the links the watchdog looks at: a link that

@@ -87,8 +87,8 @@ type Set struct {
 	pool     link.GoPool          // goroutines of incoming calls
 	retired  atomic.Int64         // links that lost to another link to the same peer
 	serving  atomic.Int64         // incoming calls running, for a graceful close
-	wake     chan struct{}        // buffered 1: a call with a deadline started (see armSweep)
-	armed    atomic.Bool          // the sweeper ticks, or a wake is on its way (see sweep)
+	sweeper  *link.Ticker         // ticks sweep while calls with a deadline are in flight
+	swept    []*link.Link         // the links sweep looks at; the sweeper's
 	live     sync.Map             // peer id -> *link.Link: lock-free copy of links
 	failed   sync.Map             // peer id -> struct{}: peers whose last dial or link failed
 
@@ -103,10 +103,11 @@ type Set struct {
 // New returns an empty set; Listen binds its listener and Run starts it.
 func New(cfg Config) *Set {
 	s := &Set{
-		cfg: cfg, pool: link.NewGoPool(), wake: make(chan struct{}, 1),
+		cfg: cfg, pool: link.NewGoPool(),
 		links: map[string]*link.Link{}, all: map[*link.Link]struct{}{}, dials: map[string]*dialState{},
 		hs: linkhello.Handshake{ID: cfg.ID, Boot: cfg.Boot, Secret: cfg.Secret, MaxConcurrent: cfg.MaxConcurrent, Timeout: cfg.DialTimeout},
 	}
+	s.sweeper = link.NewTicker(sweepInterval, s.sweep)
 	s.linkCfg = link.Config{
 		ID: cfg.ID, Log: cfg.Log, Metrics: cfg.Metrics, Pool: s.pool, Watchdog: link.NewWatchdog(), ReadBuffers: &s.readBufs,
 		MaxInflight: cfg.MaxInflight, MaxConcurrent: cfg.MaxConcurrent,
@@ -140,13 +141,11 @@ func (s *Set) Addr() net.Addr {
 // Run accepts the links peers dial and starts the sweeper of call
 // deadlines and the links' watchdog, until Close.
 func (s *Set) Run() {
-	s.wg.Add(3)
+	s.wg.Add(1)
 	go s.acceptLoop()
-	go s.sweep()
-	go func() {
-		defer s.wg.Done()
-		s.linkCfg.Watchdog.Run(s.ctx)
-	}()
+	for _, t := range []*link.Ticker{s.sweeper, s.linkCfg.Watchdog.Ticker} {
+		s.wg.Go(func() { t.Run(s.ctx) })
+	}
 }
 
 // Close stops accepting links, lets the incoming calls finish (until ctx
