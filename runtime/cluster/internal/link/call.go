@@ -57,17 +57,11 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 		a.Answer(nil, err)
 		return
 	}
-	c.Id = l.nextID.Add(1)
-	if err := l.registerAsync(c.Id, deadlineOf(ctx), a); err != nil {
+	if err := l.registerAsync(ctx, c, a); err != nil {
 		l.answer(pendingCall{a: a}, nil, err)
 		return
 	}
-	c.TimeoutMs = timeoutMs(ctx)
-	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
-		if p, ok := l.take(c.Id); ok {
-			l.answer(p, nil, err)
-		}
-	}
+	l.sentAsync(c.Id, l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}))
 }
 
 // TryCallAsync is CallAsync for a caller that must not wait (a server's
@@ -84,18 +78,25 @@ func (l *Link) TryCallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) 
 	default:
 		return false
 	}
-	c.Id = l.nextID.Add(1)
-	if err := l.registerAsync(c.Id, deadlineOf(ctx), a); err != nil {
+	if err := l.registerAsync(ctx, c, a); err != nil {
 		<-l.slots
 		return false
 	}
-	c.TimeoutMs = timeoutMs(ctx)
 	if err := l.w.Queue(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
-		if p, ok := l.take(c.Id); ok {
-			l.answer(p, nil, l.sendError(ctx, err))
-		}
+		l.sentAsync(c.Id, l.sendError(ctx, err))
 	}
 	return true
+}
+
+// sentAsync answers an asynchronous call whose frame could not be sent
+// (err), unless something answered it meanwhile.
+func (l *Link) sentAsync(id uint64, err error) {
+	if err == nil {
+		return
+	}
+	if p, ok := l.take(id); ok {
+		l.answer(p, nil, err)
+	}
 }
 
 // Notify sends c without waiting for anything.
@@ -194,16 +195,21 @@ func (l *Link) Expire(now int64) (busy bool) {
 	return busy
 }
 
-func (l *Link) registerAsync(id uint64, deadline int64, a Answerer) error {
+// registerAsync gives c its id and timeout and registers a as its
+// answerer.
+func (l *Link) registerAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) error {
+	c.Id = l.nextID.Add(1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending == nil {
 		return l.LostError()
 	}
-	l.pending[id] = pendingCall{a: a, deadline: deadline}
+	deadline := deadlineOf(ctx)
+	l.pending[c.Id] = pendingCall{a: a, deadline: deadline}
 	if deadline != 0 {
 		l.host.ArmSweep()
 	}
+	c.TimeoutMs = timeoutMs(ctx)
 	return nil
 }
 
