@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"slices"
 	"sync"
@@ -81,21 +80,10 @@ type rawPeer struct {
 // plays through rawPeer. The watchdog runs only when watch is set.
 func batchLink(t *testing.T, watch bool) (*Link, *batchHost, *rawPeer) {
 	t.Helper()
+	cfg := testConfigs(t, watch)
 	c1, c2 := testkit.TCPPair(t)
-	pool, watchdog := NewGoPool(), NewWatchdog()
-	ctx, stop := context.WithCancel(context.Background())
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		if watch {
-			watchdog.Run(ctx)
-		}
-	}()
 	h := newBatchHost()
-	bufs := new(linkwire.ReadBuffers)
-	cfg := &Config{ID: "b", Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, Watchdog: watchdog, ReadBuffers: bufs,
-		MaxInflight: 16, MaxConcurrent: 16, CallTimeout: 5 * time.Second, WriteBuffer: 64 << 10}
-	l := New(h, cfg, c2, bufio.NewReader(c2), linkhello.Peer{ID: "a"}, false)
+	l := New(h, cfg("b", 16, 64<<10), c2, bufio.NewReader(c2), linkhello.Peer{ID: "a"}, false)
 	l.Run()
 	t.Cleanup(func() {
 		select {
@@ -104,12 +92,9 @@ func batchLink(t *testing.T, watch bool) (*Link, *batchHost, *rawPeer) {
 			close(h.release)
 		}
 		l.Close(errors.New("test over"))
-		pool.Stop()
-		stop()
-		<-watched
 	})
 	_ = c1.SetDeadline(time.Now().Add(10 * time.Second))
-	return l, h, &rawPeer{t: t, conn: c1, rd: linkwire.NewReader(c1, bufs, bufio.NewReader(c1))}
+	return l, h, &rawPeer{t: t, conn: c1, rd: linkwire.NewReader(c1, new(linkwire.ReadBuffers), bufio.NewReader(c1))}
 }
 
 // send writes calls in one write, so the link reads them together.

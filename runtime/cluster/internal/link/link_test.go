@@ -61,33 +61,45 @@ type nopRecorder struct{}
 
 func (nopRecorder) LinkError(string) {}
 
-// linkPair returns two running links over loopback, a dialled and an
-// accepted one, each with its own fake host; cleanup closes them.
-func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
-	t.Helper()
-	c1, c2 := testkit.TCPPair(t)
+// testConfigs returns a maker of link configs that share one pool and
+// one watchdog (running when watch is set), both stopped by the test's
+// cleanup. Register the links' own cleanup after calling it, so that they
+// close first.
+func testConfigs(t testing.TB, watch bool) func(id string, maxConcurrent, writeBuffer int) *Config {
 	pool, watchdog := NewGoPool(), NewWatchdog()
 	ctx, stop := context.WithCancel(context.Background())
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		watchdog.Run(ctx)
+		if watch {
+			watchdog.Run(ctx)
+		}
 	}()
-	cfg := func(id string) *Config {
+	t.Cleanup(func() {
+		pool.Stop()
+		stop()
+		<-watched
+	})
+	return func(id string, maxConcurrent, writeBuffer int) *Config {
 		return &Config{ID: id, Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, Watchdog: watchdog, ReadBuffers: new(linkwire.ReadBuffers),
-			MaxInflight: 16, MaxConcurrent: maxConcurrent, CallTimeout: 5 * time.Second, WriteBuffer: 64 << 10}
+			MaxInflight: 16, MaxConcurrent: maxConcurrent, CallTimeout: 5 * time.Second, WriteBuffer: writeBuffer}
 	}
+}
+
+// linkPair returns two running links over loopback, a dialled and an
+// accepted one, each with its own fake host; cleanup closes them.
+func linkPair(t testing.TB, maxConcurrent int) (a, b *Link, ha, hb *fakeHost) {
+	t.Helper()
+	cfg := testConfigs(t, true)
+	c1, c2 := testkit.TCPPair(t)
 	ha, hb = &fakeHost{started: make(chan struct{}, 4)}, &fakeHost{started: make(chan struct{}, 4)}
-	a = New(ha, cfg("a"), c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
-	b = New(hb, cfg("b"), c2, bufio.NewReader(c2), linkhello.Peer{ID: "a"}, false)
+	a = New(ha, cfg("a", maxConcurrent, 64<<10), c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
+	b = New(hb, cfg("b", maxConcurrent, 64<<10), c2, bufio.NewReader(c2), linkhello.Peer{ID: "a"}, false)
 	a.Run()
 	b.Run()
 	t.Cleanup(func() {
 		a.Close(errors.New("test over"))
 		b.Close(errors.New("test over"))
-		pool.Stop()
-		stop()
-		<-watched
 	})
 	return a, b, ha, hb
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -19,13 +18,9 @@ import (
 // link's 5 s timeout), the link stays up, and once the peer reads again it
 // gets every frame whole, the interrupted one included.
 func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
+	cfg := testConfigs(t, false)
 	c1, c2 := testkit.TCPPair(t)
-	pool := NewGoPool()
-	defer pool.Stop()
-	bufs := new(linkwire.ReadBuffers)
-	cfg := &Config{ID: "a", Log: slog.New(slog.DiscardHandler), Metrics: nopRecorder{}, Pool: pool, Watchdog: NewWatchdog(), ReadBuffers: bufs,
-		MaxInflight: 16, MaxConcurrent: 16, CallTimeout: 5 * time.Second, WriteBuffer: 1 << 20}
-	l := New(&fakeHost{started: make(chan struct{}, 1)}, cfg, c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
+	l := New(&fakeHost{started: make(chan struct{}, 1)}, cfg("a", 16, 1<<20), c1, bufio.NewReader(c1), linkhello.Peer{ID: "b"}, true)
 	l.Run()
 	defer l.Close(errors.New("test over"))
 
@@ -51,7 +46,7 @@ func TestLinkWriteBoundedByCallDeadline(t *testing.T) {
 		defer cancel()
 		sent <- l.Notify(ctx, &gamesrvv1.Call{Route: "room.room.after"})
 	}()
-	rd := linkwire.NewReader(c2, bufs, bufio.NewReader(c2))
+	rd := linkwire.NewReader(c2, new(linkwire.ReadBuffers), bufio.NewReader(c2))
 	_ = c2.SetReadDeadline(time.Now().Add(10 * time.Second))
 	f, err := rd.Frame(nil)
 	if err != nil {

@@ -55,6 +55,7 @@ func TestWriterQueueAndSendAll(t *testing.T) {
 			t.Fatalf("frames arrived as %v, want 1 to 6 in order", got)
 		}
 	}
+	awaitIdle(t, w)
 	w.Fail(errors.New("closed"))
 	if err := w.Queue(idFrame(7)); err == nil {
 		t.Fatal("a failed writer queued a frame")
@@ -104,4 +105,16 @@ func TestWriterFull(t *testing.T) {
 		t.Fatal("still full once the waiting frame is being written")
 	}
 	c.release <- struct{}{}
+	awaitIdle(t, w)
+}
+
+// awaitIdle waits until no write is under way: the goroutine Queue
+// started has ended its last write.
+func awaitIdle(t *testing.T, w *Writer) {
+	t.Helper()
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return !w.writing
+	}, "the writer's goroutine to finish")
 }
