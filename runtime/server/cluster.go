@@ -71,7 +71,7 @@ func (s *session) prepareForward(j *job, m *wire.Message, typ string) error {
 		j.raw, j.zlib = s.srv.payloads.copyOf(m.Payload), true
 		return nil
 	}
-	j.fwd.payload = append([]byte(nil), m.Payload...)
+	j.fwd.setPayload(m.Payload)
 	return nil
 }
 

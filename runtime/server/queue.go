@@ -59,10 +59,29 @@ func (j *job) kindName() string {
 	return "request"
 }
 
-// forwardJob is what a job needs to go to another server.
+// forwardJob is what a job needs to go to another server. A small
+// payload's copy lives in the job's allocation (inline).
 type forwardJob struct {
 	route, serverType string
 	payload           []byte
+	inline            [forwardInline]byte
+}
+
+// forwardInline is the largest payload a forwardJob holds inline: the
+// struct fills the 96-byte size class.
+const forwardInline = 40
+
+// setPayload copies p as the payload to forward.
+func (f *forwardJob) setPayload(p []byte) {
+	if len(p) == 0 {
+		f.payload = nil
+		return
+	}
+	if len(p) <= len(f.inline) {
+		f.payload = append(f.inline[:0:len(f.inline)], p...)
+		return
+	}
+	f.payload = append([]byte(nil), p...)
 }
 
 // jobQueue is a FIFO of jobs. The first job lives inline, so a session that

@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 func TestJobQueueFIFO(t *testing.T) {
 	var q jobQueue
@@ -61,5 +64,39 @@ func TestJobQueuePushFront(t *testing.T) {
 				t.Fatalf("%d queued, %d popped: %d jobs left", queued, popped, q.n)
 			}
 		}
+	}
+}
+
+// TestForwardJobPayload checks that a forward keeps its own copy of the
+// payload, inline when it is small, and no empty slice for none.
+func TestForwardJobPayload(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		size   int
+		inline bool
+	}{
+		{"none", 0, false},
+		{"one byte", 1, true},
+		{"largest inline", forwardInline, true},
+		{"larger", forwardInline + 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := bytes.Repeat([]byte{7}, tc.size)
+			var f forwardJob
+			f.setPayload(src)
+			if tc.size == 0 {
+				if f.payload != nil {
+					t.Fatalf("payload %v, want nil", f.payload)
+				}
+				return
+			}
+			clear(src) // the packet buffer is reused after the callback
+			if want := bytes.Repeat([]byte{7}, tc.size); !bytes.Equal(f.payload, want) {
+				t.Fatalf("payload %v, want %v", f.payload, want)
+			}
+			if in := &f.payload[0] == &f.inline[0]; in != tc.inline {
+				t.Fatalf("inline %v, want %v", in, tc.inline)
+			}
+		})
 	}
 }

@@ -67,7 +67,9 @@ func (in *incoming) handle() *gamesrvv1.Frame {
 		return nil
 	}
 	r.Id = c.GetId()
-	return &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Reply{Reply: r}}
+	in.reply.Reply = r
+	in.frame.Body = &in.reply
+	return &in.frame
 }
 
 // refuse answers a call that found every slot taken, without waiting for
@@ -157,6 +159,12 @@ type incoming struct {
 	deadline time.Time     // zero: none
 	dl       int64         // deadline in UnixNano; 0: none
 	batch    *batch        // set when the reader runs the call
+
+	// The reply's frame, in the call's allocation: it is encoded before
+	// the call is forgotten (Run sends it; a batch holds its calls until
+	// it wrote their replies).
+	frame gamesrvv1.Frame
+	reply gamesrvv1.Frame_Reply
 
 	mu     sync.Mutex
 	ended  bool

@@ -244,6 +244,9 @@ type decoder struct {
 	b   []byte
 	err error
 	in  Interner
+	// snap is the frame's spare snapshot (callFrame.snap), which a call's
+	// first session takes instead of allocating one; nil: none.
+	snap *gamesrvv1.SessionSnapshot
 }
 
 // next reads the next field's tag: field number << 3 | wire type.
@@ -325,7 +328,16 @@ func (d *decoder) skip(tag uint64) {
 
 // sub returns a decoder for a nested message.
 func (d *decoder) sub() decoder {
-	return decoder{b: d.bytes(), in: d.in}
+	return decoder{b: d.bytes(), in: d.in, snap: d.snap}
+}
+
+// newSnapshot returns the frame's spare snapshot, once, or a new one.
+func (d *decoder) newSnapshot() *gamesrvv1.SessionSnapshot {
+	if s := d.snap; s != nil {
+		d.snap = nil
+		return s
+	}
+	return new(gamesrvv1.SessionSnapshot)
 }
 
 // join takes on the error of a nested message's decoder.
@@ -356,12 +368,13 @@ func (d *decoder) stringMapEntry(m map[string]string, internKey bool) {
 }
 
 // Frames that carry a call or a reply take one allocation for the frame,
-// its oneof wrapper and the body.
+// its oneof wrapper and the body (and a call's session snapshot).
 type (
 	callFrame struct {
 		frame gamesrvv1.Frame
 		body  gamesrvv1.Frame_Call
 		call  gamesrvv1.Call
+		snap  gamesrvv1.SessionSnapshot // the call's Session, if it has one
 	}
 	replyFrame struct {
 		frame gamesrvv1.Frame
@@ -380,7 +393,7 @@ func Decode(b []byte, in Interner) (*gamesrvv1.Frame, error) {
 			continue
 		}
 		if f == nil {
-			f = newFrame(tag >> 3)
+			f, d.snap = newFrame(tag >> 3)
 		}
 		sub := d.sub()
 		decodeBody(&sub, f, tag>>3)
@@ -395,21 +408,22 @@ func Decode(b []byte, in Interner) (*gamesrvv1.Frame, error) {
 	return f, nil
 }
 
-// newFrame allocates a frame for a first body field of number num.
-func newFrame(num uint64) *gamesrvv1.Frame {
+// newFrame allocates a frame for a first body field of number num, and
+// for a call the snapshot its session may take (nil for other bodies).
+func newFrame(num uint64) (*gamesrvv1.Frame, *gamesrvv1.SessionSnapshot) {
 	switch num {
 	case 2:
 		cf := new(callFrame)
 		cf.body.Call = &cf.call
 		cf.frame.Body = &cf.body
-		return &cf.frame
+		return &cf.frame, &cf.snap
 	case 3:
 		rf := new(replyFrame)
 		rf.body.Reply = &rf.reply
 		rf.frame.Body = &rf.body
-		return &rf.frame
+		return &rf.frame, nil
 	}
-	return new(gamesrvv1.Frame)
+	return new(gamesrvv1.Frame), nil
 }
 
 // decodeBody decodes the body field num of f: a body of the same kind
@@ -462,7 +476,7 @@ func (d *decoder) call(c *gamesrvv1.Call) {
 			c.TimeoutMs = uint32(d.varint())
 		case 5<<3 | wireBytes:
 			if c.Session == nil {
-				c.Session = new(gamesrvv1.SessionSnapshot)
+				c.Session = d.newSnapshot()
 			}
 			sub := d.sub()
 			sub.snapshot(c.Session)

@@ -70,7 +70,9 @@ func TestDecodeFrameFollowsProtoRules(t *testing.T) {
 		"call fields merge": cat(call(&gamesrvv1.Call{Id: 1, Route: "a.b.c",
 			Session: &gamesrvv1.SessionSnapshot{Uid: "x", Data: map[string]string{"k": "1"}}}),
 			call(&gamesrvv1.Call{Route: "d.e.f", Session: &gamesrvv1.SessionSnapshot{Id: 4, Data: map[string]string{"k": "2", "j": "3"}}})),
-		"oneof switches":           cat(call(&gamesrvv1.Call{Id: 1}), reply),
+		"oneof switches": cat(call(&gamesrvv1.Call{Id: 1}), reply),
+		"oneof switches back to a call with a session": cat(call(&gamesrvv1.Call{Id: 1}), reply,
+			call(&gamesrvv1.Call{Id: 3, Session: &gamesrvv1.SessionSnapshot{Id: 5}})),
 		"unknown frame field":      cat([]byte{9 << 3, 1, 5<<3 | 2, 1, 0}, reply),
 		"body with wrong type":     cat([]byte{2 << 3, 5}, reply),
 		"call field of wrong type": {2<<3 | 2, 5, 1<<3 | 2, 1, 'x', 1 << 3, 5},
@@ -185,6 +187,27 @@ func cat(parts ...[]byte) []byte {
 		b = append(b, p...)
 	}
 	return b
+}
+
+// TestDecodeCallSessionAllocates checks that a call's session snapshot
+// comes in the call frame's allocation: a call with a session (id only)
+// decodes in as many allocations as the same call without one.
+func TestDecodeCallSessionAllocates(t *testing.T) {
+	call := &gamesrvv1.Call{Id: 7, Route: "room.room.join", Payload: []byte("payload")}
+	without, _ := proto.Marshal(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: call}})
+	call.Session = &gamesrvv1.SessionSnapshot{Id: 42}
+	with, _ := proto.Marshal(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: call}})
+	in := Interner{}
+	allocs := func(b []byte) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, err := Decode(b, in); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if a, b := allocs(with), allocs(without); a != b {
+		t.Fatalf("a call with a session takes %v allocations, without one %v", a, b)
+	}
 }
 
 var benchCall = &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: &gamesrvv1.Call{
