@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
@@ -99,7 +100,7 @@ func (srv *Server) forward(s *session, j *job) {
 // meanwhile.
 func (s *session) forwardNow(j *job) bool {
 	srv := s.srv
-	if j.fwd == nil || j.err != nil || j.late() || srv.cluster == nil || len(srv.opts.Interceptors) > 0 {
+	if !srv.forwardsNow(j) {
 		return false
 	}
 	s.mu.Lock()
@@ -110,15 +111,33 @@ func (s *session) forwardNow(j *job) bool {
 	s.running = true
 	srv.jobs.Add(1)
 	s.mu.Unlock()
+	s.sendNow(j)
+	return true
+}
+
+// forwardsNow reports whether j may be forwarded by a goroutine that must
+// not wait (sendNow): a forward whose payload needs no decoding, on a
+// server without interceptors (they run on a worker).
+func (srv *Server) forwardsNow(j *job) bool {
+	return j.fwd != nil && j.err == nil && !j.late() && srv.cluster != nil && len(srv.opts.Interceptors) == 0
+}
+
+// sendNow forwards j, which holds the session's turn, without waiting
+// (the cluster's TryForward). When the cluster cannot, j goes to a worker
+// first in the queue, ahead of the jobs queued meanwhile.
+func (s *session) sendNow(j *job) {
+	srv := s.srv
 	f := srv.newForwardCall(s, j)
-	if srv.cluster.TryForward(f, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify, f) {
-		return true
+	f.sending.Store(true)
+	sent := srv.cluster.TryForward(f, s, j.fwd.serverType, j.fwd.route, j.fwd.payload, j.kind == jobNotify, f)
+	f.sending.Store(false)
+	if sent {
+		return
 	}
 	s.mu.Lock()
 	s.queue.pushFront(*j)
 	s.mu.Unlock()
 	srv.workers.run(s)
-	return true
 }
 
 // newForwardCall starts the forward of j now.
@@ -138,6 +157,11 @@ type forwardCall struct {
 	j        job
 	start    time.Time
 	deadline time.Time
+	// sending is set while sendNow is in TryForward: an answer given
+	// meanwhile (an error answered at once, or a reply faster than the
+	// call's return) resumes the session through a worker, so a queue of
+	// forwards that fail at once is not answered by nested calls.
+	sending atomic.Bool
 }
 
 // Deadline returns the forward's deadline.
@@ -155,6 +179,7 @@ func (f *forwardCall) Value(any) any { return nil }
 // ForwardDone answers the job, reports it and resumes the session.
 func (f *forwardCall) ForwardDone(resp []byte, err error) {
 	f.srv.forwardDone(f.s, &f.j, resp, err, f.start)
+	f.s.resume(!f.sending.Load())
 }
 
 // forwardIntercepted forwards a job through the interceptors: the
@@ -177,6 +202,7 @@ func (srv *Server) forwardIntercepted(ctx context.Context, s *session, j *job, s
 		raw, err = srv.opts.Serializer.AppendMarshal(nil, resp)
 	}
 	srv.forwardDone(s, j, raw, err, start)
+	s.resume(false)
 }
 
 // runChain runs h, turning a panic into GS-500.
@@ -191,7 +217,8 @@ func (srv *Server) runChain(ctx context.Context, h gamesrv.Handler, c *gamesrv.C
 	return h(ctx, c)
 }
 
-// forwardDone answers a forwarded job, reports it and resumes the session.
+// forwardDone answers a forwarded job and reports it; the caller resumes
+// the session then.
 func (srv *Server) forwardDone(s *session, j *job, resp []byte, err error, start time.Time) {
 	e := srv.forwarded(err, s, j, time.Since(start))
 	switch {
@@ -203,7 +230,6 @@ func (srv *Server) forwardDone(s *session, j *job, resp []byte, err error, start
 	}
 	srv.handled(s, j, e)
 	srv.jobDone()
-	s.resume()
 }
 
 // forwarded converts the outcome of a forward and reports it.

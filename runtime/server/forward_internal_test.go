@@ -5,8 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gamesrv/gamesrv/runtime/gamesrv"
 	"github.com/gamesrv/gamesrv/runtime/internal/serverhost"
@@ -15,31 +18,42 @@ import (
 )
 
 // fakeCluster records the forwards a server makes. TryForward takes a
-// request when take is set; either way each request taken waits in sent
-// for the test to answer it.
+// request when take is set; either way each request taken goes to sent,
+// where it waits for the test to answer it, unless failNow is set: then
+// the fake answers it GS-503 before returning, as a cluster does when no
+// server of the type is up.
 type fakeCluster struct {
-	take bool
-	sent chan sentForward
+	take    bool
+	failNow atomic.Bool
+	sent    chan sentForward
 }
 
 // sentForward is a request the fake took, and how it left the server.
 type sentForward struct {
-	fromLoop bool // TryForward (the I/O goroutine), not Forward (the worker)
-	payload  string
-	done     serverhost.ForwardDone
+	try     bool // through TryForward (a goroutine that must not wait), not Forward (the worker)
+	payload string
+	done    serverhost.ForwardDone
+}
+
+// took records a forward, and answers it at once when failNow is set.
+func (c *fakeCluster) took(f sentForward) {
+	c.sent <- f
+	if c.failNow.Load() {
+		f.done.ForwardDone(nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "no room server"))
+	}
 }
 
 func (c *fakeCluster) Start(context.Context) error { return nil }
 func (c *fakeCluster) Leave(context.Context) error { return nil }
 func (c *fakeCluster) Close(context.Context) error { return nil }
 func (c *fakeCluster) Forward(_ context.Context, _ gamesrv.Session, _, _ string, payload []byte, _ bool, done serverhost.ForwardDone) {
-	c.sent <- sentForward{payload: string(payload), done: done}
+	c.took(sentForward{payload: string(payload), done: done})
 }
 func (c *fakeCluster) TryForward(_ context.Context, _ gamesrv.Session, _, _ string, payload []byte, _ bool, done serverhost.ForwardDone) bool {
 	if !c.take {
 		return false
 	}
-	c.sent <- sentForward{fromLoop: true, payload: string(payload), done: done}
+	c.took(sentForward{try: true, payload: string(payload), done: done})
 	return true
 }
 func (c *fakeCluster) PushToSessions(context.Context, string, []int64, []byte) error { return nil }
@@ -81,52 +95,79 @@ func answerID(t *testing.T, p []byte) uint32 {
 	return m.ID
 }
 
+// forwardSession starts a server on fc and returns a session past its
+// handshake, on a connection that keeps what the server writes.
+func forwardSession(t *testing.T, fc *fakeCluster) (transport.Peer, *packetConn) {
+	t.Helper()
+	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.useCluster(fc); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx) // bounded: a failed test may leave a forward unanswered
+	})
+	conn := &packetConn{wrote: make(chan struct{}, 8)}
+	peer := srv.open(conn, "mem")
+	conn.peer = peer
+	if err := peer.OnPacket(wire.PacketHandshake, []byte(`{"sys":{"type":"js-websocket","version":"0.0.1"},"user":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	<-conn.wrote // the handshake's answer
+	if err := peer.OnPacket(wire.PacketHandshakeAck, nil); err != nil {
+		t.Fatal(err)
+	}
+	return peer, conn
+}
+
+// sendRequests has the session receive requests id 1, 2, ... with the
+// payloads given.
+func sendRequests(t *testing.T, peer transport.Peer, payloads ...string) {
+	t.Helper()
+	for i, p := range payloads {
+		body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: uint32(i + 1), Route: "room.room.echo"}, []byte(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := peer.OnPacket(wire.PacketData, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// answers waits for n packets after the handshake's and returns them.
+func answers(conn *packetConn, n int) [][]byte {
+	for range n {
+		<-conn.wrote
+	}
+	conn.mu.Lock()
+	defer conn.mu.Unlock()
+	return append([][]byte(nil), conn.packets[1:]...)
+}
+
 // TestForwardLeavesFromTheLoop: a forwarded request of a session with
 // nothing queued leaves from the I/O goroutine (TryForward); the next one,
-// sent while it waits for its answer, waits in the queue and leaves from
-// the worker once the first is answered. When TryForward declines, the
-// worker forwards the first, still ahead of the second. Answers keep the
-// requests' order either way.
+// sent while it waits for its answer, waits in the queue and leaves once
+// the first is answered, through TryForward again, from the goroutine that
+// delivered the answer (no worker wakes). When TryForward declines, the
+// worker forwards both, the first still ahead of the second. Answers keep
+// the requests' order either way.
 func TestForwardLeavesFromTheLoop(t *testing.T) {
 	for _, take := range []bool{true, false} {
 		t.Run(map[bool]string{true: "taken", false: "declined"}[take], func(t *testing.T) {
-			fc := &fakeCluster{take: take, sent: make(chan sentForward, 2)}
-			srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := srv.useCluster(fc); err != nil {
-				t.Fatal(err)
-			}
-			if err := srv.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = srv.Shutdown(context.Background()) }()
-			conn := &packetConn{wrote: make(chan struct{}, 8)}
-			peer := srv.open(conn, "mem")
-			conn.peer = peer
-			if err := peer.OnPacket(wire.PacketHandshake, []byte(`{"sys":{"type":"js-websocket","version":"0.0.1"},"user":{}}`)); err != nil {
-				t.Fatal(err)
-			}
-			<-conn.wrote // the handshake's answer
-			if err := peer.OnPacket(wire.PacketHandshakeAck, nil); err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range []struct {
-				id      uint32
-				payload string
-			}{{1, "first"}, {2, "second"}} {
-				body, err := wire.AppendMessage(nil, &wire.Header{Type: wire.MessageRequest, ID: r.id, Route: "room.room.echo"}, []byte(r.payload))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := peer.OnPacket(wire.PacketData, body); err != nil {
-					t.Fatal(err)
-				}
-			}
+			fc := &fakeCluster{take: take, sent: make(chan sentForward, 4)}
+			peer, conn := forwardSession(t, fc)
+			sendRequests(t, peer, "first", "second")
 			first := <-fc.sent
-			if first.payload != "first" || first.fromLoop != take {
-				t.Fatalf("first forward %q from the loop %v; want %q from the loop %v", first.payload, first.fromLoop, "first", take)
+			if first.payload != "first" || first.try != take {
+				t.Fatalf("first forward %q through TryForward %v; want %q, %v", first.payload, first.try, "first", take)
 			}
 			select {
 			case f := <-fc.sent:
@@ -135,17 +176,46 @@ func TestForwardLeavesFromTheLoop(t *testing.T) {
 			}
 			first.done.ForwardDone([]byte{}, nil)
 			second := <-fc.sent
-			if second.payload != "second" || second.fromLoop {
-				t.Fatalf("second forward %q from the loop %v; want %q from the worker", second.payload, second.fromLoop, "second")
+			if second.payload != "second" || second.try != take {
+				t.Fatalf("second forward %q through TryForward %v; want %q, %v", second.payload, second.try, "second", take)
 			}
 			second.done.ForwardDone([]byte{}, nil)
-			<-conn.wrote
-			<-conn.wrote
-			conn.mu.Lock()
-			defer conn.mu.Unlock()
-			if got := conn.packets[1:]; len(got) != 2 || answerID(t, got[0]) != 1 || answerID(t, got[1]) != 2 {
+			if got := answers(conn, 2); len(got) != 2 || answerID(t, got[0]) != 1 || answerID(t, got[1]) != 2 {
 				t.Fatalf("%d answers after the handshake, want responses 1 then 2", len(got))
 			}
 		})
+	}
+}
+
+// TestForwardsFailingAtOnceGoToTheWorker: when the cluster answers a
+// forward before TryForward returns (no server of the type), the session
+// does not send its next forward from inside that answer: the worker
+// takes the queue, so a queue of forwards that fail at once is answered
+// in order by a loop, not by nested calls on the goroutine that resumed
+// the session.
+func TestForwardsFailingAtOnceGoToTheWorker(t *testing.T) {
+	fc := &fakeCluster{take: true, sent: make(chan sentForward, 4)}
+	peer, conn := forwardSession(t, fc)
+	sendRequests(t, peer, "first", "second", "third")
+	first := <-fc.sent
+	fc.failNow.Store(true)
+	first.done.ForwardDone([]byte{}, nil)
+	for _, want := range []sentForward{{try: true, payload: "second"}, {try: false, payload: "third"}} {
+		if f := <-fc.sent; f.payload != want.payload || f.try != want.try {
+			t.Fatalf("forward %q through TryForward %v; want %q, %v", f.payload, f.try, want.payload, want.try)
+		}
+	}
+	got := answers(conn, 3)
+	if len(got) != 3 {
+		t.Fatalf("%d answers, want 3", len(got))
+	}
+	for i, p := range got {
+		m, err := wire.DecodeMessage(p[wire.HeaderLen:])
+		if err != nil || m.ID != uint32(i+1) {
+			t.Fatalf("answer %d: %+v, %v; want response %d", i, m, err, i+1)
+		}
+		if failed := strings.Contains(string(m.Payload), string(gamesrv.CodeUnavailable)); failed != (i > 0) {
+			t.Fatalf("answer %d: %q; want GS-503 for all but the first", m.ID, m.Payload)
+		}
 	}
 }

@@ -200,13 +200,25 @@ func (s *session) work() {
 	}
 }
 
-// resume continues a session whose forwarded job was answered: its queue
-// goes to a worker if jobs are waiting, else the session goes idle.
-func (s *session) resume() {
+// resume continues a session whose forwarded job was answered. With jobs
+// waiting, the next one goes to a worker, unless it is a forward that can
+// leave at once and direct is set: then this goroutine (the link's reader,
+// most often) sends it, as the event loop does for an idle session. A
+// client that sends its next request as soon as it reads the answer finds
+// its session still running (the answer is written first), so this path
+// is the common one under load and saves a worker's wake-up per request.
+// With no job waiting, the session goes idle.
+func (s *session) resume(direct bool) {
 	s.mu.Lock()
 	if s.queue.n == 0 {
 		s.running = false
 		s.mu.Unlock()
+		return
+	}
+	if direct && s.srv.forwardsNow(&s.queue.first) {
+		j := s.queue.pop()
+		s.mu.Unlock()
+		s.sendNow(&j)
 		return
 	}
 	s.mu.Unlock()

@@ -19,6 +19,7 @@ type Queue struct {
 	backlog   bool        // the flusher is writing, or the socket holds bytes it could not send yet
 	overflow  bool        // closed because the limit was exceeded
 	ending    atomic.Bool // closing, readable without the lock
+	queued    atomic.Bool // bufs holds packets, readable without the lock
 }
 
 // Push queues p. schedule is true when the caller must wake the flusher.
@@ -42,6 +43,7 @@ func (q *Queue) push(p []byte, limit int) (schedule bool, err error) {
 	}
 	q.bufs = append(q.bufs, p)
 	q.bytes += len(p)
+	q.queued.Store(true)
 	return q.schedule(), nil
 }
 
@@ -71,6 +73,7 @@ func (q *Queue) PushDirect(p []byte, limit int, write func([]byte) (int, error))
 	}
 	q.bufs = append(q.bufs, p[n:]) // the socket is full: the flusher sends the rest
 	q.bytes += len(p) - n
+	q.queued.Store(true)
 	q.backlog = true
 	return q.schedule(), nil
 }
@@ -123,10 +126,20 @@ func (q *Queue) Closing() bool { return q.ending.Load() }
 // must be closed once they are sent. The caller hands the slice back with
 // Recycle when done with it. Until a SetBacklog after Take returned
 // packets, PushDirect queues: the flusher is writing.
+//
+// With nothing queued and no close, Take takes no lock: the I/O loop calls
+// it for every read, and PushDirect holds the lock across a socket write
+// (the answer to the request before, often still in its system call when
+// the client's next request arrives). Whatever is queued after that check
+// wakes the flusher (Push and PushDirect report schedule), so nothing waits.
 func (q *Queue) Take() (bufs [][]byte, closing bool) {
+	if !q.queued.Load() && !q.ending.Load() {
+		return nil, false
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	bufs, q.bufs = q.bufs, nil
+	q.queued.Store(false)
 	q.backlog = q.backlog || len(bufs) > 0
 	q.bytes = 0
 	q.scheduled = false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestQueue(t *testing.T) {
@@ -107,5 +108,58 @@ func TestQueuePushDirectError(t *testing.T) {
 	}
 	if _, closing := q.Take(); !closing {
 		t.Error("a failed write must close the connection")
+	}
+}
+
+// TestQueueTakeDuringDirectWrite: the I/O loop's Take does not wait for a
+// direct write under way (PushDirect holds the lock across the system
+// call) when nothing is queued, and sees what is queued or closing.
+func TestQueueTakeDuringDirectWrite(t *testing.T) {
+	var q Queue
+	writing, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = q.PushDirect([]byte("a"), 0, func(p []byte) (int, error) {
+			close(writing)
+			<-release
+			return len(p), nil
+		})
+	}()
+	<-writing
+	took := make(chan bool, 1)
+	go func() {
+		bufs, closing := q.Take()
+		took <- bufs == nil && !closing
+	}()
+	waited := false
+	select {
+	case empty := <-took:
+		if !empty {
+			t.Error("Take during a direct write returned something; want nothing")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Take waited for the direct write")
+		waited = true
+	}
+	close(release)
+	<-done
+	if waited {
+		<-took // it ends with the write
+	}
+
+	if _, err := q.Push([]byte("b"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if bufs, _ := q.Take(); string(bytes.Join(bufs, nil)) != "b" {
+		t.Fatalf("took %q, want the queued b", bufs)
+	}
+	q.SetBacklog(false)
+	if bufs, closing := q.Take(); bufs != nil || closing {
+		t.Fatalf("second Take: %q, closing %v; want nothing", bufs, closing)
+	}
+	q.Close()
+	if _, closing := q.Take(); !closing {
+		t.Fatal("Take after Close: not closing")
 	}
 }
