@@ -14,7 +14,8 @@ import (
 // several calls (a frontend's forwards coalesce in its writer), and
 // waking a pool goroutine for them, then a thread for that goroutine,
 // was most of what a forwarded call cost the backend (docs/measuring.md,
-// row 7). Three rules keep the calls behind a slow one moving:
+// row 7). Three rules keep the calls behind a slow one moving, and the
+// replies held are written every replyHold:
 //
 //   - the reader runs calls only while it has no whole frame left to
 //     decode, so it never delays bytes it already read;
@@ -27,8 +28,17 @@ import (
 //     on at once (see handOffReading).
 const (
 	// inlineBudget is how long the reader runs one read's calls before it
-	// hands the rest to the pool.
-	inlineBudget = 50 * time.Microsecond
+	// hands the rest to the pool. It is wall time: on a busy machine the
+	// system preempts the reader for longer than a batch of cheap calls
+	// takes, and a budget of 50 µs handed a tenth of the calls to the
+	// pool under the forwarded benchmark's load, each a goroutine and a
+	// thread to wake (docs/measuring.md). What a pool does not help with
+	// then, a reader that was not running, costs no parallelism either.
+	inlineBudget = 500 * time.Microsecond
+	// replyHold is how long the reader keeps the replies of a batch it is
+	// still running before it writes them: a reply waits for the calls
+	// after it in the same read for no longer than this.
+	replyHold = 50 * time.Microsecond
 	// batchStall is how long a call may hold the reader before the
 	// watchdog hands the reading to a new goroutine.
 	batchStall = time.Millisecond
@@ -66,10 +76,15 @@ func (l *Link) runQueued() bool {
 	l.running.Store(b)
 	l.cfg.Watchdog.Arm()
 	ran := 0
+	flushAt := start + int64(replyHold)
 	for now := start; ; now = time.Now().UnixNano() {
 		if now-start > int64(inlineBudget) {
 			b.toPool()
 			break
+		}
+		if now > flushAt {
+			b.sendHeld(now)
+			flushAt = now + int64(replyHold)
 		}
 		in := b.take(now)
 		if in == nil {
@@ -136,13 +151,9 @@ func (b *batch) toPool() {
 }
 
 // finish ends the batch: it sends the replies held and reports whether
-// the reading went to a new goroutine meanwhile. The send is timed like a
-// call: it waits while the writer is full, which may last until the peer
-// reads, and the peer may be waiting for this reader.
+// the reading went to a new goroutine meanwhile.
 func (b *batch) finish() (handed bool) {
-	rs := b.takeReplies()
-	b.since.Store(time.Now().UnixNano())
-	b.send(rs)
+	b.sendHeld(time.Now().UnixNano())
 	b.l.running.CompareAndSwap(b, nil)
 	b.mu.Lock()
 	b.over = true
@@ -187,6 +198,14 @@ func (b *batch) handOff() {
 			b.send(rs)
 		}()
 	}
+}
+
+// sendHeld writes the replies held, at now. The send is timed like a
+// call: it waits while the writer is full, which may last until the peer
+// reads, and the peer may be waiting for this reader.
+func (b *batch) sendHeld(now int64) {
+	b.since.Store(now)
+	b.send(b.takeReplies())
 }
 
 // runRest hands calls the batch will not run to the pool, and forgets

@@ -20,6 +20,7 @@ import (
 // batchHost runs the routes of the batch tests:
 //   - "echo" answers its payload;
 //   - "nap" sleeps 2 ms (well past inlineBudget), then answers;
+//   - "spin" keeps the reader busy for twice replyHold, then answers;
 //   - "hold" waits until release is closed;
 //   - "meet" waits until two "meet" calls have started (5 s at most);
 //   - "nested" calls route "echo" back over the same link, with its own
@@ -41,6 +42,9 @@ func (h *batchHost) HandleCall(ctx context.Context, l *Link, c *gamesrvv1.Call) 
 	switch c.GetRoute() {
 	case "nap":
 		time.Sleep(2 * time.Millisecond)
+	case "spin":
+		for start := time.Now(); time.Since(start) < 2*replyHold; {
+		}
 	case "hold":
 		<-h.release
 	case "meet":
@@ -211,6 +215,22 @@ func TestBatchExpensiveCallsRunInParallel(t *testing.T) {
 		if r := got[id]; r == nil || r.GetError() != nil {
 			t.Fatalf("call %d answered %v", id, r)
 		}
+	}
+}
+
+// TestBatchRepliesLeaveWhileItRuns: the replies a batch holds are written
+// once it has run for replyHold, not when its last call ends: calls 1 and
+// 2 are answered while call 3, behind them in the same read, still runs
+// on the reader (the watchdog does not run here).
+func TestBatchRepliesLeaveWhileItRuns(t *testing.T) {
+	_, h, p := batchLink(t, false)
+	p.send(&gamesrvv1.Call{Id: 1, Route: "echo"}, &gamesrvv1.Call{Id: 2, Route: "spin"}, &gamesrvv1.Call{Id: 3, Route: "hold"})
+	if got := p.replies(2); got[1] == nil || got[2] == nil {
+		t.Fatalf("replies %v while call 3 runs; want calls 1 and 2", got)
+	}
+	close(h.release)
+	if r := p.reply(); r.GetId() != 3 {
+		t.Fatalf("reply %d, want 3", r.GetId())
 	}
 }
 
