@@ -28,12 +28,12 @@ import (
 //     on at once (see handOffReading).
 const (
 	// inlineBudget is how long the reader runs one read's calls before it
-	// hands the rest to the pool. It is wall time: on a busy machine the
-	// system preempts the reader for longer than a batch of cheap calls
-	// takes, and a budget of 50 µs handed a tenth of the calls to the
-	// pool under the forwarded benchmark's load, each a goroutine and a
-	// thread to wake (docs/measuring.md). What a pool does not help with
-	// then, a reader that was not running, costs no parallelism either.
+	// hands the rest to the pool. It is wall time, which includes the time
+	// the system took the reader away: on a busy machine that is longer
+	// than a batch of cheap calls runs, and a budget of 50 µs sent a tenth
+	// of the calls to the pool under the forwarded benchmark's load, each
+	// a goroutine and a thread to wake, for no parallelism gained (the
+	// time was lost before the reader looked; docs/measuring.md).
 	inlineBudget = 500 * time.Microsecond
 	// replyHold is how long the reader keeps the replies of a batch it is
 	// still running before it writes them: a reply waits for the calls
