@@ -76,7 +76,8 @@ func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string
 }
 
 // tryForward is forwardClient for a caller that must not wait: the
-// server's event loop, for a session with nothing else queued. It sends
+// server's event loop, or the goroutine that delivered the answer a
+// session's next request waited for. It sends
 // the call only when that needs no waiting (no interceptor to run, a live
 // link to the chosen server, a free slot and room on it) and reports
 // whether it took the request: when it did not, nothing was sent, done

@@ -100,7 +100,7 @@ func (srv *Server) forward(s *session, j *job) {
 // meanwhile.
 func (s *session) forwardNow(j *job) bool {
 	srv := s.srv
-	if !srv.forwardsNow(j) {
+	if !srv.canSendNow(j) {
 		return false
 	}
 	s.mu.Lock()
@@ -115,10 +115,10 @@ func (s *session) forwardNow(j *job) bool {
 	return true
 }
 
-// forwardsNow reports whether j may be forwarded by a goroutine that must
+// canSendNow reports whether j may be forwarded by a goroutine that must
 // not wait (sendNow): a forward whose payload needs no decoding, on a
 // server without interceptors (they run on a worker).
-func (srv *Server) forwardsNow(j *job) bool {
+func (srv *Server) canSendNow(j *job) bool {
 	return j.fwd != nil && j.err == nil && !j.late() && srv.cluster != nil && len(srv.opts.Interceptors) == 0
 }
 

@@ -215,7 +215,7 @@ func (s *session) resume(direct bool) {
 		s.mu.Unlock()
 		return
 	}
-	if direct && s.srv.forwardsNow(&s.queue.first) {
+	if direct && s.srv.canSendNow(&s.queue.first) {
 		j := s.queue.pop()
 		s.mu.Unlock()
 		s.sendNow(&j)

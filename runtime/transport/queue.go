@@ -41,10 +41,15 @@ func (q *Queue) push(p []byte, limit int) (schedule bool, err error) {
 		q.ending.Store(true)
 		return q.schedule(), ErrSlowConsumer
 	}
+	q.add(p)
+	return q.schedule(), nil
+}
+
+// add appends p to the packets queued, q.mu held.
+func (q *Queue) add(p []byte) {
 	q.bufs = append(q.bufs, p)
 	q.bytes += len(p)
 	q.queued.Store(true)
-	return q.schedule(), nil
 }
 
 // PushDirect is Push for transports that may write to the socket from any
@@ -71,9 +76,7 @@ func (q *Queue) PushDirect(p []byte, limit int, write func([]byte) (int, error))
 	if n == len(p) {
 		return false, nil
 	}
-	q.bufs = append(q.bufs, p[n:]) // the socket is full: the flusher sends the rest
-	q.bytes += len(p) - n
-	q.queued.Store(true)
+	q.add(p[n:]) // the socket is full: the flusher sends the rest
 	q.backlog = true
 	return q.schedule(), nil
 }

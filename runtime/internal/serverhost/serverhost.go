@@ -97,9 +97,10 @@ type Cluster interface {
 	// the forward's deadline but no timer (no Done channel): Forward
 	// enforces ctx.Deadline() itself and answers GS-504 when it passes.
 	Forward(ctx context.Context, s gamesrv.Session, serverType, route string, payload []byte, notify bool, done ForwardDone)
-	// TryForward is Forward for the I/O goroutine, which must not wait:
-	// it sends the request only when that needs no waiting (no dial, no
-	// interceptor, room on the link) and reports whether it took it. When
+	// TryForward is Forward for a goroutine that must not wait (the I/O
+	// loop, or the goroutine that delivered the answer the request waited
+	// for): it sends the request only when that needs no waiting (no dial,
+	// no interceptor, room on the link) and reports whether it took it. When
 	// it took it, done is called as for Forward (at once for a request no
 	// server can take); when it did not, nothing was sent, done is not
 	// called, and the server forwards from the session's worker.

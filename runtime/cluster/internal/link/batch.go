@@ -240,9 +240,7 @@ func (b *batch) send(rs []*gamesrvv1.Frame) {
 // batch answered must not overtake their replies.
 func (l *Link) flushReplies() {
 	if b := l.running.Load(); b != nil {
-		if rs := b.takeReplies(); len(rs) > 0 {
-			b.send(rs)
-		}
+		b.send(b.takeReplies())
 	}
 }
 

@@ -61,7 +61,8 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 		l.answer(pendingCall{a: a}, nil, err)
 		return
 	}
-	l.sentAsync(c.Id, l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}))
+	err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}})
+	l.sentAsync(c.Id, err)
 }
 
 // TryCallAsync is CallAsync for a caller that must not wait (a server's

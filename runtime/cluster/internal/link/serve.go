@@ -160,9 +160,8 @@ type incoming struct {
 	dl       int64         // deadline in UnixNano; 0: none
 	batch    *batch        // set when the reader runs the call
 
-	// The reply's frame, in the call's allocation: it is encoded before
-	// the call is forgotten (Run sends it; a batch holds its calls until
-	// it wrote their replies).
+	// The reply's frame, in the call's allocation: Run sends it at once,
+	// and a batch holds it (and so the call) until it wrote it.
 	frame gamesrvv1.Frame
 	reply gamesrvv1.Frame_Reply
 
