@@ -77,12 +77,12 @@ func (n *Node) forward(ctx context.Context, s gamesrv.Session, typ, route string
 
 // tryForward is forwardClient for a caller that must not wait: the
 // server's event loop, or the goroutine that delivered the answer a
-// session's next request waited for. It sends
-// the call only when that needs no waiting (no interceptor to run, a live
-// link to the chosen server, a free slot and room on it) and reports
-// whether it took the request: when it did not, nothing was sent, done
-// will not be called, and the caller forwards from the session's worker.
-// A request no server can take is answered at once, as forward does.
+// session's next request waited for. It sends the call only when that
+// needs no waiting (no interceptor to run, a live link to the chosen
+// server, a free slot and room on it) and reports whether it took the
+// request: when it did not, nothing was sent, done will not be called,
+// and the caller forwards from the session's worker. A request no server
+// can take is answered at once, as forward does.
 func (n *Node) tryForward(ctx context.Context, s gamesrv.Session, typ, route string, payload []byte, notify bool, done serverhost.ForwardDone) bool {
 	if n.intercepts() {
 		return false

@@ -18,12 +18,10 @@ func (l *Link) Call(ctx context.Context, c *gamesrvv1.Call) (*gamesrvv1.Reply, e
 		return nil, err
 	}
 	defer func() { <-l.slots }()
-	c.Id = l.nextID.Add(1)
-	ch, err := l.register(c.Id, deadlineOf(ctx))
-	if err != nil {
+	ch := make(chan *gamesrvv1.Reply, 1)
+	if err := l.register(ctx, c, pendingCall{ch: ch}); err != nil {
 		return nil, err
 	}
-	c.TimeoutMs = timeoutMs(ctx)
 	if err := l.send(ctx, &gamesrvv1.Frame{Body: &gamesrvv1.Frame_Call{Call: c}}); err != nil {
 		l.forget(c.Id)
 		return nil, err
@@ -57,7 +55,7 @@ func (l *Link) CallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) {
 		a.Answer(nil, err)
 		return
 	}
-	if err := l.registerAsync(ctx, c, a); err != nil {
+	if err := l.register(ctx, c, pendingCall{a: a}); err != nil {
 		l.answer(pendingCall{a: a}, nil, err)
 		return
 	}
@@ -79,7 +77,7 @@ func (l *Link) TryCallAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) 
 	default:
 		return false
 	}
-	if err := l.registerAsync(ctx, c, a); err != nil {
+	if err := l.register(ctx, c, pendingCall{a: a}); err != nil {
 		<-l.slots
 		return false
 	}
@@ -143,26 +141,34 @@ func (l *Link) answer(p pendingCall, r *gamesrvv1.Reply, err error) {
 	}
 }
 
-func (l *Link) register(id uint64, deadline int64) (chan *gamesrvv1.Reply, error) {
-	ch := make(chan *gamesrvv1.Reply, 1)
+// register gives c its id and the time left before ctx's deadline, and
+// registers p (the reply channel of Call or the answerer of CallAsync)
+// with that deadline: the sweeper answers GS-504 once it passes.
+func (l *Link) register(ctx context.Context, c *gamesrvv1.Call, p pendingCall) error {
+	c.Id = l.nextID.Add(1)
+	p.deadline, c.TimeoutMs = deadlineOf(ctx)
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.pending == nil {
-		return nil, l.LostError()
+		l.mu.Unlock()
+		return l.LostError()
 	}
-	l.pending[id] = pendingCall{ch: ch, deadline: deadline}
-	if deadline != 0 {
+	l.pending[c.Id] = p
+	l.mu.Unlock()
+	if p.deadline != 0 {
 		l.host.ArmSweep()
 	}
-	return ch, nil
+	return nil
 }
 
-// deadlineOf returns ctx's deadline in UnixNano, or 0.
-func deadlineOf(ctx context.Context) int64 {
-	if d, ok := ctx.Deadline(); ok {
-		return d.UnixNano()
+// deadlineOf returns ctx's deadline in UnixNano and the time left before
+// it in milliseconds (at least 1), or zeros without a deadline.
+func deadlineOf(ctx context.Context) (unixNano int64, timeoutMs uint32) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 0, 0
 	}
-	return 0
+	ms := time.Until(d).Milliseconds()
+	return d.UnixNano(), uint32(min(max(ms, 1), math.MaxUint32))
 }
 
 // Expire answers GS-504 to the calls whose deadline passed and tells the
@@ -196,24 +202,6 @@ func (l *Link) Expire(now int64) (busy bool) {
 	return busy
 }
 
-// registerAsync gives c its id and timeout and registers a as its
-// answerer.
-func (l *Link) registerAsync(ctx context.Context, c *gamesrvv1.Call, a Answerer) error {
-	c.Id = l.nextID.Add(1)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.pending == nil {
-		return l.LostError()
-	}
-	deadline := deadlineOf(ctx)
-	l.pending[c.Id] = pendingCall{a: a, deadline: deadline}
-	if deadline != 0 {
-		l.host.ArmSweep()
-	}
-	c.TimeoutMs = timeoutMs(ctx)
-	return nil
-}
-
 func (l *Link) forget(id uint64) {
 	if _, ok := l.take(id); ok {
 		l.settled()
@@ -241,17 +229,6 @@ func (l *Link) await(ctx context.Context, id uint64, ch chan *gamesrvv1.Reply) (
 		l.trySend(&gamesrvv1.Frame{Body: &gamesrvv1.Frame_Cancel{Cancel: &gamesrvv1.Cancel{Id: id}}})
 		return nil, ctx.Err()
 	}
-}
-
-// timeoutMs is the time left before ctx's deadline, in milliseconds (at
-// least 1), or 0 without a deadline.
-func timeoutMs(ctx context.Context) uint32 {
-	d, ok := ctx.Deadline()
-	if !ok {
-		return 0
-	}
-	ms := time.Until(d).Milliseconds()
-	return uint32(min(max(ms, 1), math.MaxUint32))
 }
 
 // ReplyError converts the error of a reply.
