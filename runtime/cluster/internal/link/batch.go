@@ -84,6 +84,7 @@ func (l *Link) runQueued() bool {
 		}
 		if now > flushAt {
 			b.sendHeld(now)
+			now = time.Now().UnixNano() // the send may have waited for the writer
 			flushAt = now + int64(replyHold)
 		}
 		in := b.take(now)
