@@ -17,6 +17,14 @@ type buffersWriter interface {
 	WriteBuffers(v [][]byte) (int, error)
 }
 
+// tryWriter is implemented by connections that can tell, without
+// blocking, whether a write would wait (the KCP transport's sessions, whose
+// send window may be full): TryWrite writes all of p and returns len(p),
+// or writes nothing and returns 0.
+type tryWriter interface {
+	TryWrite(p []byte) (int, error)
+}
+
 // closeWriter is implemented by connections that can end their output and
 // keep reading: *net.TCPConn, and the KCP transport's sessions (which end
 // it once the peer acknowledged everything).
@@ -27,9 +35,12 @@ type closeWriter interface {
 // streamConn runs a stream-oriented net.Conn: the goroutine that called
 // ServeConn reads and splits packets; a writer goroutine, started only while
 // something is queued, drains the outbound queue. An idle connection holds
-// one goroutine.
+// one goroutine. On a connection that can try a write (tryWriter), a
+// packet written while nothing is queued is written by the caller, as
+// TCP's are (Queue.PushDirect): no writer goroutine starts for it.
 type streamConn struct {
 	nc  net.Conn
+	tw  tryWriter // nc, if it can try a write; else nil
 	cfg *Config
 	q   Queue
 
@@ -63,6 +74,7 @@ type streamConn struct {
 // written.
 func ServeConn(nc net.Conn, cfg *Config) {
 	c := &streamConn{nc: nc, cfg: cfg, flushed: make(chan struct{}), done: make(chan struct{})}
+	c.tw, _ = nc.(tryWriter)
 	peer := cfg.Handler.Open(c)
 	if peer == nil { // refused: send what the handler wrote (a kick), then close
 		_ = c.Close()
@@ -76,7 +88,13 @@ func ServeConn(nc net.Conn, cfg *Config) {
 
 // Write implements [Conn].
 func (c *streamConn) Write(p []byte) error {
-	schedule, err := c.q.Push(p, c.cfg.MaxPending)
+	var schedule bool
+	var err error
+	if c.tw != nil {
+		schedule, err = c.q.PushDirect(p, c.cfg.MaxPending, c.tw.TryWrite)
+	} else {
+		schedule, err = c.q.Push(p, c.cfg.MaxPending)
+	}
 	if schedule {
 		c.kick()
 	}
@@ -148,6 +166,7 @@ func (c *streamConn) writeLoop() {
 				close(c.flushed)
 				return
 			}
+			c.q.SetBacklog(false) // all written: callers may write directly again
 		}
 		if closing {
 			c.endOutput()

@@ -3,7 +3,9 @@ package transport
 import (
 	"errors"
 	"net"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,4 +157,88 @@ func eventually(t *testing.T, cond func() bool, what string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestDirectWrite: on a connection that can try a write, a packet written
+// while nothing is queued is written by the caller; one the connection
+// cannot take at once goes to the writer goroutine, and so does every
+// packet after it until the writer has written them all, in order.
+func TestDirectWrite(t *testing.T) {
+	server, peer := net.Pipe()
+	t.Cleanup(func() { _ = peer.Close() })
+	fc := &tryConn{Conn: server, release: make(chan struct{})}
+	rec := &recorder{opened: make(chan Conn, 1), packets: make(chan string, 16), closed: make(chan error, 1)}
+	go ServeConn(fc, &Config{Handler: rec, MaxBody: 16})
+	c := (<-rec.opened).(*streamConn)
+	writerRuns := func() bool {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		return c.writing
+	}
+
+	if err := c.Write([]byte("p1")); err != nil {
+		t.Fatal(err)
+	}
+	if writerRuns() {
+		t.Fatal("a writer goroutine started for a packet written directly")
+	}
+	fc.full.Store(true) // the next try fails: p2 goes to the writer, which blocks
+	if err := c.Write([]byte("p2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Write([]byte("p3")); err != nil { // queued behind p2, not tried
+		t.Fatal(err)
+	}
+	if n := fc.tries.Load(); n != 2 {
+		t.Fatalf("%d tries, want 2 (p1, p2): p3 was tried while p2 waited", n)
+	}
+	fc.full.Store(false)
+	close(fc.release)
+	eventually(t, func() bool { return !writerRuns() }, "the writer to exit")
+	if err := c.Write([]byte("p4")); err != nil { // idle again: direct
+		t.Fatal(err)
+	}
+	want := []string{"direct p1", "writer p2", "writer p3", "direct p4"}
+	if got := fc.log(); !slices.Equal(got, want) {
+		t.Fatalf("writes %q, want %q", got, want)
+	}
+}
+
+// tryConn is a net.Conn that can try a write (tryWriter) and logs the
+// writes, by whom; while full, tries fail and the writer's writes wait
+// for release.
+type tryConn struct {
+	net.Conn
+	full    atomic.Bool
+	tries   atomic.Int32
+	release chan struct{}
+	mu      sync.Mutex
+	writes  []string
+}
+
+func (f *tryConn) TryWrite(p []byte) (int, error) {
+	f.tries.Add(1)
+	if f.full.Load() {
+		return 0, nil
+	}
+	f.add("direct " + string(p))
+	return len(p), nil
+}
+
+func (f *tryConn) Write(p []byte) (int, error) {
+	<-f.release
+	f.add("writer " + string(p))
+	return len(p), nil
+}
+
+func (f *tryConn) add(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes = append(f.writes, s)
+}
+
+func (f *tryConn) log() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.writes)
 }

@@ -77,8 +77,8 @@ func (s *session) expire() {
 //
 // kcp-go exposes no count of unacknowledged segments, but WriteBuffers
 // returns only when fewer than the send window wait, and waits for
-// acknowledgements (under the read deadline, where kcp-go v5.6.35 reads it,
-// and the write deadline) otherwise: so the window is halved down to 1, an
+// acknowledgements (under the read deadline, as kcp-go v5.6.35 does)
+// otherwise: so the window is halved down to 1, an
 // empty write at each step, which ends with none waiting. Halving rather
 // than setting 1 at once keeps the segments not yet in flight moving.
 //

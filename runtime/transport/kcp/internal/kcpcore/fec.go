@@ -103,7 +103,6 @@ func (h *shardHeap) Has(sn uint32) bool {
 
 // fecDecoder for decoding incoming packets
 type fecDecoder struct {
-	rxlimit      int // queue size limit
 	dataShards   int
 	parityShards int
 	shardSize    int
@@ -214,7 +213,7 @@ func (dec *fecDecoder) decode(in fecPacket) (recovered [][]byte) {
 	}
 
 	// insert the packet into the shard heap
-	pkt := fecPacket(xmitBuf.Get().([]byte)[:len(in)])
+	pkt := fecPacket(getBuf()[:len(in)])
 	copy(pkt, in)
 	shard.Push(pkt)
 
@@ -256,7 +255,7 @@ func (dec *fecDecoder) decode(in fecPacket) (recovered [][]byte) {
 					clear(shards[k][dlen:])
 				} else if k < dec.dataShards {
 					// prepare memory for the data recovery
-					shards[k] = xmitBuf.Get().([]byte)[:0]
+					shards[k] = getBuf()[:0]
 				}
 			}
 

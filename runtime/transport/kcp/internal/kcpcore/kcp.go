@@ -23,7 +23,6 @@
 package kcpcore
 
 import (
-	"container/heap"
 	"encoding/binary"
 	"time"
 )
@@ -157,38 +156,65 @@ func (seg *segment) encode(ptr []byte) []byte {
 	return ptr
 }
 
-// segmentHeap is a min-heap of segments, used for receiving segments in order
+// segmentHeap is a min-heap of segments by sequence number, used for
+// receiving segments in order. It is kcp-go's, typed: container/heap's
+// interface boxed every segment popped (an allocation per datagram).
 type segmentHeap struct {
 	segments []segment
 	marks    map[uint32]struct{} // to avoid duplicates
 }
 
 func newSegmentHeap() *segmentHeap {
-	h := &segmentHeap{
-		marks: make(map[uint32]struct{}),
-	}
-	heap.Init(h)
-	return h
+	return &segmentHeap{marks: make(map[uint32]struct{})}
 }
 
 func (h *segmentHeap) Len() int { return len(h.segments) }
 
-func (h *segmentHeap) Less(i, j int) bool {
+// less reports whether segment i comes before segment j.
+func (h *segmentHeap) less(i, j int) bool {
 	return _itimediff(h.segments[j].sn, h.segments[i].sn) > 0
 }
 
-func (h *segmentHeap) Swap(i, j int) { h.segments[i], h.segments[j] = h.segments[j], h.segments[i] }
-func (h *segmentHeap) Push(x interface{}) {
-	h.segments = append(h.segments, x.(segment))
-	h.marks[x.(segment).sn] = struct{}{}
+// push adds seg.
+func (h *segmentHeap) push(seg segment) {
+	h.segments = append(h.segments, seg)
+	h.marks[seg.sn] = struct{}{}
+	for j := len(h.segments) - 1; j > 0; {
+		i := (j - 1) / 2 // parent
+		if !h.less(j, i) {
+			break
+		}
+		h.segments[i], h.segments[j] = h.segments[j], h.segments[i]
+		j = i
+	}
 }
 
-func (h *segmentHeap) Pop() interface{} {
-	n := len(h.segments)
-	x := h.segments[n-1]
-	h.segments = h.segments[0 : n-1]
-	delete(h.marks, x.sn)
-	return x
+// peek returns the first segment; the heap is not empty.
+func (h *segmentHeap) peek() *segment { return &h.segments[0] }
+
+// pop removes and returns the first segment; the heap is not empty.
+func (h *segmentHeap) pop() segment {
+	n := len(h.segments) - 1
+	first := h.segments[0]
+	h.segments[0] = h.segments[n]
+	h.segments[n] = segment{} // drop the data's reference
+	h.segments = h.segments[:n]
+	for i := 0; ; {
+		j := 2*i + 1 // left child
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h.less(r, j) {
+			j = r
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.segments[i], h.segments[j] = h.segments[j], h.segments[i]
+		i = j
+	}
+	delete(h.marks, first.sn)
+	return first
 }
 
 func (h *segmentHeap) Has(sn uint32) bool {
@@ -258,14 +284,14 @@ func NewKCP(conv uint32, output output_callback) *KCP {
 
 // newSegment creates a KCP segment
 func (kcp *KCP) newSegment(size int) (seg segment) {
-	seg.data = xmitBuf.Get().([]byte)[:size]
+	seg.data = getBuf()[:size]
 	return
 }
 
 // recycleSegment recycles a KCP segment
 func (kcp *KCP) recycleSegment(seg *segment) {
 	if seg.data != nil {
-		xmitBuf.Put(seg.data)
+		putBuf(seg.data)
 		seg.data = nil
 	}
 }
@@ -332,18 +358,7 @@ func (kcp *KCP) Recv(buffer []byte) (n int) {
 		}
 	}
 
-	// move available data from rcv_buf -> rcv_queue
-	for kcp.rcv_buf.Len() > 0 {
-		seg := heap.Pop(kcp.rcv_buf).(segment)
-		if seg.sn == kcp.rcv_nxt && kcp.rcv_queue.Len() < int(kcp.rcv_wnd) {
-			kcp.rcv_queue.Push(seg)
-			kcp.rcv_nxt++
-		} else {
-			// push back segment
-			heap.Push(kcp.rcv_buf, seg)
-			break
-		}
-	}
+	kcp.moveReceived()
 
 	// fast recover
 	if kcp.rcv_queue.Len() < int(kcp.rcv_wnd) && fast_recover {
@@ -518,39 +533,36 @@ func (kcp *KCP) ack_push(sn, ts uint32) {
 	kcp.acklist = append(kcp.acklist, ackItem{sn, ts})
 }
 
-// returns true if data has repeated
-func (kcp *KCP) parse_data(newseg segment) bool {
+// parse_data keeps a data segment inside the receive window that is not
+// held yet (kcp-go returned whether it was repeated, for a statistic
+// gamesrv does not keep).
+func (kcp *KCP) parse_data(newseg segment) {
 	sn := newseg.sn
 	if _itimediff(sn, kcp.rcv_nxt+kcp.rcv_wnd) >= 0 ||
 		_itimediff(sn, kcp.rcv_nxt) < 0 {
-		return true
+		return
 	}
 
-	repeat := false
 	if !kcp.rcv_buf.Has(sn) {
 		// replicate the content if it's new
-		dataCopy := xmitBuf.Get().([]byte)[:len(newseg.data)]
+		dataCopy := getBuf()[:len(newseg.data)]
 		copy(dataCopy, newseg.data)
 		newseg.data = dataCopy
 
 		// insert the new segment into rcv_buf
-		heap.Push(kcp.rcv_buf, newseg)
+		kcp.rcv_buf.push(newseg)
 	}
 
-	// move available data from rcv_buf -> rcv_queue
-	for kcp.rcv_buf.Len() > 0 {
-		seg := heap.Pop(kcp.rcv_buf).(segment)
-		if seg.sn == kcp.rcv_nxt && kcp.rcv_queue.Len() < int(kcp.rcv_wnd) {
-			kcp.rcv_queue.Push(seg)
-			kcp.rcv_nxt++
-		} else {
-			// push back segment
-			heap.Push(kcp.rcv_buf, seg)
-			break
-		}
-	}
+	kcp.moveReceived()
+}
 
-	return repeat
+// moveReceived moves the segments of rcv_buf that come next in sequence
+// to rcv_queue, as long as the receive window allows.
+func (kcp *KCP) moveReceived() {
+	for kcp.rcv_buf.Len() > 0 && kcp.rcv_buf.peek().sn == kcp.rcv_nxt && kcp.rcv_queue.Len() < int(kcp.rcv_wnd) {
+		kcp.rcv_queue.Push(kcp.rcv_buf.pop())
+		kcp.rcv_nxt++
+	}
 }
 
 // Input a packet into kcp state machine.
@@ -614,7 +626,6 @@ func (kcp *KCP) Input(data []byte, regular, ackNoDelay bool) int {
 			flag |= 1
 			latest = ts
 		} else if cmd == IKCP_CMD_PUSH {
-			repeat := true
 			if _itimediff(sn, kcp.rcv_nxt+kcp.rcv_wnd) < 0 {
 				kcp.ack_push(sn, ts)
 				if _itimediff(sn, kcp.rcv_nxt) >= 0 {
@@ -627,10 +638,8 @@ func (kcp *KCP) Input(data []byte, regular, ackNoDelay bool) int {
 					seg.sn = sn
 					seg.una = una
 					seg.data = data[:length] // delayed data copying
-					repeat = kcp.parse_data(seg)
+					kcp.parse_data(seg)
 				}
-			}
-			if regular && repeat {
 			}
 		} else if cmd == IKCP_CMD_WASK {
 			// ready to send back IKCP_CMD_WINS in Ikcp_flush
@@ -719,8 +728,8 @@ func (kcp *KCP) flush(flushType FlushType) uint32 {
 
 	// gamesrv: the buffer is taken from the pool for the flush, not held
 	// by every session.
-	buffer := xmitBuf.Get().([]byte)[:kcp.mtu]
-	defer xmitBuf.Put(buffer[:cap(buffer)])
+	buffer := getBuf()[:kcp.mtu]
+	defer putBuf(buffer)
 	ptr := buffer
 
 	// makeSpace makes room for writing

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"testing"
@@ -286,4 +287,82 @@ func (r *dropRelay) dropped() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.n
+}
+
+// TestBufferPool: getBuf gives mtuLimit bytes; putBuf takes back what
+// getBuf gave, however resliced, and leaves foreign slices alone.
+func TestBufferPool(t *testing.T) {
+	b := getBuf()
+	if len(b) != mtuLimit || cap(b) != mtuLimit {
+		t.Fatalf("getBuf: len %d cap %d, want %d", len(b), cap(b), mtuLimit)
+	}
+	putBuf(b[:10])
+	putBuf(make([]byte, 10)) // not the pool's: dropped, no panic
+	putBuf(nil)
+	if n := testing.AllocsPerRun(100, func() { putBuf(getBuf()[:100]) }); n != 0 {
+		t.Errorf("%v allocations per get and put, want 0", n)
+	}
+}
+
+// TestAddrKey: a UDP address keys its session without String, an IPv4
+// address the same whether mapped or not; other addresses parse.
+func TestAddrKey(t *testing.T) {
+	want := netip.MustParseAddrPort("192.0.2.1:4000")
+	for _, tc := range []struct {
+		name string
+		addr net.Addr
+		want netip.AddrPort
+		ok   bool
+	}{
+		{"udp4", &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1).To4(), Port: 4000}, want, true},
+		{"udp4 in 16 bytes", &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4000}, want, true},
+		{"udp6", &net.UDPAddr{IP: net.ParseIP("2001:db8::1"), Port: 4000}, netip.MustParseAddrPort("[2001:db8::1]:4000"), true},
+		{"other", fakeAddr("192.0.2.1:4000"), want, true},
+		{"unparsable", fakeAddr("pipe"), netip.AddrPort{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := addrKey(tc.addr)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("addrKey(%v) = %v %v, want %v %v", tc.addr, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	ua := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4000}
+	if n := testing.AllocsPerRun(100, func() { _, _ = addrKey(ua) }); n != 0 {
+		t.Errorf("%v allocations per UDP address key, want 0", n)
+	}
+}
+
+// fakeAddr is a net.Addr of another network.
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "fake" }
+func (a fakeAddr) String() string  { return string(a) }
+
+// TestTryWrite: TryWrite writes while the send window has room and
+// returns 0, without waiting, once it is full; it fails on a closed
+// session.
+func TestTryWrite(t *testing.T) {
+	l, err := newListener(nil, 0, 0, discardConn{}) // nothing is acknowledged
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	seg := make([]byte, 24+5) // a PUSH of 5 bytes, conversation 1, sn 0
+	seg[0], seg[4], seg[6], seg[20] = 1, IKCP_CMD_PUSH, 128, 5
+	l.packetInput(seg, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1})
+	s, err := l.AcceptKCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetWindowSize(2, 32)
+	for i, want := range []int{4, 4, 0} {
+		if n, err := s.TryWrite([]byte("ping")); n != want || err != nil {
+			t.Fatalf("try %d: %d, %v; want %d", i+1, n, err, want)
+		}
+	}
+	_ = s.Close()
+	if _, err := s.TryWrite([]byte("ping")); err == nil {
+		t.Fatal("TryWrite on a closed session succeeded")
+	}
 }
