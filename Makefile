@@ -13,8 +13,9 @@ BENCHFLAGS  ?=
 ATTACKFLAGS ?=
 CLUSTERFLAGS ?=
 INTEROP_JS  := internal/interop/pomelojs
+STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: demo cluster-demo run test ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack cluster-scale build clean
+.PHONY: demo cluster-demo run test lint ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack cluster-scale build clean
 
 ## demo: build the chat example, run Go bots over TCP, KCP and WebSocket and TypeScript bots (Node, examples/chat/tsbot) over TCP and WebSocket in the same rooms, print a summary (Go bots only when npm is missing)
 demo: $(BIN)/chat-server
@@ -35,16 +36,23 @@ cluster-demo: $(BIN)/cluster-connector $(BIN)/cluster-room
 run:
 	go run ./examples/chat/server
 
-## test: npm ci (node_modules and the interop test's client), gofmt, vet, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
+## test: npm ci (node_modules and the interop test's client), gofmt, vet, staticcheck, every test with the race detector, every Go benchmark once (so they cannot rot), then the browser test when Chromium is there or can be installed (as root, with apt-get)
 test: node_modules interop-deps
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
+	$(STATICCHECK) ./...
 	$(GO_TEST) ./...
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./runtime/... ./internal/...
 	$(MAKE) --no-print-directory ts-test
 	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
+
+## lint: gofmt, go vet and staticcheck (pinned: honnef.co/go/tools v0.8.2, fetched from the Go module proxy), as make test runs them
+lint:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
+	go vet ./...
+	$(STATICCHECK) ./...
 
 ## ts-test: the TypeScript code: npm ci at the root (pinned versions from package-lock.json), then the client (clients/ts: unit tests, end to end against the chat server) and the Node bot (examples/chat/tsbot, against the chat server); needs Node 20+ and npm
 ts-test:
@@ -133,7 +141,7 @@ node_modules: package.json package-lock.json
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
-	@for t in transport/kcp:FuzzGateOpens transport/kcp/internal/kcpcore:FuzzPacketInput wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
+	@for t in transport/kcp:FuzzGateOpens transport/kcp/internal/kcpcore:FuzzPacketInput transport/kcp/internal/kcpcore:FuzzReceiveMatchesKCPGo wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster/internal/linkwire:FuzzReadFrame cluster/internal/linkwire:FuzzFrameCodec cluster/gossip:FuzzMetaDecode cluster/internal/linkhello:FuzzLinkProof cluster/internal/linkhello:FuzzLinkHello \

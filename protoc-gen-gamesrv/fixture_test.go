@@ -322,6 +322,7 @@ func TestFixtureClient(t *testing.T) {
 	if !slices.Equal(h.said, []string{"u7: hi"}) {
 		t.Errorf("handler heard %q", h.said)
 	}
+	//lint:ignore SA1019 Leave is deprecated in the fixture; calling it checks the unimplemented default.
 	_, err = client.Leave(ctx, &gamev1.LeaveRequest{})
 	if gamesrv.CodeOf(err) != gamesrv.CodeNotFound {
 		t.Errorf("Leave (unimplemented): err = %v, want code %s", err, gamesrv.CodeNotFound)

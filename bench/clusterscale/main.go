@@ -159,7 +159,6 @@ type cluster struct {
 	falseLeaves  []falseLeave
 	start        time.Time                   // the spawn of the first server
 	leaves       map[string]map[string]int64 // member run -> observer id -> leave time
-	starting     sync.WaitGroup
 }
 
 func runKey(id, boot string) string { return id + "/" + boot }

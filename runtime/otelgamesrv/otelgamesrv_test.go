@@ -254,9 +254,9 @@ func checkAttrs(t *testing.T, s tracetest.SpanStub, want map[attribute.Key]strin
 		v, ok := attr(s, k)
 		switch {
 		case w == "" && ok:
-			t.Errorf("%s %s span: %s = %q, want none", s.Name, s.SpanKind, k, v.Emit())
-		case w != "" && v.Emit() != w:
-			t.Errorf("%s %s span: %s = %q, want %q", s.Name, s.SpanKind, k, v.Emit(), w)
+			t.Errorf("%s %s span: %s = %q, want none", s.Name, s.SpanKind, k, v.String())
+		case w != "" && v.String() != w:
+			t.Errorf("%s %s span: %s = %q, want %q", s.Name, s.SpanKind, k, v.String(), w)
 		}
 	}
 }

@@ -56,8 +56,10 @@ func TestIPKey(t *testing.T) {
 func TestIPCounter(t *testing.T) {
 	var c ipCounter
 	k := netip.MustParseAddr("192.0.2.1")
-	if !c.acquire(k, 2) || !c.acquire(k, 2) || c.acquire(k, 2) {
-		t.Fatal("want two connections admitted, the third refused")
+	for i, want := range []bool{true, true, false} { // two admitted, the third refused
+		if got := c.acquire(k, 2); got != want {
+			t.Fatalf("acquire %d: %v, want %v", i+1, got, want)
+		}
 	}
 	c.release(k)
 	if !c.acquire(k, 2) {

@@ -156,11 +156,11 @@ func back(opts server.Options, seeds string) (*server.Server, *cluster.Node, err
 	if opts.ServerID == "" {
 		opts.ServerID = "echo-1"
 	}
-	srv, node, err := single(opts)
+	srv, _, err := single(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	node, err = cluster.New(srv, clusterOptions(opts.Logger, seeds))
+	node, err := cluster.New(srv, clusterOptions(opts.Logger, seeds))
 	return srv, node, err
 }
 

@@ -152,13 +152,6 @@ func run() error {
 	return srv.Shutdown(sctx)
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(name string) bool {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
 // listeners returns the listeners to start, and the WebSocket one (nil
 // without -ws).
 func listeners(tcpAddr, kcpAddr, wsAddr string) ([]transport.Listener, *ws.Listener) {
