@@ -15,8 +15,8 @@ import (
 // Tuning holds the per-session KCP parameters. Both ends should use the same
 // values. Zero fields take the defaults, which favour latency: no-delay
 // mode, a 10 ms update interval, fast resend after 2 duplicate ACKs, no
-// congestion window, 128-packet windows, a 1200-byte MTU and immediate
-// ACKs.
+// congestion window, 128-packet windows, a 1200-byte MTU and ACKs without
+// delay.
 type Tuning struct {
 	// Interval is the internal update interval in milliseconds (10..5000).
 	// It is the main CPU knob: raise it to 20-40 for thousands of
@@ -33,7 +33,11 @@ type Tuning struct {
 	MTU int
 	// Normal disables no-delay mode and enables the congestion window.
 	Normal bool
-	// DelayedACK batches ACKs instead of sending each at once.
+	// DelayedACK batches ACKs until the next update (Interval) instead of
+	// sending them without delay. Without it, the Go client (kcp-go) sends
+	// each ACK at once, in a datagram of its own; the server's listener
+	// sends an ACK within 1 ms, in the datagram of the answer when the
+	// answer is ready by then (one datagram per request instead of two).
 	DelayedACK bool
 }
 

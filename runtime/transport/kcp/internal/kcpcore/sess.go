@@ -48,7 +48,11 @@
 //     pointers and the receive buffer is a typed heap (both boxed a value
 //     per datagram in kcp-go); BenchmarkKCPRequest in runtime/server went
 //     from 82 to 49 allocations per request, client included, most of the
-//     rest kcp-go's client.
+//     rest kcp-go's client;
+//   - acknowledgements without delay (SetACKNoDelay) travel with the next
+//     datagram the session sends within a millisecond, the answer to the
+//     request usually, where kcp-go sends each in a datagram of its own:
+//     a request and its answer cost the server one datagram, not two.
 //
 // The wire format, the ARQ (kcp.go, verbatim but for the buffers and the
 // receive heap), FEC (fec.go) and the behaviour of Read, Write, read
@@ -147,7 +151,7 @@ type UDPSession struct {
 	key        netip.AddrPort // the listener's key of remote (addrKey)
 	rd         deadline       // the read deadline, Read's and WriteBuffers'
 	headerSize int            // the header size additional to a KCP frame
-	ackNoDelay bool           // send ack immediately for each incoming packet(testing purpose)
+	ackNoDelay bool           // acknowledge within ackWindow (SetACKNoDelay)
 	writeDelay bool           // delay kcp.flush() for Write() for bulk transfer
 
 	// notifications
@@ -164,6 +168,10 @@ type UDPSession struct {
 	socketReadErrorOnce  sync.Once
 	socketWriteErrorOnce sync.Once
 
+	ackWindow time.Duration // ackWindow; tests change it
+	ackTimer  *time.Timer   // sends the acknowledgements still due at the end of ackWindow; under mu
+	ackArmed  bool          // ackTimer will fire, or its func is about to run; under mu
+
 	updateFn  func() // update, as one func value for the scheduler
 	scheduled bool   // an update is pending in the timed scheduler; under mu
 
@@ -179,6 +187,7 @@ func newUDPSession(conv uint32, dataShards, parityShards int, l *Listener, conn 
 	sess.chSocketReadError = make(chan struct{})
 	sess.chSocketWriteError = make(chan struct{})
 	sess.rd.cancel = make(chan struct{})
+	sess.ackWindow = ackWindow
 	sess.remote = remote
 	sess.conn = conn
 	sess.l = l
@@ -407,6 +416,7 @@ func (s *UDPSession) sendLocked(v [][]byte) (n int, ok bool) {
 		// or if we've specified write no delay(NO merging of outgoing bytes)
 		// we don't have to wait until the periodical update() procedure uncorks.
 		s.kcp.flush(IFLUSH_FULL)
+		s.acksSent()
 	}
 	s.wake()
 	return n, true
@@ -426,6 +436,7 @@ func (s *UDPSession) Close() error {
 	// try best to send all queued messages
 	s.mu.Lock()
 	s.kcp.flush(IFLUSH_FULL)
+	s.acksSent()
 	s.mu.Unlock()
 	s.l.closeSession(s.key)
 	return nil
@@ -480,7 +491,12 @@ func (s *UDPSession) SetMtu(mtu int) bool {
 	return s.kcp.SetMtu(mtu) == 0
 }
 
-// SetACKNoDelay changes ack flush option, set true to flush ack immediately,
+// SetACKNoDelay sets when data segments are acknowledged. With nodelay,
+// the acknowledgements leave within ackWindow: with the first datagram the
+// session sends by then (the answer to a request, usually), or alone at
+// its end. kcp-go sends each one at once, in a datagram of its own, which
+// doubled the datagrams a request/answer exchange costs the server.
+// Without, they wait for the next update, as in kcp-go.
 func (s *UDPSession) SetACKNoDelay(nodelay bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -506,6 +522,7 @@ func (s *UDPSession) update() {
 	}
 	s.mu.Lock()
 	interval := s.kcp.flush(IFLUSH_FULL)
+	s.acksSent()
 	waitsnd := s.kcp.WaitSnd()
 	if waitsnd < int(s.kcp.snd_wnd) {
 		s.notifyWriteEvent()
@@ -587,7 +604,7 @@ func (s *UDPSession) kcpInput(data []byte) {
 		// FEC decoding
 		recovers := s.fecDecoder.decode(f)
 		if f.flag() == typeData {
-			s.kcp.Input(data[fecHeaderSizePlus2:], true, s.ackNoDelay)
+			s.input(data[fecHeaderSizePlus2:], true)
 		}
 
 		// If there're some packets recovered from FEC, feed them into kcp
@@ -595,7 +612,7 @@ func (s *UDPSession) kcpInput(data []byte) {
 			if len(r) >= 2 { // must be larger than 2bytes
 				sz := binary.LittleEndian.Uint16(r)
 				if int(sz) <= len(r) && sz >= 2 {
-					s.kcp.Input(r[2:sz], false, s.ackNoDelay)
+					s.input(r[2:sz], false)
 				}
 			}
 			// recycle the buffer
@@ -606,9 +623,49 @@ func (s *UDPSession) kcpInput(data []byte) {
 		return
 	}
 	s.mu.Lock()
-	s.kcp.Input(data, true, s.ackNoDelay)
+	s.input(data, true)
 	s.notifyAfterInput()
 	s.mu.Unlock()
+}
+
+// ackWindow is how long an acknowledgement may wait for a datagram to
+// travel with; see SetACKNoDelay. A kcp-go client's retransmission timeout
+// is 30 ms at least.
+const ackWindow = time.Millisecond
+
+// input feeds a KCP packet to the ARQ; s.mu is held. With ackNoDelay, the
+// acknowledgements it leaves due are sent within ackWindow.
+func (s *UDPSession) input(data []byte, regular bool) {
+	s.kcp.Input(data, regular, false)
+	if !s.ackNoDelay || s.ackArmed || len(s.kcp.acklist) == 0 {
+		return
+	}
+	if s.ackTimer == nil {
+		s.ackTimer = time.AfterFunc(s.ackWindow, s.flushAcks)
+	} else {
+		s.ackTimer.Reset(s.ackWindow)
+	}
+	s.ackArmed = true
+}
+
+// flushAcks is ackTimer's func: it sends the acknowledgements no datagram
+// took along.
+func (s *UDPSession) flushAcks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ackArmed = false
+	if len(s.kcp.acklist) > 0 && !isClosed(s.die) {
+		s.kcp.flush(IFLUSH_ACKONLY)
+	}
+}
+
+// acksSent stops ackTimer once a flush took every acknowledgement along;
+// s.mu is held. A func already under way finds nothing to send.
+func (s *UDPSession) acksSent() {
+	if s.ackArmed && len(s.kcp.acklist) == 0 {
+		s.ackTimer.Stop()
+		s.ackArmed = false
+	}
 }
 
 // notifyAfterInput puts the session back in the scheduler, wakes the

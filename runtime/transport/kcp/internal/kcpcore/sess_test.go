@@ -3,10 +3,13 @@ package kcpcore
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -364,5 +367,139 @@ func TestTryWrite(t *testing.T) {
 	_ = s.Close()
 	if _, err := s.TryWrite([]byte("ping")); err == nil {
 		t.Fatal("TryWrite on a closed session succeeded")
+	}
+}
+
+// TestAckTravelsWithTheAnswer: with ACKNoDelay, the acknowledgement of a
+// request leaves in the datagram of the answer when the answer comes
+// within ackWindow, alone at its end otherwise, and waits for the update
+// without it.
+func TestAckTravelsWithTheAnswer(t *testing.T) {
+	conn := &captureConn{sent: make(chan []byte, 64)}
+	l, err := newListener(nil, 0, 0, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	from := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	l.packetInput(pushSegment(0, "hello"), from)
+	s, err := l.AcceptKCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	s.SetNoDelay(1, 5000, 2, 1) // updates 5 s apart: only the ack policy sends
+	s.SetACKNoDelay(true)
+	eventually(t, "the session to go idle after acknowledging sn 0", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return !s.scheduled
+	})
+	drain(conn.sent)
+	armed := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.ackArmed
+	}
+
+	s.mu.Lock()
+	s.ackWindow = time.Hour // the answer comes first, whatever the machine's load
+	s.mu.Unlock()
+	l.packetInput(pushSegment(1, "ping"), from)
+	if len(conn.sent) != 0 || !armed() {
+		t.Fatalf("%d datagrams sent at once (armed %v), want none: the ack waits", len(conn.sent), armed())
+	}
+	if n, err := s.TryWrite([]byte("pong")); n != 4 || err != nil {
+		t.Fatalf("TryWrite: %d, %v", n, err)
+	}
+	if got, want := segments(<-conn.sent), []string{"ack 1", "push 0"}; !slices.Equal(got, want) {
+		t.Errorf("answer datagram %q, want %q", got, want)
+	}
+	if armed() {
+		t.Error("the ack timer still runs after the answer took the ack")
+	}
+
+	s.mu.Lock()
+	s.ackWindow = time.Millisecond
+	s.mu.Unlock()
+	l.packetInput(pushSegment(2, "no answer"), from)
+	select {
+	case d := <-conn.sent:
+		if got, want := segments(d), []string{"ack 2"}; !slices.Equal(got, want) {
+			t.Errorf("datagram %q, want %q", got, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("an ack no answer took along was never sent")
+	}
+
+	s.SetACKNoDelay(false)
+	l.packetInput(pushSegment(3, "later"), from)
+	if armed() {
+		t.Error("without ACKNoDelay, the ack timer was armed")
+	}
+}
+
+// pushSegment is a PUSH of conversation 1 with sequence number sn.
+func pushSegment(sn uint32, data string) []byte {
+	b := make([]byte, IKCP_OVERHEAD+len(data))
+	binary.LittleEndian.PutUint32(b, 1)
+	b[4] = IKCP_CMD_PUSH
+	binary.LittleEndian.PutUint16(b[6:], 128)
+	binary.LittleEndian.PutUint32(b[12:], sn)
+	binary.LittleEndian.PutUint32(b[20:], uint32(len(data)))
+	copy(b[IKCP_OVERHEAD:], data)
+	return b
+}
+
+// segments lists the segments of a datagram in the clear: "ack <sn>" or
+// "push <sn>".
+func segments(d []byte) []string {
+	var out []string
+	for len(d) >= IKCP_OVERHEAD {
+		sn := binary.LittleEndian.Uint32(d[12:])
+		n := int(binary.LittleEndian.Uint32(d[20:]))
+		switch d[4] {
+		case IKCP_CMD_ACK:
+			out = append(out, fmt.Sprintf("ack %d", sn))
+		case IKCP_CMD_PUSH:
+			out = append(out, fmt.Sprintf("push %d", sn))
+		default:
+			out = append(out, fmt.Sprintf("cmd %d", d[4]))
+		}
+		d = d[IKCP_OVERHEAD+min(n, len(d)-IKCP_OVERHEAD):]
+	}
+	return out
+}
+
+// captureConn is a packet connection that hands what is written to it to
+// the test.
+type captureConn struct {
+	net.PacketConn
+	sent chan []byte
+}
+
+func (c *captureConn) WriteTo(b []byte, _ net.Addr) (int, error) {
+	c.sent <- append([]byte(nil), b...)
+	return len(b), nil
+}
+
+func (c *captureConn) LocalAddr() net.Addr { return &net.UDPAddr{} }
+
+// drain empties c.
+func drain(c chan []byte) {
+	for len(c) > 0 {
+		<-c
+	}
+}
+
+// eventually waits until cond holds, failing the test after 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
