@@ -47,8 +47,8 @@
 //     netip.AddrPort (kcp-go by addr.String()), the buffer pool holds array
 //     pointers and the receive buffer is a typed heap (both boxed a value
 //     per datagram in kcp-go); BenchmarkKCPRequest in runtime/server went
-//     from 82 to 49 allocations per request, client included, most of the
-//     rest kcp-go's client;
+//     from 82 to 43 allocations per request, client included, all but four
+//     of them kcp-go's client's;
 //   - acknowledgements without delay (SetACKNoDelay) travel with the next
 //     datagram the session sends within a millisecond, the answer to the
 //     request usually, where kcp-go sends each in a datagram of its own:
