@@ -347,15 +347,9 @@ func (s *UDPSession) Write(b []byte) (n int, err error) { return s.WriteBuffers(
 // deadline.
 func (s *UDPSession) WriteBuffers(v [][]byte) (n int, err error) {
 	for {
-		// check for connection close and socket error
-		select {
-		case <-s.chSocketWriteError:
-			return 0, s.socketWriteError.Load().(error)
-		case <-s.die:
-			return 0, errors.WithStack(io.ErrClosedPipe)
-		default:
+		if err := s.writeFailed(); err != nil {
+			return 0, err
 		}
-
 		s.mu.Lock()
 		if n, ok := s.sendLocked(v); ok {
 			s.mu.Unlock()
@@ -381,17 +375,26 @@ func (s *UDPSession) WriteBuffers(v [][]byte) (n int, err error) {
 // returns 0 without waiting when a Write would wait for it. It fails as
 // Write does on a closed session or after a socket error.
 func (s *UDPSession) TryWrite(b []byte) (int, error) {
-	select {
-	case <-s.chSocketWriteError:
-		return 0, s.socketWriteError.Load().(error)
-	case <-s.die:
-		return 0, errors.WithStack(io.ErrClosedPipe)
-	default:
+	if err := s.writeFailed(); err != nil {
+		return 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, _ := s.sendLocked([][]byte{b})
 	return n, nil
+}
+
+// writeFailed returns why writes fail: the session closed or a socket
+// write failed; nil if they do not.
+func (s *UDPSession) writeFailed() error {
+	select {
+	case <-s.chSocketWriteError:
+		return s.socketWriteError.Load().(error)
+	case <-s.die:
+		return errors.WithStack(io.ErrClosedPipe)
+	default:
+		return nil
+	}
 }
 
 // sendLocked hands v to the ARQ, in segments of at most its MSS, if the
