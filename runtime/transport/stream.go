@@ -18,9 +18,12 @@ type buffersWriter interface {
 }
 
 // tryWriter is implemented by connections that can tell, without
-// blocking, whether a write would wait (the KCP transport's sessions, whose
-// send window may be full): TryWrite writes all of p and returns len(p),
-// or writes nothing and returns 0.
+// blocking, whether a write would wait for the peer (the KCP transport's
+// sessions, whose send window may be full): TryWrite writes all of p and
+// returns len(p), or writes nothing and returns 0. It never waits for the
+// peer; a KCP session's datagrams may wait for room in the UDP socket's
+// send buffer, which the kernel drains at the link's pace, as every KCP
+// flush does.
 type tryWriter interface {
 	TryWrite(p []byte) (int, error)
 }

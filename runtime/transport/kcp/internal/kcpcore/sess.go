@@ -372,8 +372,10 @@ func (s *UDPSession) WriteBuffers(v [][]byte) (n int, err error) {
 }
 
 // TryWrite writes b if the send window has room and returns len(b), or
-// returns 0 without waiting when a Write would wait for it. It fails as
-// Write does on a closed session or after a socket error.
+// returns 0 without waiting when a Write would wait for it (the datagrams
+// it flushes may wait for room in the socket's send buffer, as every
+// flush's do). It fails as Write does on a closed session or after a
+// socket error.
 func (s *UDPSession) TryWrite(b []byte) (int, error) {
 	if err := s.writeFailed(); err != nil {
 		return 0, err
