@@ -165,10 +165,16 @@ func eventually(t *testing.T, cond func() bool, what string) {
 // packet after it until the writer has written them all, in order.
 func TestDirectWrite(t *testing.T) {
 	server, peer := net.Pipe()
-	t.Cleanup(func() { _ = peer.Close() })
 	fc := &tryConn{Conn: server, release: make(chan struct{})}
+	var released sync.Once
+	release := func() { released.Do(func() { close(fc.release) }) }
 	rec := &recorder{opened: make(chan Conn, 1), packets: make(chan string, 16), closed: make(chan error, 1)}
 	go ServeConn(fc, &Config{Handler: rec, MaxBody: 16})
+	t.Cleanup(func() { // the writer, then the reader, end; ServeConn returns
+		release()
+		_ = peer.Close()
+		<-rec.closed
+	})
 	c := (<-rec.opened).(*streamConn)
 	writerRuns := func() bool {
 		c.wmu.Lock()
@@ -193,7 +199,7 @@ func TestDirectWrite(t *testing.T) {
 		t.Fatalf("%d tries, want 2 (p1, p2): p3 was tried while p2 waited", n)
 	}
 	fc.full.Store(false)
-	close(fc.release)
+	release()
 	eventually(t, func() bool { return !writerRuns() }, "the writer to exit")
 	if err := c.Write([]byte("p4")); err != nil { // idle again: direct
 		t.Fatal(err)

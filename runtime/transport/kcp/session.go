@@ -3,7 +3,6 @@ package kcp
 import (
 	"errors"
 	"io"
-	"net"
 	"net/netip"
 	"sync/atomic"
 	"time"
@@ -31,8 +30,7 @@ type session struct {
 }
 
 func newSession(ks *kcpcore.UDPSession, g *gate, window int) *session {
-	ap := ks.RemoteAddr().(*net.UDPAddr).AddrPort()
-	return &session{UDPSession: ks, g: g, addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), window: window}
+	return &session{UDPSession: ks, g: g, addr: ks.RemoteAddrPort(), window: window}
 }
 
 // Read reads the session's stream; it returns io.EOF once CloseWrite

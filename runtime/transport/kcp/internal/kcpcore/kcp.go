@@ -570,8 +570,9 @@ func (kcp *KCP) moveReceived() {
 // 'regular' indicates it's a real data packet from remote, and it means it's not generated from ReedSolomon
 // codecs.
 //
-// 'ackNoDelay' will trigger immediate ACK, but surely it will not be efficient in bandwidth
-func (kcp *KCP) Input(data []byte, regular, ackNoDelay bool) int {
+// gamesrv: kcp-go's ackNoDelay parameter, which flushed every ACK at once,
+// is gone; the session decides when ACKs leave (UDPSession.input).
+func (kcp *KCP) Input(data []byte, regular bool) int {
 	snd_una := kcp.snd_una
 	if len(data) < IKCP_OVERHEAD {
 		return -1
@@ -704,8 +705,6 @@ func (kcp *KCP) Input(data []byte, regular, ackNoDelay bool) int {
 		// If the other end is waiting for confirmations, it has to want until the interval timeouts then
 		// the flush() is triggered to send out the una & acks. In low-latency network, the interval time is too long to wait,
 		// so acks have to be sent out immediately when there are too many.
-		kcp.flush(IFLUSH_ACKONLY)
-	} else if ackNoDelay && len(kcp.acklist) > 0 { // testing(xtaci): ack immediately if acNoDelay is set
 		kcp.flush(IFLUSH_ACKONLY)
 	}
 	return 0

@@ -54,8 +54,8 @@
 //     request usually, where kcp-go sends each in a datagram of its own:
 //     a request and its answer cost the server one datagram, not two.
 //
-// The wire format, the ARQ (kcp.go, verbatim but for the buffers and the
-// receive heap), FEC (fec.go) and the behaviour of Read, Write, read
+// The wire format, the ARQ (kcp.go, verbatim but for the buffers, the
+// receive heap and the ACK policy), FEC (fec.go) and the behaviour of Read, Write, read
 // deadlines and Close are kcp-go's, so kcp-go clients talk to it
 // unchanged. SetWriteDeadline does nothing, as in kcp-go, which kept the
 // write deadline without reading it. Clients (Dial) are not
@@ -453,6 +453,10 @@ func (s *UDPSession) LocalAddr() net.Addr { return s.conn.LocalAddr() }
 // RemoteAddr returns the remote network address.
 func (s *UDPSession) RemoteAddr() net.Addr { return s.remote }
 
+// RemoteAddrPort returns the remote address and port, an IPv4 address
+// unmapped: the listener's key of the session.
+func (s *UDPSession) RemoteAddrPort() netip.AddrPort { return s.key }
+
 // SetDeadline sets the read deadline; see SetWriteDeadline.
 func (s *UDPSession) SetDeadline(t time.Time) error {
 	s.rd.set(t)
@@ -641,7 +645,7 @@ const ackWindow = time.Millisecond
 // input feeds a KCP packet to the ARQ; s.mu is held. With ackNoDelay, the
 // acknowledgements it leaves due are sent within ackWindow.
 func (s *UDPSession) input(data []byte, regular bool) {
-	s.kcp.Input(data, regular, false)
+	s.kcp.Input(data, regular)
 	if !s.ackNoDelay || s.ackArmed || len(s.kcp.acklist) == 0 {
 		return
 	}

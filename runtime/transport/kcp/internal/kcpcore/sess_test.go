@@ -422,6 +422,9 @@ func TestAckTravelsWithTheAnswer(t *testing.T) {
 	s.mu.Lock()
 	s.ackWindow = time.Millisecond
 	s.mu.Unlock()
+	ack := pushSegment(0, "") // the client acknowledges push 0: nothing to retransmit
+	ack[4] = IKCP_CMD_ACK
+	l.packetInput(ack, from)
 	l.packetInput(pushSegment(2, "no answer"), from)
 	select {
 	case d := <-conn.sent:
