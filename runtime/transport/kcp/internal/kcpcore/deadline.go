@@ -67,6 +67,17 @@ func (d *deadline) expire() {
 	close(d.cancel)
 }
 
+// stop stops the timer, for good unless set is called again: a closed
+// session's timer would keep the session until it fired.
+func (d *deadline) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.armed {
+		d.timer.Stop()
+		d.armed = false
+	}
+}
+
 // wait returns a channel closed while the deadline has passed.
 func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()

@@ -118,6 +118,16 @@ func TestReadDeadline(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the read was not woken by its deadline")
 	}
+	// A deadline still ahead when the session closes: its timer stops, so
+	// that it does not keep the closed session alive until it fires.
+	_ = s.SetReadDeadline(time.Now().Add(time.Hour))
+	_ = s.Close()
+	s.rd.mu.Lock()
+	armed := s.rd.armed
+	s.rd.mu.Unlock()
+	if armed {
+		t.Error("the read deadline's timer still runs after Close")
+	}
 }
 
 // isTimeout reports whether err is, or wraps, a net.Error timeout.

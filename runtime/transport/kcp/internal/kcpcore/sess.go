@@ -443,6 +443,7 @@ func (s *UDPSession) Close() error {
 	s.kcp.flush(IFLUSH_FULL)
 	s.acksSent()
 	s.mu.Unlock()
+	s.rd.stop() // waiters leave through die
 	s.l.closeSession(s.key)
 	return nil
 }
