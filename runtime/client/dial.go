@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/internal/kcpcore"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	"github.com/gamesrv/gamesrv/runtime/wire"
-	kcpgo "github.com/xtaci/kcp-go/v5"
 )
 
 // ErrHandshakeRefused is returned by Dial when the server answers the
@@ -168,7 +168,7 @@ func dialKCP(addr string, o *KCPOptions) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := kcpgo.DialWithOptions(addr, block, o.DataShards, o.ParityShards)
+	s, err := kcpcore.Dial(addr, block, o.DataShards, o.ParityShards)
 	if err != nil {
 		return nil, fmt.Errorf("client: dial kcp %s: %w", addr, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,6 +256,28 @@ func TestKCPDial(t *testing.T) {
 			defer c.Close()
 			roundTrip(t, c)
 		})
+	}
+}
+
+// TestKCPDialNothingListening: a kcp:// address where no socket listens
+// fails with the ICMP error ("connection refused") the client's connected
+// UDP socket receives, not at the dial timeout.
+func TestKCPDialNothingListening(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	_ = pc.Close()
+	o := opts()
+	o.DialTimeout = time.Minute // a bound only: the refusal comes first
+	c, err := client.Dial(context.Background(), "kcp://"+addr, o)
+	if err == nil {
+		c.Close()
+		t.Fatal("a client connected to a closed port")
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("Dial: %v, want ECONNREFUSED", err)
 	}
 }
 

@@ -7,9 +7,9 @@ import (
 	"net"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/internal/kcpcore"
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/internal/accept"
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp/internal/kcpcore"
 )
 
 // Defaults of [Options].

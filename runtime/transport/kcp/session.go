@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gamesrv/gamesrv/runtime/transport/kcp/internal/kcpcore"
+	"github.com/gamesrv/gamesrv/runtime/internal/kcpcore"
 )
 
 // ErrHandshakeTimeout is what the session layer's OnDisconnect receives

@@ -34,10 +34,11 @@ type Tuning struct {
 	// Normal disables no-delay mode and enables the congestion window.
 	Normal bool
 	// DelayedACK batches ACKs until the next update (Interval) instead of
-	// sending them without delay. Without it, the Go client (kcp-go) sends
-	// each ACK at once, in a datagram of its own; the server's listener
-	// sends an ACK within 1 ms, in the datagram of the answer when the
-	// answer is ready by then (one datagram per request instead of two).
+	// sending them without delay. Without it, both the server's listener
+	// and the Go client send an ACK within 1 ms, in the next datagram they
+	// send by then: the answer carries the request's, the next request
+	// the answer's, so an exchange costs two datagrams. A kcp-go peer
+	// sends each ACK at once, in a datagram of its own.
 	DelayedACK bool
 }
 
@@ -64,9 +65,9 @@ func (t Tuning) WithDefaults() Tuning {
 	return t
 }
 
-// Session is what Apply configures: kcp-go's *UDPSession (the Go client's)
-// and the listener's own sessions (kcp/internal/kcpcore, a trimmed copy of
-// kcp-go's) both have these methods.
+// Session is what Apply configures: the sessions of the listener and of
+// the Go client (runtime/internal/kcpcore, a trimmed copy of kcp-go's)
+// and kcp-go's *UDPSession all have these methods.
 type Session interface {
 	SetNoDelay(nodelay, interval, resend, nc int)
 	SetWindowSize(sndwnd, rcvwnd int)

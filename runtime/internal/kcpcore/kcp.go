@@ -571,7 +571,12 @@ func (kcp *KCP) moveReceived() {
 // codecs.
 //
 // gamesrv: kcp-go's ackNoDelay parameter, which flushed every ACK at once,
-// is gone; the session decides when ACKs leave (UDPSession.input).
+// is gone; the session decides when ACKs leave (UDPSession.input). For the
+// same reason, a window that slid is flushed only when segments wait in
+// the send queue or a fast retransmission is due: kcp-go flushed it
+// always, which sent the ACKs due alone whenever a datagram acknowledged
+// data (a request acknowledging the answer before it, an answer its
+// request), ahead of the datagram they could travel with.
 func (kcp *KCP) Input(data []byte, regular bool) int {
 	snd_una := kcp.snd_una
 	if len(data) < IKCP_OVERHEAD {
@@ -581,6 +586,7 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 	var latest uint32 // the latest ack packet
 	var flag int
 	var flushSegments bool // signal to flush segments
+	var fastResend bool    // a segment reached its fast retransmission threshold
 
 	for {
 		var ts, sn, length, una, conv uint32
@@ -623,7 +629,9 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 
 		if cmd == IKCP_CMD_ACK {
 			kcp.parse_ack(sn)
-			flushSegments = flushSegments || kcp.parse_fastack(sn, ts)
+			if kcp.parse_fastack(sn, ts) {
+				flushSegments, fastResend = true, true
+			}
 			flag |= 1
 			latest = ts
 		} else if cmd == IKCP_CMD_PUSH {
@@ -694,7 +702,7 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 	}
 
 	// Determine if we need to flush data segments or acks
-	if flushSegments {
+	if flushSegments && (fastResend || kcp.snd_queue.Len() > 0) { // gamesrv: see above
 		// If window has slided or, a fastack should be triggered,
 		// Flush immediately. In previous implementations, we only
 		// send out fastacks when interval timeouts, so the resending packets

@@ -24,11 +24,12 @@
 //
 // Outgoing Data Pipeline:                        Incoming Data Pipeline:
 
-// Package kcpcore is the server side of kcp-go v5.6.35 (github.com/xtaci/kcp-go,
+// Package kcpcore is kcp-go v5.6.35 (github.com/xtaci/kcp-go,
 // MIT licence, see LICENSE), trimmed so that an idle session holds only its
 // ARQ state. Compared with kcp-go's UDPSession, a session here has:
 //
-//   - no goroutine of its own: kcp-go's postProcess goroutine, its channel of
+//   - no goroutine of its own (but the reader of a dialled session's
+//     socket): kcp-go's postProcess goroutine, its channel of
 //     2048 datagrams (48 KiB) and its batch of 2048 messages (180 KiB) are
 //     gone; a datagram is sealed (FEC, CRC32, encryption) and written with
 //     WriteTo as the ARQ outputs it, under the session's lock;
@@ -47,19 +48,22 @@
 //     netip.AddrPort (kcp-go by addr.String()), the buffer pool holds array
 //     pointers and the receive buffer is a typed heap (both boxed a value
 //     per datagram in kcp-go); BenchmarkKCPRequest in runtime/server went
-//     from 82 to 43 allocations per request, client included, all but four
-//     of them kcp-go's client's;
+//     from 82 to 43 allocations per request with kcp-go's client, and to
+//     10 with Dial's;
 //   - acknowledgements without delay (SetACKNoDelay) travel with the next
 //     datagram the session sends within a millisecond, the answer to the
 //     request usually, where kcp-go sends each in a datagram of its own:
-//     a request and its answer cost the server one datagram, not two.
+//     a request and its answer cost the server one datagram, not two (and
+//     two in all with Dial's client, not three). For the same reason the
+//     ARQ does not flush when only its window slid (KCP.Input).
 //
 // The wire format, the ARQ (kcp.go, verbatim but for the buffers, the
 // receive heap and the ACK policy), FEC (fec.go) and the behaviour of Read, Write, read
 // deadlines and Close are kcp-go's, so kcp-go clients talk to it
 // unchanged. SetWriteDeadline does nothing, as in kcp-go, which kept the
-// write deadline without reading it. Clients (Dial) are not
-// here: the Go client uses kcp-go itself. The SNMP counters are not kept.
+// write deadline without reading it. Dial opens a client session with the
+// same properties, which the Go client (runtime/client) uses. The SNMP
+// counters are not kept.
 package kcpcore
 
 import (
@@ -130,11 +134,14 @@ func putBuf(b []byte) {
 	}
 }
 
-// UDPSession is a KCP session a Listener accepted.
+// UDPSession is a KCP session: one a Listener accepted, or one Dial
+// opened.
 type UDPSession struct {
-	conn  net.PacketConn // the listener's packet connection
+	conn  net.PacketConn // the listener's packet connection, or the dialled socket
+	udp   *net.UDPConn   // the dialled socket, connected to remote; nil for an accepted session
 	kcp   *KCP           // KCP ARQ protocol
-	l     *Listener      // the listener that accepted it
+	l     *Listener      // the listener that accepted it; nil for a dialled session
+	nonce *nonce         // the nonces of sealed datagrams: the listener's, or the dialled session's own
 	block BlockCrypt     // block encryption object
 
 	// kcp receiving is based on packets; recvbuf turns packets into a
@@ -178,8 +185,9 @@ type UDPSession struct {
 	mu sync.Mutex
 }
 
-// newUDPSession creates a session of listener l.
-func newUDPSession(conv uint32, dataShards, parityShards int, l *Listener, conn net.PacketConn, remote net.Addr, block BlockCrypt) *UDPSession {
+// newUDPSession creates a session that writes to remote on conn; the
+// caller sets l or udp.
+func newUDPSession(conv uint32, dataShards, parityShards int, conn net.PacketConn, remote net.Addr, block BlockCrypt, nonce *nonce) *UDPSession {
 	sess := new(UDPSession)
 	sess.die = make(chan struct{})
 	sess.chReadEvent = make(chan struct{}, 1)
@@ -190,7 +198,7 @@ func newUDPSession(conv uint32, dataShards, parityShards int, l *Listener, conn 
 	sess.ackWindow = ackWindow
 	sess.remote = remote
 	sess.conn = conn
-	sess.l = l
+	sess.nonce = nonce
 	sess.block = block
 
 	// FEC codec initialization
@@ -266,7 +274,7 @@ func (s *UDPSession) isClosedForWrite() bool {
 
 // seal fills the nonce and the checksum of b, then encrypts it in place.
 func (s *UDPSession) seal(b []byte) {
-	s.l.nonce.fill(b[:nonceSize])
+	s.nonce.fill(b[:nonceSize])
 	checksum := crc32.ChecksumIEEE(b[cryptHeaderSize:])
 	binary.LittleEndian.PutUint32(b[nonceSize:], checksum)
 	s.block.Encrypt(b, b)
@@ -275,7 +283,13 @@ func (s *UDPSession) seal(b []byte) {
 // write sends one datagram; a failure is reported to Read and Write as
 // kcp-go's transmit does.
 func (s *UDPSession) write(b []byte) bool {
-	if _, err := s.conn.WriteTo(b, s.remote); err != nil {
+	var err error
+	if s.udp != nil {
+		_, err = s.udp.Write(b) // connected: no address to pass
+	} else {
+		_, err = s.conn.WriteTo(b, s.remote)
+	}
+	if err != nil {
 		s.notifyWriteError(errors.WithStack(err))
 		return false
 	}
@@ -428,7 +442,7 @@ func (s *UDPSession) sendLocked(v [][]byte) (n int, ok bool) {
 }
 
 // Close closes the connection, after sending what is queued once (KCP
-// retransmits nothing after a close).
+// retransmits nothing after a close). A dialled session closes its socket.
 func (s *UDPSession) Close() error {
 	var once bool
 	s.dieOnce.Do(func() {
@@ -444,6 +458,9 @@ func (s *UDPSession) Close() error {
 	s.acksSent()
 	s.mu.Unlock()
 	s.rd.stop() // waiters leave through die
+	if s.udp != nil {
+		return s.udp.Close() // ends readLoop
+	}
 	s.l.closeSession(s.key)
 	return nil
 }
@@ -758,22 +775,27 @@ func (l *Listener) monitor() {
 	}
 }
 
+// open decrypts a datagram in place and checks its checksum; with no
+// block it returns data as it is. ok is false for a datagram to drop.
+func open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
+	if block == nil {
+		return data, true
+	}
+	if len(data) < cryptHeaderSize {
+		return nil, false
+	}
+	block.Decrypt(data, data)
+	data = data[nonceSize:]
+	if crc32.ChecksumIEEE(data[crcSize:]) != binary.LittleEndian.Uint32(data) {
+		return nil, false
+	}
+	return data[crcSize:], true
+}
+
 // packetInput decrypts a datagram and hands it to its session, or opens
 // one.
 func (l *Listener) packetInput(data []byte, addr net.Addr) {
-	decrypted := false
-	if l.block != nil && len(data) >= cryptHeaderSize {
-		l.block.Decrypt(data, data)
-		data = data[nonceSize:]
-		checksum := crc32.ChecksumIEEE(data[crcSize:])
-		if checksum == binary.LittleEndian.Uint32(data) {
-			data = data[crcSize:]
-			decrypted = true
-		}
-	} else if l.block == nil {
-		decrypted = true
-	}
-
+	data, decrypted := open(l.block, data)
 	key, known := addrKey(addr)
 	if decrypted && known && len(data) >= IKCP_OVERHEAD {
 		l.sessionLock.RLock()
@@ -808,8 +830,8 @@ func (l *Listener) packetInput(data []byte, addr net.Addr) {
 
 		if s == nil && convRecovered { // new session
 			if len(l.chAccepts) < cap(l.chAccepts) { // do not let the new sessions overwhelm accept queue
-				s := newUDPSession(conv, l.dataShards, l.parityShards, l, l.conn, addr, l.block)
-				s.key = key
+				s := newUDPSession(conv, l.dataShards, l.parityShards, l.conn, addr, l.block, &l.nonce)
+				s.l, s.key = l, key
 				l.opened.Add(1)
 				s.kcpInput(data)
 				l.sessionLock.Lock()
