@@ -3,10 +3,12 @@ package kcpcore
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -40,7 +42,7 @@ func (c *recordConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 func (c *recordConn) add(dir string, d []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.log = append(c.log, dir+" "+fmtSegments(segments(d)))
+	c.log = append(c.log, dir+" "+strings.Join(segments(d), "+"))
 }
 
 func (c *recordConn) reset() {
@@ -53,17 +55,6 @@ func (c *recordConn) datagrams() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.log)
-}
-
-func fmtSegments(s []string) string {
-	var b bytes.Buffer
-	for i, x := range s {
-		if i > 0 {
-			b.WriteString("+")
-		}
-		b.WriteString(x)
-	}
-	return b.String()
 }
 
 // listenUDP returns a UDP socket on a free loopback port, closed at the
@@ -97,23 +88,25 @@ func TestDialAcksRideWithRequests(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	quiet(c)
-	const exchanges = 5
-	if _, err := c.Write([]byte("ping")); err != nil {
-		t.Fatal(err)
+	// The first exchange opens the listener's session, with kcp-go's
+	// defaults until quiet: its updates, 100 ms apart, may send
+	// acknowledgements. Once the client acknowledged the answer, the
+	// session goes idle and leaves the scheduler.
+	ping := func() {
+		t.Helper()
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
 	}
+	ping()
 	s, err := l.AcceptKCP()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	quiet(s)
 	buf := make([]byte, 16)
-	for i := range exchanges {
-		if i > 0 {
-			if _, err := c.Write([]byte("ping")); err != nil {
-				t.Fatal(err)
-			}
-		}
+	answer := func() { // the server reads the ping and answers, the client reads the answer
+		t.Helper()
 		if n, err := s.Read(buf); err != nil || string(buf[:n]) != "ping" {
 			t.Fatalf("server read %q, %v", buf[:n], err)
 		}
@@ -123,13 +116,21 @@ func TestDialAcksRideWithRequests(t *testing.T) {
 		if n, err := c.Read(buf); err != nil || string(buf[:n]) != "pong" {
 			t.Fatalf("client read %q, %v", buf[:n], err)
 		}
-		if i == 0 { // the first, from a session the listener opens with kcp-go's defaults
-			rec.reset()
-		}
 	}
-	var want []string
-	for i := 1; i < exchanges; i++ {
-		want = append(want, "in ack "+itoa(i-1)+"+push "+itoa(i), "out ack "+itoa(i)+"+push "+itoa(i))
+	answer()
+	c.flushAcks()
+	eventually(t, "the listener's session to leave the scheduler", func() bool { return !s.pending() })
+	quiet(s)
+	rec.reset()
+
+	const exchanges = 4
+	for range exchanges {
+		ping()
+		answer()
+	}
+	want := []string{"in push 1", "out ack 1+push 1"} // answer 0 was acknowledged alone
+	for i := 2; i <= exchanges; i++ {
+		want = append(want, fmt.Sprintf("in ack %d+push %d", i-1, i), fmt.Sprintf("out ack %d+push %d", i, i))
 	}
 	eventually(t, "the last answer's datagram to be recorded", func() bool { return len(rec.datagrams()) >= len(want) })
 	if got := rec.datagrams(); !slices.Equal(got, want) {
@@ -148,8 +149,6 @@ func quiet(s *UDPSession) {
 	s.ackWindow = time.Hour
 	s.kcp.rx_minrto, s.kcp.rx_rto = 10000, 10000
 }
-
-func itoa(i int) string { return string(rune('0' + i)) }
 
 // BenchmarkDialIdle reports what a dialled session that has sent nothing
 // holds (heap, goroutine stacks, goroutines), against kcp-go's
@@ -284,15 +283,18 @@ func TestDialNoServer(t *testing.T) {
 // Read and Write then fail with io.ErrClosedPipe, as kcp-go's do.
 func TestDialClose(t *testing.T) {
 	pc := listenUDP(t)
-	g0 := runtime.NumGoroutine()
 	c, err := Dial(pc.LocalAddr().String(), nil, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := readLoops(); n == 0 {
+		t.Fatal("no goroutine reads the dialled session's socket")
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the reading goroutine to end", func() bool { return runtime.NumGoroutine() <= g0 })
+	// Sessions of earlier tests end theirs as well.
+	eventually(t, "the reading goroutine to end", func() bool { return readLoops() == 0 })
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.ErrClosedPipe) {
 		t.Errorf("Read after Close: %v, want io.ErrClosedPipe", err)
 	}
@@ -302,4 +304,11 @@ func TestDialClose(t *testing.T) {
 	if err := c.Close(); err == nil {
 		t.Error("second Close succeeded")
 	}
+}
+
+// readLoops counts the goroutines Dial started (each session's readLoop)
+// that have not ended.
+func readLoops() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "created by github.com/gamesrv/gamesrv/runtime/internal/kcpcore.Dial ")
 }

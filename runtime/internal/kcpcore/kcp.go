@@ -585,8 +585,8 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 
 	var latest uint32 // the latest ack packet
 	var flag int
-	var flushSegments bool // signal to flush segments
-	var fastResend bool    // a segment reached its fast retransmission threshold
+	var slid bool       // the send window slid: una acknowledged segments
+	var fastResend bool // a segment reached its fast retransmission threshold
 
 	for {
 		var ts, sn, length, una, conv uint32
@@ -623,14 +623,14 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 			kcp.rmt_wnd = uint32(wnd)
 		}
 		if kcp.parse_una(una) > 0 {
-			flushSegments = true
+			slid = true
 		}
 		kcp.shrink_buf()
 
 		if cmd == IKCP_CMD_ACK {
 			kcp.parse_ack(sn)
 			if kcp.parse_fastack(sn, ts) {
-				flushSegments, fastResend = true, true
+				fastResend = true
 			}
 			flag |= 1
 			latest = ts
@@ -702,7 +702,7 @@ func (kcp *KCP) Input(data []byte, regular bool) int {
 	}
 
 	// Determine if we need to flush data segments or acks
-	if flushSegments && (fastResend || kcp.snd_queue.Len() > 0) { // gamesrv: see above
+	if fastResend || slid && kcp.snd_queue.Len() > 0 { // gamesrv: see above
 		// If window has slided or, a fastack should be triggered,
 		// Flush immediately. In previous implementations, we only
 		// send out fastacks when interval timeouts, so the resending packets
