@@ -240,6 +240,10 @@ func run(id, typ, seeds, profile, gossip, logLevel, listen string) error {
 	if listen != "" {
 		ls = append(ls, tcp.New(listen, tcp.Options{}))
 	}
+	// From here on SIGINT and SIGTERM shut the server down gracefully, even
+	// one that arrives while it starts: whoever reads the ready event may stop it at once.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
 	if err := srv.Start(ls...); err != nil {
 		o.emit(event{Ev: "error", ID: id, Err: err.Error()})
 		return err
@@ -251,8 +255,6 @@ func run(id, typ, seeds, profile, gossip, logLevel, listen string) error {
 	o.emit(ready)
 	c := &caller{node: node, calls: map[string]int{}}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	go func() {
 		defer stop()
 		stopWindow := func() {} // stops the profile "cpuprofile" started

@@ -80,6 +80,10 @@ func run(c config) error {
 		return err
 	}
 	ls := listeners(c)
+	// From here on SIGINT and SIGTERM shut the server down gracefully, even
+	// one that arrives while it starts: whoever reads LISTEN may stop it at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Start(ls...); err != nil {
 		return err
 	}
@@ -97,8 +101,6 @@ func run(c config) error {
 		defer stop()
 		fmt.Printf("DEBUG %s\n", addr)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -53,12 +53,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// From here on SIGINT and SIGTERM shut the server down gracefully, even
+	// one that arrives while it starts: whoever reads LISTEN may stop it at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Start(); err != nil {
 		return err
 	}
 	fmt.Printf("LISTEN tcp %s\n", srv.Addr())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -112,6 +112,10 @@ func run() error {
 			return err
 		}
 	}
+	// From here on SIGINT and SIGTERM shut the server down gracefully, even
+	// one that arrives while it starts: whoever reads LISTEN may stop it at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Start(listeners...); err != nil {
 		if page != nil {
 			_ = page.Close()
@@ -137,8 +141,6 @@ func run() error {
 		fmt.Printf("LISTEN http %s\n", page.Addr())
 		logger.Info("browser client", "url", "http://"+page.Addr().String()+"/")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case <-ctx.Done():
 	case err := <-served:

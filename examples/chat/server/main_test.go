@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -89,5 +90,45 @@ func TestConfiguredByTheEnvironment(t *testing.T) {
 	}
 	if strings.Join(networks, " ") != "ws http" {
 		t.Errorf("listeners %q, want ws and http only", networks)
+	}
+}
+
+// TestStoppedAsSoonAsItListens: a SIGTERM sent the moment the first
+// LISTEN line is read (a supervisor that stops a server right after it
+// started) shuts the server down gracefully: it exits 0, not killed by
+// the signal, because it catches signals before it starts listening.
+func TestStoppedAsSoonAsItListens(t *testing.T) {
+	bin := build(t)
+	cmd := exec.Command(bin, "-tcp", "127.0.0.1:0", "-kcp", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-web", "")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		first := true
+		for sc.Scan() {
+			if first && strings.HasPrefix(sc.Text(), "LISTEN ") {
+				close(listening)
+				first = false
+			}
+		}
+	}()
+	select {
+	case <-listening:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal("no LISTEN line within 30 s")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the server did not exit cleanly on SIGTERM: %v", err)
 	}
 }
