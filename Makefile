@@ -141,7 +141,7 @@ node_modules: package.json package-lock.json
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
-	@for t in transport/kcp:FuzzGateOpens internal/kcpcore:FuzzPacketInput internal/kcpcore:FuzzReceiveMatchesKCPGo wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
+	@for t in transport/kcp:FuzzGateAdmit transport/kcp:FuzzSockaddr internal/kcpcore:FuzzPacketInput internal/kcpcore:FuzzReceiveMatchesKCPGo wire:FuzzSplitPacket wire:FuzzDecodeMessage wire:FuzzDecodeHandshakeRequest \
 		wire:FuzzDecodeHandshakeResponse gamesrv:FuzzDecodeErrorPayload transport/ws:FuzzParseHeader \
 		transport/ws:FuzzClientStream server:FuzzSessionPackets server:FuzzInflate \
 		cluster/internal/linkwire:FuzzReadFrame cluster/internal/linkwire:FuzzFrameCodec cluster/gossip:FuzzMetaDecode cluster/internal/linkhello:FuzzLinkProof cluster/internal/linkhello:FuzzLinkHello \

@@ -51,7 +51,8 @@ func Dial(raddr string, block BlockCrypt, dataShards, parityShards int) (*UDPSes
 	}
 	s := newUDPSession(binary.LittleEndian.Uint32(conv[:]), dataShards, parityShards, udp, addr, block, n)
 	s.udp = udp
-	s.key, _ = addrKey(addr)
+	s.key.addr, _ = addrKey(addr)
+	s.key.conv = s.kcp.conv
 	go s.readLoop()
 	return s, nil
 }

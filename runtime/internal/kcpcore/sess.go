@@ -154,12 +154,12 @@ type UDPSession struct {
 	fecEncoder *fecEncoder
 
 	// settings
-	remote     net.Addr       // remote peer address
-	key        netip.AddrPort // the listener's key of remote (addrKey)
-	rd         deadline       // the read deadline, Read's and WriteBuffers'
-	headerSize int            // the header size additional to a KCP frame
-	ackNoDelay bool           // acknowledge within ackWindow (SetACKNoDelay)
-	writeDelay bool           // delay kcp.flush() for Write() for bulk transfer
+	remote     net.Addr   // remote peer address
+	key        sessionKey // remote (addrKey) and the conversation: the listener's key
+	rd         deadline   // the read deadline, Read's and WriteBuffers'
+	headerSize int        // the header size additional to a KCP frame
+	ackNoDelay bool       // acknowledge within ackWindow (SetACKNoDelay)
+	writeDelay bool       // delay kcp.flush() for Write() for bulk transfer
 
 	// notifications
 	die          chan struct{} // notify current session has Closed
@@ -461,7 +461,7 @@ func (s *UDPSession) Close() error {
 	if s.udp != nil {
 		return s.udp.Close() // ends readLoop
 	}
-	s.l.closeSession(s.key)
+	s.l.closeSession(s)
 	return nil
 }
 
@@ -472,8 +472,8 @@ func (s *UDPSession) LocalAddr() net.Addr { return s.conn.LocalAddr() }
 func (s *UDPSession) RemoteAddr() net.Addr { return s.remote }
 
 // RemoteAddrPort returns the remote address and port, an IPv4 address
-// unmapped: the listener's key of the session.
-func (s *UDPSession) RemoteAddrPort() netip.AddrPort { return s.key }
+// unmapped: the listener's key of the session, with its conversation.
+func (s *UDPSession) RemoteAddrPort() netip.AddrPort { return s.key.addr }
 
 // SetDeadline sets the read deadline; see SetWriteDeadline.
 func (s *UDPSession) SetDeadline(t time.Time) error {
@@ -719,7 +719,9 @@ type Listener struct {
 
 	opened atomic.Uint64 // sessions opened (kcp-go counts them in DefaultSnmp.PassiveOpens)
 
-	sessions    map[netip.AddrPort]*UDPSession // all sessions accepted by this Listener, by addrKey
+	sessions    map[sessionKey]*UDPSession     // all sessions accepted by this Listener
+	latest      map[netip.AddrPort]*UDPSession // each address's newest session: FEC parity shards carry no conversation
+	decrypted   bool                           // conn returns datagrams decrypted (ServeDecrypted)
 	sessionLock sync.RWMutex
 	chAccepts   chan *UDPSession // Listen() backlog
 
@@ -735,10 +737,23 @@ type Listener struct {
 // ServeConn serves KCP on conn, which the caller owns and closes after
 // the listener.
 func ServeConn(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
+	return serveListener(block, dataShards, parityShards, conn, false)
+}
+
+// ServeDecrypted is ServeConn on a conn whose ReadFrom returns datagrams
+// already decrypted with block and checked: the nonce and the checksum
+// removed, as a gate that reads every datagram's conversation before the
+// listener does returns them. The sessions encrypt with block.
+func ServeDecrypted(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
+	return serveListener(block, dataShards, parityShards, conn, true)
+}
+
+func serveListener(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn, decrypted bool) (*Listener, error) {
 	l, err := newListener(block, dataShards, parityShards, conn)
 	if err != nil {
 		return nil, err
 	}
+	l.decrypted = decrypted
 	go l.monitor()
 	return l, nil
 }
@@ -747,7 +762,8 @@ func ServeConn(block BlockCrypt, dataShards, parityShards int, conn net.PacketCo
 func newListener(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
 	l := new(Listener)
 	l.conn = conn
-	l.sessions = make(map[netip.AddrPort]*UDPSession)
+	l.sessions = make(map[sessionKey]*UDPSession)
+	l.latest = make(map[netip.AddrPort]*UDPSession)
 	l.chAccepts = make(chan *UDPSession, acceptBacklog)
 	l.die = make(chan struct{})
 	l.dataShards = dataShards
@@ -792,55 +808,75 @@ func open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
 	return data[crcSize:], true
 }
 
+// sessionKey is what a listener's session is found by: its peer's address
+// and its conversation. kcp-go keys sessions by address alone, and a
+// datagram of a new conversation (sequence number 0) from an address
+// replaces its session. Here a new conversation from an address that has
+// a session opens a session of its own beside it: a client that starts
+// over from the same address and port (a restarted client bound to its
+// port, a NAT that keeps its mapping, a load generator's reused ephemeral
+// port) gets its session at once, the old one ends by its own timeouts,
+// and a datagram forged with a client's address cannot end the client's
+// session.
+type sessionKey struct {
+	addr netip.AddrPort
+	conv uint32
+}
+
+// convOf returns the conversation of a decrypted datagram of at least
+// IKCP_OVERHEAD bytes; ok is false for one that carries none (an FEC
+// parity shard, or a data shard too short to hold a segment).
+func convOf(data []byte) (conv uint32, ok bool) {
+	switch binary.LittleEndian.Uint16(data[4:]) { // 16-bit cmd and frg [81-84, 0-255] never look like FEC's 0x00f1 and 0x00f2
+	case typeParity:
+		return 0, false
+	case typeData:
+		if len(data) < fecHeaderSizePlus2+IKCP_OVERHEAD {
+			return 0, false
+		}
+		return binary.LittleEndian.Uint32(data[fecHeaderSizePlus2:]), true
+	}
+	return binary.LittleEndian.Uint32(data), true
+}
+
 // packetInput decrypts a datagram and hands it to its session, or opens
-// one.
+// one for a new conversation. A datagram that carries no conversation
+// goes to its address's newest session.
 func (l *Listener) packetInput(data []byte, addr net.Addr) {
-	data, decrypted := open(l.block, data)
-	key, known := addrKey(addr)
-	if decrypted && known && len(data) >= IKCP_OVERHEAD {
-		l.sessionLock.RLock()
-		s, ok := l.sessions[key]
-		l.sessionLock.RUnlock()
-
-		var conv, sn uint32
-		convRecovered := false
-		fecFlag := binary.LittleEndian.Uint16(data[4:])
-		if fecFlag == typeData || fecFlag == typeParity { // 16bit kcp cmd [81-84] and frg [0-255] will not overlap with FEC type 0x00f1 0x00f2
-			// packet with FEC
-			if fecFlag == typeData && len(data) >= fecHeaderSizePlus2+IKCP_OVERHEAD {
-				conv = binary.LittleEndian.Uint32(data[fecHeaderSizePlus2:])
-				sn = binary.LittleEndian.Uint32(data[fecHeaderSizePlus2+IKCP_SN_OFFSET:])
-				convRecovered = true
-			}
-		} else {
-			// packet without FEC
-			conv = binary.LittleEndian.Uint32(data)
-			sn = binary.LittleEndian.Uint32(data[IKCP_SN_OFFSET:])
-			convRecovered = true
-		}
-
-		if ok { // existing connection
-			if !convRecovered || conv == s.kcp.conv { // parity data or valid conversation
-				s.kcpInput(data)
-			} else if sn == 0 { // should replace current connection
-				s.Close()
-				s = nil
-			}
-		}
-
-		if s == nil && convRecovered { // new session
-			if len(l.chAccepts) < cap(l.chAccepts) { // do not let the new sessions overwhelm accept queue
-				s := newUDPSession(conv, l.dataShards, l.parityShards, l.conn, addr, l.block, &l.nonce)
-				s.l, s.key = l, key
-				l.opened.Add(1)
-				s.kcpInput(data)
-				l.sessionLock.Lock()
-				l.sessions[key] = s
-				l.sessionLock.Unlock()
-				l.chAccepts <- s
-			}
+	if !l.decrypted {
+		var ok bool
+		if data, ok = open(l.block, data); !ok {
+			return
 		}
 	}
+	from, known := addrKey(addr)
+	if !known || len(data) < IKCP_OVERHEAD {
+		return
+	}
+	conv, ok := convOf(data)
+	key := sessionKey{from, conv}
+	l.sessionLock.RLock()
+	s := l.latest[from]
+	if ok {
+		s = l.sessions[key]
+	}
+	l.sessionLock.RUnlock()
+	if s != nil {
+		s.kcpInput(data)
+		return
+	}
+	if !ok || len(l.chAccepts) == cap(l.chAccepts) { // do not let the new sessions overwhelm accept queue
+		return
+	}
+	s = newUDPSession(conv, l.dataShards, l.parityShards, l.conn, addr, l.block, &l.nonce)
+	s.l, s.key = l, key
+	l.opened.Add(1)
+	s.kcpInput(data)
+	l.sessionLock.Lock()
+	l.sessions[key] = s
+	l.latest[from] = s
+	l.sessionLock.Unlock()
+	l.chAccepts <- s
 }
 
 func (l *Listener) notifyReadError(err error) {
@@ -882,11 +918,16 @@ func (l *Listener) Close() error {
 	return nil
 }
 
-// closeSession removes the session of key, which closed.
-func (l *Listener) closeSession(key netip.AddrPort) {
+// closeSession removes s, which closed.
+func (l *Listener) closeSession(s *UDPSession) {
 	l.sessionLock.Lock()
 	defer l.sessionLock.Unlock()
-	delete(l.sessions, key)
+	if l.sessions[s.key] == s {
+		delete(l.sessions, s.key)
+	}
+	if l.latest[s.key.addr] == s {
+		delete(l.latest, s.key.addr)
+	}
 }
 
 // addrKey is the key of addr's session: its address and port, which a

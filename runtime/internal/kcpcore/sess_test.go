@@ -506,3 +506,65 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestListenerKeysConversations: a new conversation from an address that
+// has a session opens a session of its own and leaves the first one
+// alone, whatever its sequence number (kcp-go replaced the first on
+// sequence number 0); each conversation's datagrams reach its session.
+func TestListenerKeysConversations(t *testing.T) {
+	l, err := newListener(nil, 0, 0, discardConn{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	from := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	conv := func(c uint32, seg []byte) []byte {
+		binary.LittleEndian.PutUint32(seg, c)
+		return seg
+	}
+	accept := func() *UDPSession {
+		t.Helper()
+		select {
+		case s := <-l.chAccepts:
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		default:
+			t.Fatal("no session opened")
+			return nil
+		}
+	}
+	l.packetInput(conv(1, pushSegment(0, "one")), from)
+	first := accept()
+	l.packetInput(conv(2, pushSegment(0, "two")), from)
+	second := accept()
+	if first.GetConv() != 1 || second.GetConv() != 2 {
+		t.Fatalf("conversations %d and %d, want 1 and 2", first.GetConv(), second.GetConv())
+	}
+	l.packetInput(conv(1, pushSegment(1, "one again")), from)
+	l.packetInput(conv(2, pushSegment(1, "two again")), from)
+	if got := l.Opened(); got != 2 {
+		t.Errorf("%d sessions opened, want 2", got)
+	}
+	for _, tt := range []struct {
+		s    *UDPSession
+		want []string
+	}{{first, []string{"one", "one again"}}, {second, []string{"two", "two again"}}} {
+		buf := make([]byte, 64)
+		_ = tt.s.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for _, want := range tt.want {
+			n, err := tt.s.Read(buf)
+			if err != nil || string(buf[:n]) != want {
+				t.Fatalf("conversation %d read %q, %v; want %q", tt.s.GetConv(), buf[:n], err, want)
+			}
+		}
+	}
+	_ = second.Close()
+	l.sessionLock.RLock()
+	_, firstKept := l.sessions[first.key]
+	_, secondKept := l.sessions[second.key]
+	newest := l.latest[first.key.addr]
+	l.sessionLock.RUnlock()
+	if !firstKept || secondKept || newest != nil {
+		t.Errorf("after the second closed: first kept %v, second kept %v, newest %p; want true, false, none", firstKept, secondKept, newest)
+	}
+}

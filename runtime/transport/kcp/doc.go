@@ -10,13 +10,18 @@
 // and the protocol heartbeat, since KCP itself never notices a vanished
 // peer.
 //
-// KCP has no connection set-up: kcp-go opens a session for the first
-// datagram from any address. The listener bounds the sessions that have not
+// KCP has no connection set-up: the first datagram of a conversation opens a
+// session. Sessions are keyed by address and conversation, so a client
+// that starts over from the address of a session the server still holds
+// gets a session of its own, and no datagram ends another conversation's
+// session (kcp-go's listener replaces an address's session on a new
+// conversation). The listener bounds the sessions that have not
 // completed the protocol handshake, in total and per IP address, and gives
 // them a short deadline ([Options.MaxHandshakes],
 // [Options.MaxHandshakesPerIP], [Options.HandshakeTimeout]); the session
 // layer reports the handshake's end through [transport.Establisher].
-// Datagrams over the limits are dropped before kcp-go allocates anything.
+// Datagrams over the limits are dropped before the KCP layer allocates
+// anything, and reading them allocates nothing (recvmmsg on Linux).
 // With [Options.Key] a datagram that does not decrypt creates nothing.
 //
 // Closing a session sends what was queued and waits (within the linger

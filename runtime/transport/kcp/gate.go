@@ -12,8 +12,6 @@ import (
 
 	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	kcpgo "github.com/xtaci/kcp-go/v5"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 // Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, kcp.go,
@@ -35,65 +33,66 @@ type limits struct {
 	timeout      time.Duration
 }
 
-// gate is the listener's UDP socket as the KCP layer (internal/kcpcore,
-// kcp-go's server side) sees it. It opens a session (a reader goroutine and
-// a session for the server) for the first datagram from any address it
-// does not know, so
-// the gate decides which datagrams reach it:
+// gate is the listener's UDP socket as the KCP layer (internal/kcpcore)
+// sees it. The KCP layer opens a session (a reader goroutine and a session
+// for the server) for the first datagram of any conversation it does not
+// know, so the gate decides which datagrams reach it. It decrypts each
+// datagram (when there is a key) and reads its conversation:
 //
-//   - a datagram from an address with a session, or one being opened,
-//     passes; without a key, not if it belongs to another conversation
-//     (kcp-go would replace the address's session by a new one);
-//   - a datagram from a new address passes only if kcp-go would open a
-//     session for it (it decrypts, when there is a key) and while the
-//     sessions that have not completed the handshake are under the limits,
-//     in total and per IP address. Each one admitted gets a deadline: a
-//     session not established by then is closed.
+//   - a datagram of a conversation with a session, or one being opened,
+//     passes, and so does one that carries no conversation (an FEC parity
+//     shard) from an address with a session;
+//   - a datagram of a new conversation passes only while the sessions that
+//     have not completed the handshake are under the limits, in total and
+//     per IP address. Each one admitted gets a deadline: a session not
+//     established by then is closed. A new conversation from an address
+//     that has a session gets a session of its own (see kcpcore's
+//     sessionKey): nothing replaces or ends another conversation's session.
 //
-// Everything else is dropped before kcp-go allocates anything: the cost of
-// a refused datagram is one read and a map lookup.
+// Everything else is dropped before the KCP layer allocates anything: the
+// cost of a refused datagram is one read, its decryption and a map lookup.
 //
-// kcp-go reads it with ReadFrom from one goroutine (its listener's monitor,
-// which handles each datagram before it reads the next) and its sessions
-// write with WriteTo. kcp-go batches system calls (recvmmsg, sendmmsg) on a
-// *net.UDPConn only: the gate batches its reads itself, the sessions' writes
-// take one system call per datagram.
+// The KCP layer reads it with ReadFrom from one goroutine (its listener's
+// monitor, which handles each datagram before it reads the next) and its
+// sessions write with WriteTo. The gate reads several datagrams per system
+// call where it can (recvmmsg on Linux) and hands each datagram decrypted
+// (kcpcore.ServeDecrypted) with the address of its peer, allocated once per
+// conversation: a datagram costs no allocation before the session's.
 type gate struct {
 	*net.UDPConn
-	batch  batchReader
-	msgs   []ipv4.Message   // the last batch read; ReadFrom only
-	next   int              // the next message of msgs to hand out
-	count  int              // the messages in msgs
-	block  kcpgo.BlockCrypt // the gate's own instance; nil without a key
+	in     *datagrams       // ReadFrom only
+	next   int              // the next datagram of in to hand out
+	count  int              // the datagrams in in's last read
+	block  kcpgo.BlockCrypt // the gate's own instance, ReadFrom's; nil without a key
 	limits limits
 	log    *slog.Logger
 	epoch  time.Time // the monotonic origin of peer.seen
 
 	mu       sync.Mutex
-	peers    map[netip.AddrPort]*peer
-	pending  int                // sessions admitted and not established
-	perIP    map[netip.Addr]int // by source()
+	peers    map[peerKey]*peer
+	latest   map[netip.AddrPort]*peer // each address's newest peer: datagrams without a conversation go to it
+	pending  int                      // sessions admitted and not established
+	perIP    map[netip.Addr]int       // by source()
 	closed   bool
 	refused  int // datagrams dropped at the limits since the last log
 	loggedAt time.Time
-
-	scratch [maxDatagram]byte // decrypts first datagrams; ReadFrom only
 }
 
-// peer is an address the gate admitted.
+// peerKey is a conversation from an address, as kcpcore keys its
+// sessions.
+type peerKey struct {
+	addr netip.AddrPort
+	conv uint32
+}
+
+// peer is a conversation the gate admitted.
 type peer struct {
-	addr    netip.AddrPort
-	conv    uint32
+	key     peerKey
+	udp     *net.UDPAddr // key.addr, as ReadFrom returns it
 	pending bool         // not established: counted against the limits
 	timer   *time.Timer  // the handshake deadline while pending
 	sess    *session     // once kcp-go's session was accepted
 	seen    atomic.Int64 // when its last datagram arrived, since the gate's epoch
-}
-
-// batchReader reads several datagrams in one system call (recvmmsg on
-// Linux): x/net's ipv4 and ipv6 packet connections.
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
 // readBatch is how many datagrams one read takes at most.
@@ -106,16 +105,11 @@ func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate
 	}
 	g := &gate{
 		UDPConn: conn, block: block, limits: lim, log: log, epoch: time.Now(),
-		peers: map[netip.AddrPort]*peer{}, perIP: map[netip.Addr]int{},
+		peers: map[peerKey]*peer{}, latest: map[netip.AddrPort]*peer{}, perIP: map[netip.Addr]int{},
 	}
 	if conn != nil {
-		g.batch = ipv6.NewPacketConn(conn)
-		if la, ok := conn.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
-			g.batch = ipv4.NewPacketConn(conn)
-		}
-		g.msgs = make([]ipv4.Message, readBatch)
-		for i := range g.msgs {
-			g.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+		if g.in, err = newDatagrams(conn, readBatch, maxDatagram); err != nil {
+			return nil, err
 		}
 	}
 	return g, nil
@@ -125,70 +119,73 @@ func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate
 func (g *gate) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
 		if g.next == g.count {
-			n, err := g.batch.ReadBatch(g.msgs, 0)
+			n, err := g.in.read()
 			if err != nil {
 				return 0, nil, err
 			}
 			g.next, g.count = 0, n
 		}
-		m := &g.msgs[g.next]
+		data, from, ok := g.in.datagram(g.next)
 		g.next++
-		ua, ok := m.Addr.(*net.UDPAddr)
 		if !ok {
 			continue
 		}
-		ap := ua.AddrPort()
-		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-		if data := m.Buffers[0][:m.N]; g.admit(data, ap) {
-			return copy(b, data), ua, nil
+		if data, ok = g.open(data); !ok {
+			continue
+		}
+		if p := g.admit(data, from); p != nil {
+			return copy(b, data), p.udp, nil
 		}
 	}
 }
 
-// admit decides whether data from addr may reach kcp-go.
-func (g *gate) admit(data []byte, from netip.AddrPort) bool {
+// admit decides whether a decrypted datagram from addr may reach the KCP
+// layer, and returns the peer it goes to if it may.
+func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
+	if len(data) < kcpHeader {
+		return nil
+	}
+	conv, ok := convOf(data)
+	key := peerKey{from, conv}
 	g.mu.Lock()
-	p, closed := g.peers[from], g.closed
+	p, closed := g.latest[from], g.closed
+	if ok {
+		p = g.peers[key]
+	}
 	g.mu.Unlock()
 	switch {
 	case closed:
-		return false
+		return nil
 	case p != nil:
-		if g.block == nil && !sameConv(data, p.conv) {
-			return false
-		}
 		p.seen.Store(int64(time.Since(g.epoch)))
-		return true
-	}
-	conv, ok := g.opens(data)
-	if !ok {
-		return false
+		return p
+	case !ok:
+		return nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p := g.peers[from]; p != nil { // admitted meanwhile (by attach)
-		return g.block != nil || p.conv == conv
+	if p := g.peers[key]; p != nil { // admitted meanwhile (by attach)
+		return p
 	}
-	return g.reserve(from, conv) != nil
+	return g.reserve(key)
 }
 
-// opens returns the conversation of a datagram from a new address, and
-// whether kcp-go would open a session for it: it decrypts with the key
-// (when there is one) and holds a KCP segment that is not FEC parity.
-func (g *gate) opens(data []byte) (uint32, bool) {
-	if g.block != nil {
-		if len(data) < nonceSize+crcSize || len(data) > len(g.scratch) {
-			return 0, false
-		}
-		buf := g.scratch[:len(data)]
-		g.block.Decrypt(buf, data)
-		buf = buf[nonceSize:]
-		if crc32.ChecksumIEEE(buf[crcSize:]) != binary.LittleEndian.Uint32(buf) {
-			return 0, false
-		}
-		data = buf[crcSize:]
+// open decrypts a datagram in place and checks its checksum, as kcp-go
+// does; without a key it returns data as it is. ok is false for one to
+// drop.
+func (g *gate) open(data []byte) (plain []byte, ok bool) {
+	if g.block == nil {
+		return data, true
 	}
-	return convOf(data)
+	if len(data) < nonceSize+crcSize {
+		return nil, false
+	}
+	g.block.Decrypt(data, data)
+	data = data[nonceSize:]
+	if crc32.ChecksumIEEE(data[crcSize:]) != binary.LittleEndian.Uint32(data) {
+		return nil, false
+	}
+	return data[crcSize:], true
 }
 
 // convOf returns the conversation of a decrypted datagram as kcp-go reads
@@ -209,24 +206,18 @@ func convOf(data []byte) (conv uint32, ok bool) {
 	return binary.LittleEndian.Uint32(data), true
 }
 
-// sameConv reports whether a plaintext datagram may reach the session of
-// conversation conv: it belongs to it, or carries no conversation.
-func sameConv(data []byte, conv uint32) bool {
-	c, ok := convOf(data)
-	return !ok || c == conv
-}
-
-// reserve admits a new address within the limits, or returns nil. g.mu is
-// held.
-func (g *gate) reserve(addr netip.AddrPort, conv uint32) *peer {
-	ip := source(addr)
+// reserve admits a new conversation within the limits, or returns nil.
+// g.mu is held.
+func (g *gate) reserve(key peerKey) *peer {
+	ip := source(key.addr)
 	if (g.limits.total >= 0 && g.pending >= g.limits.total) || (g.limits.perIP >= 0 && g.perIP[ip] >= g.limits.perIP) {
 		g.refusedOne()
 		return nil
 	}
-	p := &peer{addr: addr, conv: conv, pending: true}
+	p := &peer{key: key, udp: net.UDPAddrFromAddrPort(key.addr), pending: true}
 	p.seen.Store(int64(time.Since(g.epoch)))
-	g.peers[addr] = p
+	g.peers[key] = p
+	g.latest[key.addr] = p
 	g.pending++
 	g.perIP[ip]++
 	p.timer = time.AfterFunc(g.limits.timeout, func() { g.expire(p) })
@@ -259,7 +250,10 @@ func (g *gate) refusedOne() {
 // release forgets p, and its place in the limits if it was pending. g.mu
 // is held.
 func (g *gate) release(p *peer) {
-	delete(g.peers, p.addr)
+	delete(g.peers, p.key)
+	if g.latest[p.key.addr] == p {
+		delete(g.latest, p.key.addr)
+	}
 	g.unpend(p)
 }
 
@@ -272,33 +266,33 @@ func (g *gate) unpend(p *peer) {
 	p.pending = false
 	p.timer.Stop()
 	g.pending--
-	ip := source(p.addr)
+	ip := source(p.key.addr)
 	if g.perIP[ip]--; g.perIP[ip] <= 0 {
 		delete(g.perIP, ip)
 	}
 }
 
-// attach pairs a session kcp-go accepted with its admitted address. It
-// reports false when the session must be closed: kcp-go opened it for an
-// address the gate no longer (or never) admitted, which happens when a
-// datagram races with the close of the address's previous session or a
-// client holding the key restarts from the same port, and the limits are
-// reached.
+// attach pairs a session the KCP layer accepted with its admitted
+// conversation. It reports false when the session must be closed: the KCP
+// layer opened it for a conversation the gate no longer admits (its
+// deadline passed while the session waited to be accepted, or a datagram
+// raced with the close of the conversation's previous session) and the
+// limits are reached.
 func (g *gate) attach(s *session) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return false
 	}
-	p := g.peers[s.addr]
+	p := g.peers[s.key]
 	if p != nil && p.sess == nil {
 		p.sess, s.peer = s, p
 		return true
 	}
-	if p != nil { // a new conversation replaced p's session, which closes
+	if p != nil { // a session of the same conversation is still attached
 		g.release(p)
 	}
-	if p = g.reserve(s.addr, s.GetConv()); p == nil {
+	if p = g.reserve(s.key); p == nil {
 		return false
 	}
 	p.sess, s.peer = s, p
@@ -314,7 +308,7 @@ func (g *gate) silence(s *session) time.Duration {
 func (g *gate) establish(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p := g.peers[s.addr]; p != nil && p.sess == s {
+	if p := g.peers[s.key]; p != nil && p.sess == s {
 		g.unpend(p)
 	}
 }
@@ -323,7 +317,7 @@ func (g *gate) establish(s *session) {
 func (g *gate) forget(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p := g.peers[s.addr]; p != nil && p.sess == s {
+	if p := g.peers[s.key]; p != nil && p.sess == s {
 		g.release(p)
 	}
 }
@@ -332,7 +326,7 @@ func (g *gate) forget(s *session) {
 // timer.
 func (g *gate) expire(p *peer) {
 	g.mu.Lock()
-	if g.peers[p.addr] != p || !p.pending {
+	if g.peers[p.key] != p || !p.pending {
 		g.mu.Unlock()
 		return
 	}
@@ -368,6 +362,7 @@ func (g *gate) stop() {
 		}
 	}
 	clear(g.peers)
+	clear(g.latest)
 	clear(g.perIP)
 	g.pending = 0
 }

@@ -61,9 +61,10 @@ func seal(t testing.TB, key, segment []byte) []byte {
 	return buf
 }
 
-// TestGateOpensDecrypts: with a key, only a datagram sealed with it opens
-// a session, and the gate reads its conversation.
-func TestGateOpensDecrypts(t *testing.T) {
+// TestGateOpenDecrypts: with a key, only a datagram sealed with it
+// reaches the KCP layer, decrypted; without one, a datagram passes as it
+// is.
+func TestGateOpenDecrypts(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	g, err := newGate(nil, key, limits{}, nil)
 	if err != nil {
@@ -71,34 +72,130 @@ func TestGateOpensDecrypts(t *testing.T) {
 	}
 	segment := make([]byte, kcpHeader)
 	binary.LittleEndian.PutUint32(segment, 42)
-	if conv, ok := g.opens(seal(t, key, segment)); !ok || conv != 42 {
-		t.Errorf("sealed with the key: %d, %v", conv, ok)
+	if plain, ok := g.open(seal(t, key, segment)); !ok || !bytes.Equal(plain, segment) {
+		t.Errorf("sealed with the key: % x, %v; want the segment", plain, ok)
 	}
-	if _, ok := g.opens(seal(t, []byte("fedcba9876543210"), segment)); ok {
-		t.Error("sealed with another key: opens a session")
+	if _, ok := g.open(seal(t, []byte("fedcba9876543210"), segment)); ok {
+		t.Error("sealed with another key: passes")
 	}
-	if _, ok := g.opens(segment); ok {
-		t.Error("plaintext: opens a session")
+	if _, ok := g.open(bytes.Clone(segment)); ok {
+		t.Error("plaintext: passes")
+	}
+	if _, ok := g.open(make([]byte, nonceSize+crcSize-1)); ok {
+		t.Error("shorter than the crypto header: passes")
+	}
+	plain, _ := newGate(nil, nil, limits{}, nil)
+	if got, ok := plain.open(segment); !ok || !bytes.Equal(got, segment) {
+		t.Errorf("without a key: % x, %v; want the segment", got, ok)
 	}
 }
 
-func FuzzGateOpens(f *testing.F) {
-	key := []byte("0123456789abcdef")
-	segment := make([]byte, kcpHeader)
-	f.Add(segment)
-	f.Add(seal(f, key, segment))
-	f.Add([]byte{})
-	plain, _ := newGate(nil, nil, limits{}, nil)
-	keyed, _ := newGate(nil, key, limits{}, nil)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		conv, ok := plain.opens(data)
-		if c, o := convOf(data); c != conv || o != ok {
-			t.Fatalf("without a key opens = %d, %v, convOf = %d, %v", conv, ok, c, o)
+// segmentOf returns a datagram of conversation conv (a KCP data segment,
+// or an FEC data shard holding one) and an FEC parity shard.
+func segmentOf(conv uint32) (segment, fecShard, parity []byte) {
+	segment = make([]byte, kcpHeader)
+	binary.LittleEndian.PutUint32(segment, conv)
+	segment[4] = 81 // PUSH
+	fecShard = make([]byte, fecHeader, fecHeader+kcpHeader)
+	binary.LittleEndian.PutUint16(fecShard[4:], fecData)
+	fecShard = append(fecShard, segment...)
+	parity = make([]byte, fecHeader+kcpHeader)
+	binary.LittleEndian.PutUint16(parity[4:], fecParity)
+	return segment, fecShard, parity
+}
+
+// TestGateConversations: each conversation from an address is a peer of
+// its own, within the per-IP limit; a new one leaves the others alone;
+// datagrams without a conversation go to the address's newest peer.
+func TestGateConversations(t *testing.T) {
+	g, _ := newGate(nil, nil, limits{total: -1, perIP: 2, timeout: time.Hour}, nil)
+	defer g.stop()
+	addr := netip.MustParseAddrPort("10.0.0.1:5000")
+	other := netip.MustParseAddrPort("10.0.0.2:5000")
+	one, oneFEC, parity := segmentOf(1)
+	two, _, _ := segmentOf(2)
+	three, _, _ := segmentOf(3)
+
+	p1 := g.admit(one, addr)
+	if p1 == nil || p1.key != (peerKey{addr, 1}) {
+		t.Fatalf("the first conversation: %+v", p1)
+	}
+	if g.admit(parity, other) != nil {
+		t.Error("a parity shard from an address without a peer passes")
+	}
+	p2 := g.admit(two, addr)
+	if p2 == nil || p2 == p1 || p2.key != (peerKey{addr, 2}) {
+		t.Fatalf("a second conversation from the same address: %+v", p2)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want *peer
+	}{
+		{"the first conversation again", one, p1},
+		{"its FEC data shard", oneFEC, p1},
+		{"the second conversation", two, p2},
+		{"a parity shard: the newest", parity, p2},
+		{"a third conversation, over the per-IP limit", three, nil},
+		{"shorter than a segment", one[:kcpHeader-1], nil},
+	}
+	for _, tt := range tests {
+		if got := g.admit(tt.data, addr); got != tt.want {
+			t.Errorf("%s: peer %p, want %p", tt.name, got, tt.want)
 		}
-		orig := bytes.Clone(data)
-		keyed.opens(data)
-		if !bytes.Equal(data, orig) {
-			t.Fatal("opens modified the datagram kcp-go reads next")
+	}
+	if n := g.inHandshake(); n != 2 {
+		t.Errorf("%d conversations in handshake, want 2", n)
+	}
+	g.mu.Lock()
+	g.release(p2)
+	g.mu.Unlock()
+	if got := g.admit(parity, addr); got != nil {
+		t.Errorf("a parity shard once the newest peer left: peer %p, want none", got)
+	}
+	if got := g.admit(one, addr); got != p1 {
+		t.Errorf("the first conversation once the second left: peer %p, want %p", got, p1)
+	}
+	if p3 := g.admit(three, addr); p3 == nil {
+		t.Error("a third conversation once the second left: refused")
+	}
+}
+
+// FuzzGateAdmit feeds any datagram, sealed or not, from one of a few
+// addresses to a keyed and a plain gate: nothing panics, and a datagram
+// that passes goes to its own conversation's peer, or, carrying none, to
+// its address's newest.
+func FuzzGateAdmit(f *testing.F) {
+	key := []byte("0123456789abcdef")
+	segment, fecShard, parity := segmentOf(42)
+	for _, d := range [][]byte{segment, fecShard, parity, {}} {
+		f.Add(d, uint8(0), false)
+		f.Add(seal(f, key, d), uint8(1), true)
+	}
+	plain, _ := newGate(nil, nil, limits{total: 64, perIP: 4, timeout: time.Hour}, nil)
+	keyed, _ := newGate(nil, key, limits{total: 64, perIP: 4, timeout: time.Hour}, nil)
+	f.Cleanup(func() { plain.stop(); keyed.stop() })
+	f.Fuzz(func(t *testing.T, data []byte, port uint8, sealed bool) {
+		g := plain
+		if sealed {
+			g = keyed
+		}
+		from := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(port%4))
+		data, ok := g.open(bytes.Clone(data))
+		if !ok {
+			return
+		}
+		p := g.admit(data, from)
+		if p == nil {
+			return
+		}
+		g.mu.Lock()
+		latest := g.latest[from]
+		g.mu.Unlock()
+		if conv, ok := convOf(data); ok && p.key != (peerKey{from, conv}) {
+			t.Fatalf("conversation %d from %v went to %+v", conv, from, p.key)
+		} else if !ok && p != latest {
+			t.Fatalf("a datagram without a conversation went to %+v, not the newest peer", p.key)
 		}
 	})
 }
@@ -150,12 +247,12 @@ func BenchmarkGateAdmit(b *testing.B) {
 	b.Run("known address", func(b *testing.B) {
 		g, _ := newGate(nil, nil, limits{total: -1, perIP: -1, timeout: time.Hour}, nil)
 		defer g.stop()
-		if !g.admit(segment, known) {
+		if g.admit(segment, known) == nil {
 			b.Fatal("not admitted")
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if !g.admit(segment, known) {
+			if g.admit(segment, known) == nil {
 				b.Fatal("not admitted")
 			}
 		}
@@ -167,7 +264,7 @@ func BenchmarkGateAdmit(b *testing.B) {
 		port := uint16(0)
 		for b.Loop() {
 			port++
-			if g.admit(segment, netip.AddrPortFrom(known.Addr(), port)) {
+			if g.admit(segment, netip.AddrPortFrom(known.Addr(), port)) != nil {
 				b.Fatal("admitted")
 			}
 		}

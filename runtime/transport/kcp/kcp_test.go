@@ -103,7 +103,8 @@ func (c *client) echo(s string) {
 
 // flood sends n datagrams of 24 bytes (a KCP header) to l from ports
 // sockets: a new conversation in each, sequence number 0 (each one would
-// make kcp-go open a session, or replace its address's session).
+// make the KCP layer open a session; kcp-go's would also replace the
+// address's session).
 func flood(t *testing.T, l *kcp.Listener, n, ports int) {
 	t.Helper()
 	for p := range ports {
@@ -137,7 +138,7 @@ func TestFloodBoundsHandshakes(t *testing.T) {
 		ports, want int
 	}{
 		{"per IP, many ports", kcp.Options{}, 64, kcp.DefaultMaxHandshakesPerIP},
-		{"per IP, a new conversation per datagram from few ports", kcp.Options{}, 4, 4},
+		{"per IP, a new conversation per datagram from few ports", kcp.Options{}, 4, kcp.DefaultMaxHandshakesPerIP},
 		{"total", kcp.Options{MaxHandshakes: 5, MaxHandshakesPerIP: -1}, 64, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,6 +171,59 @@ func TestFloodBoundsHandshakes(t *testing.T) {
 			// nothing is queued, no goroutine of the KCP layer).
 			if g := runtime.NumGoroutine() - goroutines; g > tc.want+10 {
 				t.Errorf("%d more goroutines for %d sessions", g, opened)
+			}
+		})
+	}
+}
+
+// TestNewConversationFromTheSameAddress: a client that starts over from
+// the address and port of a session the server still holds (KCP has no
+// FIN: the server learns of the old client's end only from its timeouts)
+// gets a session at once, and a datagram of a new conversation forged with
+// a live client's address (with the key, when there is one) leaves that
+// client's session alone. kcp-go replaced the address's session; the gate
+// used to drop the new conversation instead, which left a client that
+// reused its port without an answer until the old session ended.
+func TestNewConversationFromTheSameAddress(t *testing.T) {
+	for _, key := range [][]byte{nil, testKey} {
+		t.Run(fmt.Sprintf("key %t", key != nil), func(t *testing.T) {
+			l, h := listen(t, kcp.Options{Key: key, HandshakeTimeout: time.Minute}, transport.Config{})
+			first, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := dial(t, l, key, first) // owns first: its Close closes it
+			old.send("established")
+			old.echo("old")
+			h.Next(t)
+			_ = old.s.Close()
+
+			again, err := net.ListenUDP("udp4", first.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := dial(t, l, key, again)
+			c.send("established")
+			c.echo("new, from the same port")
+			h.Next(t)
+
+			forged := make([]byte, 24) // conversation 7, sequence number 0
+			binary.LittleEndian.PutUint32(forged, 7)
+			forged[4], forged[6] = 81, 128
+			if key != nil {
+				forged = kcp.Seal(t, key, forged)
+			}
+			opens := passiveOpens(l)
+			if _, err := again.WriteTo(forged, l.Addr()); err != nil {
+				t.Fatal(err)
+			}
+			c.echo("after a forged new conversation") // the forged datagram went through before
+			if n := passiveOpens(l) - opens; n != 1 {
+				t.Errorf("the forged conversation opened %d sessions, want 1 of its own", n)
+			}
+			h.Next(t)
+			if n := l.InHandshake(); n != 1 {
+				t.Errorf("%d sessions in handshake, want the forged one", n)
 			}
 		})
 	}

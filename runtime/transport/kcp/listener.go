@@ -29,7 +29,7 @@ type Options struct {
 	// AES-128/192/256), and it is what makes KCP unforgeable: a datagram
 	// that does not decrypt with the key (a CRC32 under the cipher) creates
 	// nothing and reaches no session, so without the key nobody can open a
-	// session, inject data into one, or replace one. Without a key, one
+	// session or inject data into one. Without a key, one
 	// 24-byte datagram from any address opens a session (within
 	// MaxHandshakes). There is no replay protection: the protocol's
 	// handshake authenticates the client. Clients must use the same key
@@ -121,7 +121,7 @@ func (l *Listener) Start(cfg transport.Config) error {
 		_ = udp.Close()
 		return err
 	}
-	ln, err := kcpcore.ServeConn(block, l.opts.DataShards, l.opts.ParityShards, g)
+	ln, err := kcpcore.ServeDecrypted(block, l.opts.DataShards, l.opts.ParityShards, g)
 	if err != nil {
 		_ = udp.Close()
 		return fmt.Errorf("kcp: listen %s: %w", l.addr, err)

@@ -3,7 +3,6 @@ package kcp
 import (
 	"errors"
 	"io"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -22,15 +21,15 @@ var ErrHandshakeTimeout = errors.New("kcp: handshake not completed in time")
 type session struct {
 	*kcpcore.UDPSession
 	g       *gate
-	peer    *peer // its entry at the gate, set by attach
-	addr    netip.AddrPort
+	peer    *peer       // its entry at the gate, set by attach
+	key     peerKey     // its peer's address and its conversation
 	window  int         // the send window the session was tuned with
 	eof     atomic.Bool // the output ended: reads return io.EOF
 	expired atomic.Bool // closed at the handshake deadline
 }
 
 func newSession(ks *kcpcore.UDPSession, g *gate, window int) *session {
-	return &session{UDPSession: ks, g: g, addr: ks.RemoteAddrPort(), window: window}
+	return &session{UDPSession: ks, g: g, key: peerKey{ks.RemoteAddrPort(), ks.GetConv()}, window: window}
 }
 
 // Read reads the session's stream; it returns io.EOF once CloseWrite
