@@ -69,7 +69,7 @@ func (s *UDPSession) readLoop() {
 			}
 			return
 		}
-		if data, ok := open(s.block, buf[:n]); ok && len(data) >= IKCP_OVERHEAD {
+		if data, ok := Open(s.block, buf[:n]); ok && len(data) >= IKCP_OVERHEAD {
 			s.kcpInput(data)
 		}
 	}

@@ -791,9 +791,10 @@ func (l *Listener) monitor() {
 	}
 }
 
-// open decrypts a datagram in place and checks its checksum; with no
-// block it returns data as it is. ok is false for a datagram to drop.
-func open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
+// Open decrypts a datagram in place and checks its checksum, as every
+// kcp-go peer does; with no block it returns data as it is. ok is false
+// for a datagram to drop.
+func Open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
 	if block == nil {
 		return data, true
 	}
@@ -823,10 +824,13 @@ type sessionKey struct {
 	conv uint32
 }
 
-// convOf returns the conversation of a decrypted datagram of at least
-// IKCP_OVERHEAD bytes; ok is false for one that carries none (an FEC
-// parity shard, or a data shard too short to hold a segment).
-func convOf(data []byte) (conv uint32, ok bool) {
+// Conversation returns the conversation of a decrypted datagram; ok is
+// false for one that carries none (an FEC parity shard, or shorter than a
+// segment).
+func Conversation(data []byte) (conv uint32, ok bool) {
+	if len(data) < IKCP_OVERHEAD {
+		return 0, false
+	}
 	switch binary.LittleEndian.Uint16(data[4:]) { // 16-bit cmd and frg [81-84, 0-255] never look like FEC's 0x00f1 and 0x00f2
 	case typeParity:
 		return 0, false
@@ -845,7 +849,7 @@ func convOf(data []byte) (conv uint32, ok bool) {
 func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	if !l.decrypted {
 		var ok bool
-		if data, ok = open(l.block, data); !ok {
+		if data, ok = Open(l.block, data); !ok {
 			return
 		}
 	}
@@ -853,7 +857,7 @@ func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	if !known || len(data) < IKCP_OVERHEAD {
 		return
 	}
-	conv, ok := convOf(data)
+	conv, ok := Conversation(data)
 	key := sessionKey{from, conv}
 	l.sessionLock.RLock()
 	s := l.latest[from]

@@ -1,8 +1,6 @@
 package kcp
 
 import (
-	"encoding/binary"
-	"hash/crc32"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -10,20 +8,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/internal/kcpcore"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
 
-// Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, kcp.go,
-// fec.go).
+// Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, kcp.go).
 const (
-	nonceSize   = 16   // crypto header: a random nonce...
-	crcSize     = 4    // ...then the CRC32 of the rest
 	kcpHeader   = 24   // IKCP_OVERHEAD: conv, cmd, frg, wnd, ts, sn, una, len
-	fecHeader   = 8    // FEC seqid, flag and the 2-byte size of a data shard
-	fecData     = 0xf1 // FEC flag of a data shard (at offset 4)
-	fecParity   = 0xf2 // FEC flag of a parity shard
-	maxDatagram = 1500 // kcp-go's mtuLimit: the buffer it reads into
+	maxDatagram = 1500 // kcp-go's mtuLimit: the longest datagram a peer sends
 	logEvery    = 10 * time.Second
 )
 
@@ -130,7 +123,7 @@ func (g *gate) ReadFrom(b []byte) (int, net.Addr, error) {
 		if !ok {
 			continue
 		}
-		if data, ok = g.open(data); !ok {
+		if data, ok = kcpcore.Open(g.block, data); !ok {
 			continue
 		}
 		if p := g.admit(data, from); p != nil {
@@ -145,7 +138,7 @@ func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
 	if len(data) < kcpHeader {
 		return nil
 	}
-	conv, ok := convOf(data)
+	conv, ok := kcpcore.Conversation(data)
 	key := peerKey{from, conv}
 	g.mu.Lock()
 	p, closed := g.latest[from], g.closed
@@ -168,42 +161,6 @@ func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
 		return p
 	}
 	return g.reserve(key)
-}
-
-// open decrypts a datagram in place and checks its checksum, as kcp-go
-// does; without a key it returns data as it is. ok is false for one to
-// drop.
-func (g *gate) open(data []byte) (plain []byte, ok bool) {
-	if g.block == nil {
-		return data, true
-	}
-	if len(data) < nonceSize+crcSize {
-		return nil, false
-	}
-	g.block.Decrypt(data, data)
-	data = data[nonceSize:]
-	if crc32.ChecksumIEEE(data[crcSize:]) != binary.LittleEndian.Uint32(data) {
-		return nil, false
-	}
-	return data[crcSize:], true
-}
-
-// convOf returns the conversation of a decrypted datagram as kcp-go reads
-// it; ok is false when kcp-go reads none (a parity shard, too short).
-func convOf(data []byte) (conv uint32, ok bool) {
-	if len(data) < kcpHeader {
-		return 0, false
-	}
-	switch binary.LittleEndian.Uint16(data[4:]) {
-	case fecParity:
-		return 0, false
-	case fecData:
-		if len(data) < fecHeader+kcpHeader {
-			return 0, false
-		}
-		return binary.LittleEndian.Uint32(data[fecHeader:]), true
-	}
-	return binary.LittleEndian.Uint32(data), true
 }
 
 // reserve admits a new conversation within the limits, or returns nil.

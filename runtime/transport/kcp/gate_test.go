@@ -9,10 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/runtime/internal/kcpcore"
 	"github.com/gamesrv/gamesrv/runtime/transport/kcpconf"
 )
 
-func TestConvOf(t *testing.T) {
+// Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, fec.go).
+const (
+	nonceSize = 16   // crypto header: a random nonce...
+	crcSize   = 4    // ...then the CRC32 of the rest
+	fecHeader = 8    // FEC seqid, flag and the 2-byte size of a data shard
+	fecData   = 0xf1 // FEC flag of a data shard (at offset 4)
+	fecParity = 0xf2 // FEC flag of a parity shard
+)
+
+// TestConversation: the gate reads a datagram's conversation as kcp-go's
+// listener does.
+func TestConversation(t *testing.T) {
 	seg := func(conv uint32, n int) []byte {
 		b := make([]byte, n)
 		binary.LittleEndian.PutUint32(b, conv)
@@ -39,9 +51,9 @@ func TestConvOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conv, ok := convOf(tt.data)
+			conv, ok := kcpcore.Conversation(tt.data)
 			if conv != tt.conv || ok != tt.ok {
-				t.Errorf("convOf = %d, %v; want %d, %v", conv, ok, tt.conv, tt.ok)
+				t.Errorf("Conversation = %d, %v; want %d, %v", conv, ok, tt.conv, tt.ok)
 			}
 		})
 	}
@@ -61,9 +73,9 @@ func seal(t testing.TB, key, segment []byte) []byte {
 	return buf
 }
 
-// TestGateOpenDecrypts: with a key, only a datagram sealed with it
-// reaches the KCP layer, decrypted; without one, a datagram passes as it
-// is.
+// TestGateOpenDecrypts: with the gate's key, only a datagram sealed with
+// it reaches the KCP layer, decrypted; without one, a datagram passes as
+// it is.
 func TestGateOpenDecrypts(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	g, err := newGate(nil, key, limits{}, nil)
@@ -72,20 +84,20 @@ func TestGateOpenDecrypts(t *testing.T) {
 	}
 	segment := make([]byte, kcpHeader)
 	binary.LittleEndian.PutUint32(segment, 42)
-	if plain, ok := g.open(seal(t, key, segment)); !ok || !bytes.Equal(plain, segment) {
+	if plain, ok := kcpcore.Open(g.block, seal(t, key, segment)); !ok || !bytes.Equal(plain, segment) {
 		t.Errorf("sealed with the key: % x, %v; want the segment", plain, ok)
 	}
-	if _, ok := g.open(seal(t, []byte("fedcba9876543210"), segment)); ok {
+	if _, ok := kcpcore.Open(g.block, seal(t, []byte("fedcba9876543210"), segment)); ok {
 		t.Error("sealed with another key: passes")
 	}
-	if _, ok := g.open(bytes.Clone(segment)); ok {
+	if _, ok := kcpcore.Open(g.block, bytes.Clone(segment)); ok {
 		t.Error("plaintext: passes")
 	}
-	if _, ok := g.open(make([]byte, nonceSize+crcSize-1)); ok {
+	if _, ok := kcpcore.Open(g.block, make([]byte, nonceSize+crcSize-1)); ok {
 		t.Error("shorter than the crypto header: passes")
 	}
 	plain, _ := newGate(nil, nil, limits{}, nil)
-	if got, ok := plain.open(segment); !ok || !bytes.Equal(got, segment) {
+	if got, ok := kcpcore.Open(plain.block, segment); !ok || !bytes.Equal(got, segment) {
 		t.Errorf("without a key: % x, %v; want the segment", got, ok)
 	}
 }
@@ -181,7 +193,7 @@ func FuzzGateAdmit(f *testing.F) {
 			g = keyed
 		}
 		from := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(port%4))
-		data, ok := g.open(bytes.Clone(data))
+		data, ok := kcpcore.Open(g.block, bytes.Clone(data))
 		if !ok {
 			return
 		}
@@ -192,7 +204,7 @@ func FuzzGateAdmit(f *testing.F) {
 		g.mu.Lock()
 		latest := g.latest[from]
 		g.mu.Unlock()
-		if conv, ok := convOf(data); ok && p.key != (peerKey{from, conv}) {
+		if conv, ok := kcpcore.Conversation(data); ok && p.key != (peerKey{from, conv}) {
 			t.Fatalf("conversation %d from %v went to %+v", conv, from, p.key)
 		} else if !ok && p != latest {
 			t.Fatalf("a datagram without a conversation went to %+v, not the newest peer", p.key)

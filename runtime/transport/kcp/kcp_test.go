@@ -23,12 +23,18 @@ import (
 
 var testKey = []byte("0123456789abcdef")
 
-// listen starts a KCP listener with the scripted handler.
+// listen starts a KCP listener on 127.0.0.1 with the scripted handler.
 func listen(t *testing.T, opts kcp.Options, cfg transport.Config) (*kcp.Listener, *transporttest.Handler) {
+	t.Helper()
+	return listenOn(t, "127.0.0.1:0", opts, cfg)
+}
+
+// listenOn starts a KCP listener on addr with the scripted handler.
+func listenOn(t *testing.T, addr string, opts kcp.Options, cfg transport.Config) (*kcp.Listener, *transporttest.Handler) {
 	t.Helper()
 	h := transporttest.NewHandler()
 	cfg.Handler, cfg.Logger, cfg.MaxBody = h, testkit.Logger(t), 1<<20
-	l := kcp.New("127.0.0.1:0", opts)
+	l := kcp.New(addr, opts)
 	if err := l.Start(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +231,36 @@ func TestNewConversationFromTheSameAddress(t *testing.T) {
 			if n := l.InHandshake(); n != 1 {
 				t.Errorf("%d sessions in handshake, want the forged one", n)
 			}
+		})
+	}
+}
+
+// TestDualStackListener: a listener on the IPv6 wildcard answers IPv4
+// clients (their addresses come mapped to IPv6 and are unmapped, and the
+// answers go back to them) and IPv6 ones.
+func TestDualStackListener(t *testing.T) {
+	if probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+		t.Skipf("no IPv6 here: %v", err)
+	} else {
+		_ = probe.Close()
+	}
+	l, h := listenOn(t, "[::]:0", kcp.Options{HandshakeTimeout: time.Minute}, transport.Config{})
+	port := l.Addr().(*net.UDPAddr).Port
+	for _, tt := range []struct{ network, ip string }{{"udp4", "127.0.0.1"}, {"udp6", "::1"}} {
+		t.Run(tt.network, func(t *testing.T) {
+			conn, err := net.ListenUDP(tt.network, &net.UDPAddr{IP: net.ParseIP(tt.ip)})
+			if err != nil {
+				t.Skipf("no %s socket here: %v", tt.network, err)
+			}
+			s, err := kcpgo.NewConn4(1, &net.UDPAddr{IP: net.ParseIP(tt.ip), Port: port}, nil, 0, 0, true, conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kcp.Tuning{}.Apply(s)
+			t.Cleanup(func() { _ = s.Close() })
+			c := &client{t: t, s: s, br: bufio.NewReader(s)}
+			c.echo("from " + tt.ip)
+			h.Next(t)
 		})
 	}
 }
