@@ -14,8 +14,9 @@ ATTACKFLAGS ?=
 CLUSTERFLAGS ?=
 INTEROP_JS  := internal/interop/pomelojs
 STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+CROSS_PKGS  := ./runtime/... ./cmd/... ./examples/... ./protoc-gen-gamesrv/... ./protoc-gen-gamesrv-es/...
 
-.PHONY: demo cluster-demo run test lint ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack cluster-scale build clean
+.PHONY: demo cluster-demo run test cross-build lint ts-test test-browser chromium interop-deps test-interop generate check-generated lint-proto web tsbot fuzz bench bench-micro attack cluster-scale build clean
 
 ## demo: build the chat example, run Go bots over TCP, KCP and WebSocket and TypeScript bots (Node, examples/chat/tsbot) over TCP and WebSocket in the same rooms, print a summary (Go bots only when npm is missing)
 demo: $(BIN)/chat-server
@@ -40,6 +41,7 @@ run:
 test: node_modules interop-deps
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt needed" && exit 1)
 	go vet ./...
+	$(MAKE) --no-print-directory cross-build
 	$(STATICCHECK) ./...
 	$(GO_TEST) ./...
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./runtime/... ./internal/...
@@ -47,6 +49,11 @@ test: node_modules interop-deps
 	@if $(MAKE) --no-print-directory chromium >/dev/null 2>&1; then \
 		$(GO_TEST) -tags browser -run Browser ./examples/chat/...; \
 	else echo "SKIP browser test: Chromium is not installed and could not be (run make test-browser as root)"; fi
+
+## cross-build: the runtime, the commands, the examples and the plugins build for macOS and Windows, where game teams develop (the tests and the benchmark tools are Linux's)
+cross-build:
+	GOOS=darwin go build $(CROSS_PKGS)
+	GOOS=windows go build $(CROSS_PKGS)
 
 ## lint: gofmt, go vet and staticcheck (pinned: honnef.co/go/tools v0.8.2, fetched from the Go module proxy), as make test runs them
 lint:

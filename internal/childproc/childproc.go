@@ -59,7 +59,7 @@ func Start(name, bin string, args ...string) (*Process, error) {
 	p := &Process{Name: name, done: make(chan struct{}), grew: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stderr = &p.logs
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p.cmd.SysProcAttr = DieWithParent()
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -158,7 +158,8 @@ func (p *Process) Wait(timeout time.Duration) error {
 }
 
 // Stop sends SIGTERM and waits for a clean exit; after 20 s it kills. On a
-// process that already exited it returns the exit's error, if any.
+// process that already exited it returns the exit's error, if any. Where
+// SIGTERM cannot be sent (Windows) it kills at once.
 func (p *Process) Stop() error {
 	if p.Exited() {
 		if p.err != nil {
@@ -167,7 +168,7 @@ func (p *Process) Stop() error {
 		return nil
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) && !errors.Is(err, os.ErrProcessDone) {
-		return err
+		return errors.Join(fmt.Errorf("%s: SIGTERM: %w", p.Name, err), p.Kill())
 	}
 	if err := p.Wait(stopTimeout); err != nil {
 		_ = p.Kill()

@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gamesrv/gamesrv/examples/chat/chatbot"
@@ -131,7 +130,7 @@ func runTSBot(ts tsConfig, cfg chatbot.Config) *chatbot.Report {
 		"-rooms", strconv.Itoa(cfg.Rooms), "-messages", strconv.Itoa(cfg.Messages), "-interval", cfg.Interval.String(),
 		"-prefix", cfg.Prefix, "-room-prefix", cfg.RoomPrefix, "-peer-bots", strconv.Itoa(cfg.PeerBots),
 		"-timeout", cfg.Timeout.String())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childproc.DieWithParent()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -4,7 +4,6 @@ import (
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/gamesrv/gamesrv/runtime/transport/internal/gnetrun"
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 )
 
 // conn is one client connection. Writes from any goroutine are queued and
@@ -27,25 +26,6 @@ func (c *conn) Write(p []byte) error {
 		_ = c.GC.Wake(nil)
 	}
 	return err
-}
-
-// writeSocket writes to the non-blocking socket; a full socket buffer
-// writes nothing (the rest is queued). It runs under the queue's lock, and
-// gnet closes the descriptor only after OnClose, which closes the queue:
-// the descriptor cannot have been reused by another connection.
-func (c *conn) writeSocket(p []byte) (int, error) {
-	for {
-		n, err := unix.Write(c.fd, p)
-		switch err {
-		case nil:
-			return n, nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, nil
-		}
-		return 0, err
-	}
 }
 
 // flush writes the queued packets; it runs on the event loop. What

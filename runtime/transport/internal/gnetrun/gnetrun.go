@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 )
 
 // Engine is one gnet engine's lifecycle. Create it with [New]; the event
@@ -115,24 +114,4 @@ func Options(loops, readBufferCap int, log *slog.Logger) []gnet.Option {
 		opts = append(opts, gnet.WithReadBufferCap(readBufferCap))
 	}
 	return opts
-}
-
-// boundAddr reads the address of the engine's listening socket.
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	}
-	return nil, errors.New("unexpected socket address type")
 }

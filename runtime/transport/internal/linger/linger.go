@@ -17,7 +17,6 @@ import (
 
 	"github.com/gamesrv/gamesrv/runtime/transport"
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 )
 
 // poll is how often a lingering connection checks whether gnet sent
@@ -55,7 +54,7 @@ func (l *Linger) OnTraffic() gnet.Action {
 		return gnet.Close
 	}
 	if !l.shut && l.gc.OutboundBuffered() == 0 {
-		if err := unix.Shutdown(l.gc.Fd(), unix.SHUT_WR); err != nil {
+		if err := shutdownWrite(l.gc.Fd()); err != nil {
 			return gnet.Close
 		}
 		l.shut = true
