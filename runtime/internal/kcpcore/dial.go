@@ -51,8 +51,8 @@ func Dial(raddr string, block BlockCrypt, dataShards, parityShards int) (*UDPSes
 	}
 	s := newUDPSession(binary.LittleEndian.Uint32(conv[:]), dataShards, parityShards, udp, addr, block, n)
 	s.udp = udp
-	s.key.addr, _ = addrKey(addr)
-	s.key.conv = s.kcp.conv
+	s.key.Addr, _ = addrKey(addr)
+	s.key.Conv = s.kcp.conv
 	go s.readLoop()
 	return s, nil
 }

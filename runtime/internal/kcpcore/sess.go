@@ -155,7 +155,7 @@ type UDPSession struct {
 
 	// settings
 	remote     net.Addr   // remote peer address
-	key        sessionKey // remote (addrKey) and the conversation: the listener's key
+	key        SessionKey // remote (addrKey) and the conversation: the listener's key
 	rd         deadline   // the read deadline, Read's and WriteBuffers'
 	headerSize int        // the header size additional to a KCP frame
 	ackNoDelay bool       // acknowledge within ackWindow (SetACKNoDelay)
@@ -473,7 +473,11 @@ func (s *UDPSession) RemoteAddr() net.Addr { return s.remote }
 
 // RemoteAddrPort returns the remote address and port, an IPv4 address
 // unmapped: the listener's key of the session, with its conversation.
-func (s *UDPSession) RemoteAddrPort() netip.AddrPort { return s.key.addr }
+func (s *UDPSession) RemoteAddrPort() netip.AddrPort { return s.key.Addr }
+
+// Key returns what the listener finds the session by: its peer's address
+// (RemoteAddrPort) and its conversation.
+func (s *UDPSession) Key() SessionKey { return s.key }
 
 // SetDeadline sets the read deadline; see SetWriteDeadline.
 func (s *UDPSession) SetDeadline(t time.Time) error {
@@ -719,7 +723,7 @@ type Listener struct {
 
 	opened atomic.Uint64 // sessions opened (kcp-go counts them in DefaultSnmp.PassiveOpens)
 
-	sessions    map[sessionKey]*UDPSession     // all sessions accepted by this Listener
+	sessions    map[SessionKey]*UDPSession     // all sessions accepted by this Listener
 	latest      map[netip.AddrPort]*UDPSession // each address's newest session: FEC parity shards carry no conversation
 	decrypted   bool                           // conn returns datagrams decrypted (ServeDecrypted)
 	sessionLock sync.RWMutex
@@ -762,7 +766,7 @@ func serveListener(block BlockCrypt, dataShards, parityShards int, conn net.Pack
 func newListener(block BlockCrypt, dataShards, parityShards int, conn net.PacketConn) (*Listener, error) {
 	l := new(Listener)
 	l.conn = conn
-	l.sessions = make(map[sessionKey]*UDPSession)
+	l.sessions = make(map[SessionKey]*UDPSession)
 	l.latest = make(map[netip.AddrPort]*UDPSession)
 	l.chAccepts = make(chan *UDPSession, acceptBacklog)
 	l.die = make(chan struct{})
@@ -809,7 +813,7 @@ func Open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
 	return data[crcSize:], true
 }
 
-// sessionKey is what a listener's session is found by: its peer's address
+// SessionKey is what a listener's session is found by: its peer's address
 // and its conversation. kcp-go keys sessions by address alone, and a
 // datagram of a new conversation (sequence number 0) from an address
 // replaces its session. Here a new conversation from an address that has
@@ -819,9 +823,9 @@ func Open(block BlockCrypt, data []byte) (kcp []byte, ok bool) {
 // port) gets its session at once, the old one ends by its own timeouts,
 // and a datagram forged with a client's address cannot end the client's
 // session.
-type sessionKey struct {
-	addr netip.AddrPort
-	conv uint32
+type SessionKey struct {
+	Addr netip.AddrPort
+	Conv uint32
 }
 
 // Conversation returns the conversation of a decrypted datagram; ok is
@@ -858,7 +862,7 @@ func (l *Listener) packetInput(data []byte, addr net.Addr) {
 		return
 	}
 	conv, ok := Conversation(data)
-	key := sessionKey{from, conv}
+	key := SessionKey{from, conv}
 	l.sessionLock.RLock()
 	s := l.latest[from]
 	if ok {
@@ -929,8 +933,8 @@ func (l *Listener) closeSession(s *UDPSession) {
 	if l.sessions[s.key] == s {
 		delete(l.sessions, s.key)
 	}
-	if l.latest[s.key.addr] == s {
-		delete(l.latest, s.key.addr)
+	if l.latest[s.key.Addr] == s {
+		delete(l.latest, s.key.Addr)
 	}
 }
 

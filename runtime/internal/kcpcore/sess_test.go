@@ -495,7 +495,8 @@ func drain(c chan []byte) {
 	}
 }
 
-// eventually waits until cond holds, failing the test after 20 s.
+// eventually waits until cond holds, failing the test after 20 s
+// (testkit.Eventually would import this package back, through its server).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	end := time.Now().Add(20 * time.Second)
@@ -562,7 +563,7 @@ func TestListenerKeysConversations(t *testing.T) {
 	l.sessionLock.RLock()
 	_, firstKept := l.sessions[first.key]
 	_, secondKept := l.sessions[second.key]
-	newest := l.latest[first.key.addr]
+	newest := l.latest[first.key.Addr]
 	l.sessionLock.RUnlock()
 	if !firstKept || secondKept || newest != nil {
 		t.Errorf("after the second closed: first kept %v, second kept %v, newest %p; want true, false, none", firstKept, secondKept, newest)

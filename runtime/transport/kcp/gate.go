@@ -15,7 +15,6 @@ import (
 
 // Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, kcp.go).
 const (
-	kcpHeader   = 24   // IKCP_OVERHEAD: conv, cmd, frg, wnd, ts, sn, una, len
 	maxDatagram = 1500 // kcp-go's mtuLimit: the longest datagram a peer sends
 	logEvery    = 10 * time.Second
 )
@@ -40,7 +39,7 @@ type limits struct {
 //     per IP address. Each one admitted gets a deadline: a session not
 //     established by then is closed. A new conversation from an address
 //     that has a session gets a session of its own (see kcpcore's
-//     sessionKey): nothing replaces or ends another conversation's session.
+//     SessionKey): nothing replaces or ends another conversation's session.
 //
 // Everything else is dropped before the KCP layer allocates anything: the
 // cost of a refused datagram is one read, its decryption and a map lookup.
@@ -62,7 +61,7 @@ type gate struct {
 	epoch  time.Time // the monotonic origin of peer.seen
 
 	mu       sync.Mutex
-	peers    map[peerKey]*peer
+	peers    map[kcpcore.SessionKey]*peer
 	latest   map[netip.AddrPort]*peer // each address's newest peer: datagrams without a conversation go to it
 	pending  int                      // sessions admitted and not established
 	perIP    map[netip.Addr]int       // by source()
@@ -71,21 +70,14 @@ type gate struct {
 	loggedAt time.Time
 }
 
-// peerKey is a conversation from an address, as kcpcore keys its
-// sessions.
-type peerKey struct {
-	addr netip.AddrPort
-	conv uint32
-}
-
 // peer is a conversation the gate admitted.
 type peer struct {
-	key     peerKey
-	udp     *net.UDPAddr // key.addr, as ReadFrom returns it
-	pending bool         // not established: counted against the limits
-	timer   *time.Timer  // the handshake deadline while pending
-	sess    *session     // once kcp-go's session was accepted
-	seen    atomic.Int64 // when its last datagram arrived, since the gate's epoch
+	key     kcpcore.SessionKey // its address and conversation, as kcpcore keys its session
+	udp     *net.UDPAddr       // key.Addr, as ReadFrom returns it
+	pending bool               // not established: counted against the limits
+	timer   *time.Timer        // the handshake deadline while pending
+	sess    *session           // once kcp-go's session was accepted
+	seen    atomic.Int64       // when its last datagram arrived, since the gate's epoch
 }
 
 // readBatch is how many datagrams one read takes at most.
@@ -98,7 +90,7 @@ func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate
 	}
 	g := &gate{
 		UDPConn: conn, block: block, limits: lim, log: log, epoch: time.Now(),
-		peers: map[peerKey]*peer{}, latest: map[netip.AddrPort]*peer{}, perIP: map[netip.Addr]int{},
+		peers: map[kcpcore.SessionKey]*peer{}, latest: map[netip.AddrPort]*peer{}, perIP: map[netip.Addr]int{},
 	}
 	if conn != nil {
 		if g.in, err = newDatagrams(conn, readBatch, maxDatagram); err != nil {
@@ -135,11 +127,11 @@ func (g *gate) ReadFrom(b []byte) (int, net.Addr, error) {
 // admit decides whether a decrypted datagram from addr may reach the KCP
 // layer, and returns the peer it goes to if it may.
 func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
-	if len(data) < kcpHeader {
+	if len(data) < kcpcore.IKCP_OVERHEAD {
 		return nil
 	}
 	conv, ok := kcpcore.Conversation(data)
-	key := peerKey{from, conv}
+	key := kcpcore.SessionKey{Addr: from, Conv: conv}
 	g.mu.Lock()
 	p, closed := g.latest[from], g.closed
 	if ok {
@@ -165,16 +157,16 @@ func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
 
 // reserve admits a new conversation within the limits, or returns nil.
 // g.mu is held.
-func (g *gate) reserve(key peerKey) *peer {
-	ip := source(key.addr)
+func (g *gate) reserve(key kcpcore.SessionKey) *peer {
+	ip := source(key.Addr)
 	if (g.limits.total >= 0 && g.pending >= g.limits.total) || (g.limits.perIP >= 0 && g.perIP[ip] >= g.limits.perIP) {
 		g.refusedOne()
 		return nil
 	}
-	p := &peer{key: key, udp: net.UDPAddrFromAddrPort(key.addr), pending: true}
+	p := &peer{key: key, udp: net.UDPAddrFromAddrPort(key.Addr), pending: true}
 	p.seen.Store(int64(time.Since(g.epoch)))
 	g.peers[key] = p
-	g.latest[key.addr] = p
+	g.latest[key.Addr] = p
 	g.pending++
 	g.perIP[ip]++
 	p.timer = time.AfterFunc(g.limits.timeout, func() { g.expire(p) })
@@ -208,8 +200,8 @@ func (g *gate) refusedOne() {
 // is held.
 func (g *gate) release(p *peer) {
 	delete(g.peers, p.key)
-	if g.latest[p.key.addr] == p {
-		delete(g.latest, p.key.addr)
+	if g.latest[p.key.Addr] == p {
+		delete(g.latest, p.key.Addr)
 	}
 	g.unpend(p)
 }
@@ -223,7 +215,7 @@ func (g *gate) unpend(p *peer) {
 	p.pending = false
 	p.timer.Stop()
 	g.pending--
-	ip := source(p.key.addr)
+	ip := source(p.key.Addr)
 	if g.perIP[ip]--; g.perIP[ip] <= 0 {
 		delete(g.perIP, ip)
 	}

@@ -15,11 +15,12 @@ import (
 
 // Sizes of kcp-go's datagram layout (kcp-go v5.6.35: sess.go, fec.go).
 const (
-	nonceSize = 16   // crypto header: a random nonce...
-	crcSize   = 4    // ...then the CRC32 of the rest
-	fecHeader = 8    // FEC seqid, flag and the 2-byte size of a data shard
-	fecData   = 0xf1 // FEC flag of a data shard (at offset 4)
-	fecParity = 0xf2 // FEC flag of a parity shard
+	nonceSize = 16                    // crypto header: a random nonce...
+	crcSize   = 4                     // ...then the CRC32 of the rest
+	kcpHeader = kcpcore.IKCP_OVERHEAD // conv, cmd, frg, wnd, ts, sn, una, len
+	fecHeader = 8                     // FEC seqid, flag and the 2-byte size of a data shard
+	fecData   = 0xf1                  // FEC flag of a data shard (at offset 4)
+	fecParity = 0xf2                  // FEC flag of a parity shard
 )
 
 // TestConversation: the gate reads a datagram's conversation as kcp-go's
@@ -129,14 +130,14 @@ func TestGateConversations(t *testing.T) {
 	three, _, _ := segmentOf(3)
 
 	p1 := g.admit(one, addr)
-	if p1 == nil || p1.key != (peerKey{addr, 1}) {
+	if p1 == nil || p1.key != (kcpcore.SessionKey{Addr: addr, Conv: 1}) {
 		t.Fatalf("the first conversation: %+v", p1)
 	}
 	if g.admit(parity, other) != nil {
 		t.Error("a parity shard from an address without a peer passes")
 	}
 	p2 := g.admit(two, addr)
-	if p2 == nil || p2 == p1 || p2.key != (peerKey{addr, 2}) {
+	if p2 == nil || p2 == p1 || p2.key != (kcpcore.SessionKey{Addr: addr, Conv: 2}) {
 		t.Fatalf("a second conversation from the same address: %+v", p2)
 	}
 	tests := []struct {
@@ -204,7 +205,7 @@ func FuzzGateAdmit(f *testing.F) {
 		g.mu.Lock()
 		latest := g.latest[from]
 		g.mu.Unlock()
-		if conv, ok := kcpcore.Conversation(data); ok && p.key != (peerKey{from, conv}) {
+		if conv, ok := kcpcore.Conversation(data); ok && p.key != (kcpcore.SessionKey{Addr: from, Conv: conv}) {
 			t.Fatalf("conversation %d from %v went to %+v", conv, from, p.key)
 		} else if !ok && p != latest {
 			t.Fatalf("a datagram without a conversation went to %+v, not the newest peer", p.key)
