@@ -149,13 +149,7 @@ func TestIdleSessionHoldsNoQueues(t *testing.T) {
 	if g := runtime.NumGoroutine() - before; g > 2 {
 		t.Errorf("%d more goroutines for one client and one server session", g)
 	}
-	end := time.Now().Add(20 * time.Second)
-	for !s.idle() { // the client's acknowledgement, then the next update
-		if time.Now().After(end) {
-			t.Fatal("the session's queues were never dropped")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the session's queues to be dropped", s.idle) // the client's acknowledgement, then the next update
 }
 
 // idle reports whether the ARQ holds no queue.
@@ -205,13 +199,7 @@ func TestIdleSessionLeavesTheScheduler(t *testing.T) {
 	r := newDropRelay(t, udp.LocalAddr().(*net.UDPAddr))
 	c, s := pinged(t, l, r.addr())
 	buf := make([]byte, 16)
-	end := time.Now().Add(20 * time.Second)
-	for s.pending() {
-		if time.Now().After(end) {
-			t.Fatal("an idle session stayed in the scheduler")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the idle session to leave the scheduler", func() bool { return !s.pending() })
 	r.dropNext()
 	if _, err := s.Write([]byte("late")); err != nil {
 		t.Fatal(err)
