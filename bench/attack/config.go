@@ -3,21 +3,18 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
-)
 
-// defaultOut is where a full run writes its results, from the
-// repository's root.
-const defaultOut = "bench/results"
+	"github.com/gamesrv/gamesrv/bench/internal/benchcmd"
+)
 
 // config is the suite's command line and the sizes of each scenario.
 type config struct {
 	quick     bool
 	strict    bool
-	out       string   // -out; empty: see outDir
+	out       string   // -out; empty: see benchcmd.ResultsDir
 	scenarios []string // "1".."7"
 	server    string   // chat server binary
 
@@ -67,7 +64,7 @@ func parseConfig(args []string) (*config, error) {
 	fs := flag.NewFlagSet("attack", flag.ContinueOnError)
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): correctness checks only, the figures say nothing about the goals")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a goal is missed (always: when a scenario cannot be measured or a check fails)")
-	fs.StringVar(&c.out, "out", "", "directory for "+resultFile+" (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
+	fs.StringVar(&c.out, "out", "", "directory for "+resultFile+" (default "+benchcmd.DefaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
 	list := fs.String("scenarios", strings.Join(allScenarios(), ","), "comma-separated scenarios to run (1-7)")
 	fs.StringVar(&c.server, "server", ".bin/chat-server", "chat server binary (examples/chat/server)")
 	if err := fs.Parse(args); err != nil {
@@ -77,7 +74,9 @@ func parseConfig(args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	c.sizes()
-	return c, c.setScenarios(*list)
+	var err error
+	c.scenarios, err = benchcmd.Select(*list, allScenarios(), "scenario")
+	return c, err
 }
 
 // sizes sets the sizes of a full run (those of issue 9), or of a quick one.
@@ -102,40 +101,6 @@ func (c *config) sizes() {
 	c.pipelined = 100_000
 	c.roomJoins, c.roomTime = 10_000, time.Second
 	c.rebindLimit, c.scenarioTimeout = 2*time.Minute, 4*time.Minute
-}
-
-// setScenarios parses the -scenarios list.
-func (c *config) setScenarios(list string) error {
-	for s := range strings.SplitSeq(list, ",") {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		if !slices.Contains(allScenarios(), s) {
-			return fmt.Errorf("unknown scenario %q: scenarios are 1-7", s)
-		}
-		if !slices.Contains(c.scenarios, s) {
-			c.scenarios = append(c.scenarios, s)
-		}
-	}
-	slices.Sort(c.scenarios)
-	if len(c.scenarios) == 0 {
-		return fmt.Errorf("no scenario selected")
-	}
-	return nil
-}
-
-// outDir returns the directory the results go to: -out when given, else
-// defaultOut for a full run and a new temporary directory for a quick
-// one.
-func (c *config) outDir() (string, error) {
-	switch {
-	case c.out != "":
-		return c.out, nil
-	case c.quick:
-		return os.MkdirTemp("", "gamesrv-attack-quick-")
-	}
-	return defaultOut, nil
 }
 
 // wants reports whether scenario s is selected.

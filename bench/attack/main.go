@@ -18,33 +18,17 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/gamesrv/gamesrv/bench/internal/benchcmd"
 	"github.com/gamesrv/gamesrv/internal/childproc"
 )
 
 func main() {
-	cfg, err := parseConfig(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "attack:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	code := run(ctx, cfg, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	benchcmd.Main("attack", parseConfig, run)
 }
 
 // run runs the selected scenarios, prints the table on out and progress on
@@ -52,13 +36,10 @@ func main() {
 // could not be measured or a check failed (or, with -strict, a goal was
 // missed).
 func run(ctx context.Context, cfg *config, out, log io.Writer) int {
-	dir, err := cfg.outDir()
+	dir, err := benchcmd.ResultsDir(cfg.out, cfg.quick, "attack", log)
 	if err != nil {
-		fmt.Fprintln(log, "attack: results directory:", err)
+		fmt.Fprintln(log, "attack:", err)
 		return 1
-	}
-	if cfg.quick && cfg.out == "" {
-		fmt.Fprintf(log, "quick run: results go to %s, not %s (give -out to choose)\n", dir, defaultOut)
 	}
 	start := time.Now()
 	res := newResults(start, cfg.quick)

@@ -3,21 +3,18 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
-)
 
-// defaultOut is where a full run writes its results, from the
-// repository's root.
-const defaultOut = "bench/results"
+	"github.com/gamesrv/gamesrv/bench/internal/benchcmd"
+)
 
 // config is the suite's command line and the sizes of each row.
 type config struct {
 	quick   bool
 	strict  bool
-	out     string     // -out; empty: see outDir
+	out     string     // -out; empty: see benchcmd.ResultsDir
 	rows    []string   // row numbers to run, "1".."7"
 	server  string     // echoserver binary
 	gnet    string     // gnetecho binary
@@ -67,7 +64,7 @@ func parseConfig(args []string) (*config, error) {
 	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes (the smoke test's): a few seconds per row")
 	fs.BoolVar(&c.strict, "strict", false, "exit 1 when a row misses its budget (always: when a row cannot be measured)")
-	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+defaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
+	fs.StringVar(&c.out, "out", "", "directory for latest.json, latest.svg and dated copies (default "+benchcmd.DefaultOut+"; with -quick a new temporary directory, so that quick figures never overwrite the committed results)")
 	rows := fs.String("rows", strings.Join(allRows(), ","), "comma-separated rows of docs/architecture.md#budgets to run (1-8 and 3b; 1 gives rows 1 and 1b, 2 gives 2a and 2b, from the same load runs; 8 gives 8a and 8b)")
 	fs.StringVar(&c.server, "server", ".bin/bench-echoserver", "gamesrv echo server binary (bench/cmd/echoserver)")
 	fs.StringVar(&c.gnet, "gnet", ".bin/bench-gnetecho", "bare gnet baseline binary (bench/cmd/gnetecho)")
@@ -92,7 +89,9 @@ func parseConfig(args []string) (*config, error) {
 	if *idle > 0 {
 		c.idleConns = *idle
 	}
-	return c, c.setRows(*rows)
+	var err error
+	c.rows, err = benchcmd.Select(*rows, allRows(), "row")
+	return c, err
 }
 
 // sizes sets the sizes of a full run, or of a quick one.
@@ -117,40 +116,6 @@ func (c *config) sizes() {
 		// Rows 1 and 2 measure a third server: as many rounds again.
 		c.rowTimeout += time.Duration(c.rounds*len(c.conns)) * (c.warmup + c.duration + 2*time.Second)
 	}
-}
-
-// setRows parses the -rows list.
-func (c *config) setRows(list string) error {
-	for r := range strings.SplitSeq(list, ",") {
-		r = strings.TrimSpace(r)
-		if r == "" {
-			continue
-		}
-		if !slices.Contains(allRows(), r) {
-			return fmt.Errorf("unknown row %q: rows are %s", r, strings.Join(allRows(), ", "))
-		}
-		if !slices.Contains(c.rows, r) {
-			c.rows = append(c.rows, r)
-		}
-	}
-	slices.Sort(c.rows)
-	if len(c.rows) == 0 {
-		return fmt.Errorf("no row selected")
-	}
-	return nil
-}
-
-// outDir returns the directory the results go to: -out when given, else
-// defaultOut for a full run and a new temporary directory for a quick
-// one.
-func (c *config) outDir() (string, error) {
-	switch {
-	case c.out != "":
-		return c.out, nil
-	case c.quick:
-		return os.MkdirTemp("", "gamesrv-bench-quick-")
-	}
-	return defaultOut, nil
 }
 
 // wants reports whether row r is selected.

@@ -16,46 +16,27 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gamesrv/gamesrv/bench/internal/benchcmd"
 	"github.com/gamesrv/gamesrv/bench/internal/results"
 )
 
 func main() {
 	testing.Init() // testing.Benchmark (row 4) reads -test.benchtime
-	cfg, err := parseConfig(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "suite:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	code := run(ctx, cfg, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	benchcmd.Main("suite", parseConfig, run)
 }
 
 // run runs the selected rows, prints the table on out and progress on
 // log, writes the results, and returns the exit code.
 func run(ctx context.Context, cfg *config, out, log io.Writer) int {
-	dir, err := cfg.outDir()
+	dir, err := benchcmd.ResultsDir(cfg.out, cfg.quick, "suite", log)
 	if err != nil {
-		fmt.Fprintln(log, "suite: results directory:", err)
+		fmt.Fprintln(log, "suite:", err)
 		return 1
-	}
-	if cfg.quick && cfg.out == "" {
-		fmt.Fprintf(log, "quick run: results go to %s, not %s (give -out to choose)\n", dir, defaultOut)
 	}
 	start := time.Now()
 	res, failed := runRows(ctx, cfg, log)

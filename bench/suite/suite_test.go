@@ -272,46 +272,6 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// TestOutDir checks where the results go: a quick run never writes the
-// committed results unless told to.
-func TestOutDir(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	tests := []struct {
-		name      string
-		args      []string
-		want      string
-		temporary bool
-	}{
-		{"full run", nil, defaultOut, false},
-		{"full run, -out", []string{"-out", "x"}, "x", false},
-		{"quick run", []string{"-quick"}, "", true},
-		{"quick run, -out", []string{"-quick", "-out", defaultOut}, defaultOut, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir, err := c.outDir()
-			switch {
-			case err != nil:
-				t.Fatal(err)
-			case tt.temporary && (filepath.Dir(dir) != tmp || !isDir(dir)):
-				t.Errorf("quick run writes to %q, want a new directory in %s", dir, tmp)
-			case !tt.temporary && dir != tt.want:
-				t.Errorf("results go to %q, want %q", dir, tt.want)
-			}
-		})
-	}
-}
-
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
-}
-
 // TestPercentile checks the nearest-rank percentile.
 func TestPercentile(t *testing.T) {
 	var l latencies
