@@ -16,11 +16,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
+	"github.com/gamesrv/gamesrv/internal/golden"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -137,7 +137,7 @@ message N {}`}
 		if i == 0 {
 			want = resp.GetFile()[0].GetContent()
 		} else if got := resp.GetFile()[0].GetContent(); got != want {
-			t.Errorf("go_package %q changed the output:\n%s", goPackage, diff(want, got))
+			t.Errorf("go_package %q changed the output:\n%s", goPackage, golden.Diff(want, got))
 		}
 	}
 }
@@ -298,69 +298,5 @@ func checkFiles(t *testing.T, dir string, resp *pluginpb.CodeGeneratorResponse) 
 	for _, f := range resp.GetFile() {
 		want[filepath.Join(dir, filepath.FromSlash(f.GetName())+".golden")] = f.GetContent()
 	}
-	if *update {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Fatal(err)
-		}
-		writeFiles(t, want)
-		return
-	}
-	for name, content := range want {
-		got, err := os.ReadFile(name)
-		if err != nil {
-			t.Errorf("%v (run go test ./protoc-gen-gamesrv-es -update)", err)
-			continue
-		}
-		if string(got) != content {
-			t.Errorf("%s is out of date (run go test ./protoc-gen-gamesrv-es -update):\n%s", name, diff(string(got), content))
-		}
-	}
-	for _, name := range listFiles(t, dir) {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s is not generated any more (run go test ./protoc-gen-gamesrv-es -update)", name)
-		}
-	}
-}
-
-// writeFiles writes files (path → content), creating directories.
-func writeFiles(t *testing.T, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// listFiles lists the files under dir, which may not exist.
-func listFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// diff returns the first differing line of want (on disk) and got
-// (generated), with a little context.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		if i >= len(w) || i >= len(g) || w[i] != g[i] {
-			lo := max(0, i-3)
-			return "line " + strconv.Itoa(i+1) + ":\n--- want\n" + strings.Join(w[lo:min(len(w), i+4)], "\n") +
-				"\n+++ got\n" + strings.Join(g[lo:min(len(g), i+4)], "\n")
-		}
-	}
-	return ""
+	golden.Check(t, dir, want, *update, "go test ./protoc-gen-gamesrv-es -update")
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
+	"github.com/gamesrv/gamesrv/internal/golden"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/pluginpb"
@@ -174,7 +175,7 @@ func writeTypeCheckTrees(t *testing.T, node nodeTools, dir string) map[string]st
 		}
 		runProtocGenES(t, node, root, withImports(t, files), "target=ts,import_extension="+cmp.Or(ext, "none"))
 		if ext == "js" {
-			writeFiles(t, map[string]string{filepath.Join(root, "usage.ts"): usageTS})
+			golden.WriteFiles(t, map[string]string{filepath.Join(root, "usage.ts"): usageTS})
 		}
 	}
 	// The runtime_import of extension_none, relative to its output root.
@@ -182,7 +183,7 @@ func writeTypeCheckTrees(t *testing.T, node nodeTools, dir string) map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, map[string]string{filepath.Join(dir, "vendor", "gamesrv-client", "index.d.ts"): string(stub)})
+	golden.WriteFiles(t, map[string]string{filepath.Join(dir, "vendor", "gamesrv-client", "index.d.ts"): string(stub)})
 	return roots
 }
 
@@ -190,7 +191,7 @@ func writeTypeCheckTrees(t *testing.T, node nodeTools, dir string) map[string]st
 func copyGoldens(t *testing.T, dir, root string) {
 	t.Helper()
 	files := make(map[string]string)
-	for _, name := range listFiles(t, dir) {
+	for _, name := range golden.ListFiles(t, dir) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -201,7 +202,7 @@ func copyGoldens(t *testing.T, dir, root string) {
 		}
 		files[filepath.Join(root, rel)] = string(b)
 	}
-	writeFiles(t, files)
+	golden.WriteFiles(t, files)
 }
 
 // withImports returns files and the files they import, transitively, but
@@ -239,7 +240,7 @@ func runProtocGenES(t *testing.T, node nodeTools, root string, files []string, p
 	for _, f := range protocGenES(t, node, files, param).GetFile() {
 		generated[filepath.Join(root, filepath.FromSlash(f.GetName()))] = f.GetContent()
 	}
-	writeFiles(t, generated)
+	golden.WriteFiles(t, generated)
 }
 
 // protocGenES runs protoc-gen-es from node_modules on files with parameter
@@ -336,7 +337,7 @@ func exampleFiles(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found := listFiles(t, abs)
+		found := golden.ListFiles(t, abs)
 		if len(found) == 0 {
 			t.Errorf("no generated TypeScript in %s: run make generate", d)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
+	"github.com/gamesrv/gamesrv/internal/golden"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 )
 
@@ -48,7 +49,7 @@ service PushService {
 	template := "version: v2\nplugins:\n  - local: " + plugin + "\n    out: gen\n    opt: paths=source_relative\n"
 	files[filepath.Join(dir, "buf.gen.yaml")] = template
 	files[filepath.Join(dir, "buf.gen.all.yaml")] = template + "    strategy: all\n"
-	writeFiles(t, files)
+	golden.WriteFiles(t, files)
 
 	generate := func(template string) (string, error) {
 		cmd := exec.Command(buf, "generate", "--template", template)

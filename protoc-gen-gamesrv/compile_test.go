@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/gamesrv/gamesrv/internal/golden"
 )
 
 // TestGoldenCompiles builds and vets the output of every golden case, with
@@ -28,7 +30,7 @@ func TestGoldenCompiles(t *testing.T) {
 		for _, f := range resp.GetFile() {
 			files[filepath.Join(dir, filepath.FromSlash(f.GetName()))] = f.GetContent()
 		}
-		writeFiles(t, files)
+		golden.WriteFiles(t, files)
 	}
 	writeScratchModule(t, dir)
 	cmd := exec.Command(goCmd, "vet", "./...")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
+	"github.com/gamesrv/gamesrv/internal/golden"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -40,7 +41,7 @@ func TestImagesUpToDate(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				writeFiles(t, map[string]string{image: string(b)})
+				golden.WriteFiles(t, map[string]string{image: string(b)})
 				return
 			}
 			b, err := os.ReadFile(image)
@@ -73,7 +74,7 @@ func buildImage(t *testing.T, c string) *descriptorpb.FileDescriptorSet {
 		}
 		files[filepath.Join(dir, filepath.FromSlash(f))] = string(b)
 	}
-	writeFiles(t, files)
+	golden.WriteFiles(t, files)
 	out := filepath.Join(t.TempDir(), "image.binpb")
 	cmd := exec.Command(bufPath, "build", dir, "--as-file-descriptor-set", "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {

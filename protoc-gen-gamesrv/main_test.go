@@ -13,14 +13,13 @@ import (
 	"bytes"
 	"flag"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/gamesrv/gamesrv/internal/apispec/apispectest"
+	"github.com/gamesrv/gamesrv/internal/golden"
 	gamesrvv1 "github.com/gamesrv/gamesrv/proto/gamesrv/v1"
 	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
 	"google.golang.org/protobuf/compiler/protogen"
@@ -245,69 +244,5 @@ func checkFiles(t *testing.T, dir string, resp *pluginpb.CodeGeneratorResponse, 
 	for _, f := range resp.GetFile() {
 		want[path(f.GetName())] = f.GetContent()
 	}
-	if *update {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Fatal(err)
-		}
-		writeFiles(t, want)
-		return
-	}
-	for name, content := range want {
-		got, err := os.ReadFile(name)
-		if err != nil {
-			t.Errorf("%v (run go test ./protoc-gen-gamesrv -update)", err)
-			continue
-		}
-		if string(got) != content {
-			t.Errorf("%s is out of date (run go test ./protoc-gen-gamesrv -update):\n%s", name, diff(string(got), content))
-		}
-	}
-	for _, name := range listFiles(t, dir) {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s is not generated any more (run go test ./protoc-gen-gamesrv -update)", name)
-		}
-	}
-}
-
-// writeFiles writes files (path → content), creating directories.
-func writeFiles(t *testing.T, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// listFiles lists the files under dir, which may not exist.
-func listFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// diff returns the first differing line of want (on disk) and got
-// (generated), with a little context.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		if i >= len(w) || i >= len(g) || w[i] != g[i] {
-			lo := max(0, i-3)
-			return "line " + strconv.Itoa(i+1) + ":\n--- want\n" + strings.Join(w[lo:min(len(w), i+4)], "\n") +
-				"\n+++ got\n" + strings.Join(g[lo:min(len(g), i+4)], "\n")
-		}
-	}
-	return ""
+	golden.Check(t, dir, want, *update, "go test ./protoc-gen-gamesrv -update")
 }
