@@ -266,11 +266,7 @@ func (n *Node) sessionClosed(ctx context.Context, s gamesrv.Session) {
 
 // callSystem sends a system call to server id and waits for its answer.
 func (n *Node) callSystem(ctx context.Context, id string, c *gamesrvv1.Call) error {
-	m, ok := n.ms.Member(id)
-	if !ok {
-		return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is not in the cluster", id)
-	}
-	l, err := n.linkTo(ctx, m)
+	l, err := n.linkToID(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -283,15 +279,21 @@ func (n *Node) callSystem(ctx context.Context, id string, c *gamesrvv1.Call) err
 
 // notifyMember sends a call without waiting for an answer.
 func (n *Node) notifyMember(ctx context.Context, id string, c *gamesrvv1.Call) error {
-	m, ok := n.ms.Member(id)
-	if !ok {
-		return gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is not in the cluster", id)
-	}
-	l, err := n.linkTo(ctx, m)
+	l, err := n.linkToID(ctx, id)
 	if err != nil {
 		return err
 	}
 	return l.Notify(ctx, cloneCall(c))
+}
+
+// linkToID returns the link to server id, dialling it if needed; a server
+// not in the cluster is GS-503.
+func (n *Node) linkToID(ctx context.Context, id string) (*link.Link, error) {
+	m, ok := n.ms.Member(id)
+	if !ok {
+		return nil, gamesrv.Errorf(gamesrv.CodeUnavailable, "server %s is not in the cluster", id)
+	}
+	return n.linkTo(ctx, m)
 }
 
 // forwardedIndex remembers, per frontend session, the backends that served
