@@ -15,10 +15,10 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gamesrv/gamesrv/internal/gnetaddr"
 	"github.com/gamesrv/gamesrv/runtime/wire"
 	"github.com/panjf2000/gnet/v2"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
-	"golang.org/x/sys/unix"
 )
 
 // maxBody is the largest packet body accepted, as gamesrv's default.
@@ -89,7 +89,7 @@ func (s *Server) Start() error {
 	case err := <-s.ran:
 		return fmt.Errorf("baseline: listen %s: %w", s.opts.Addr, err)
 	}
-	addr, err := boundAddr(s.eng)
+	addr, err := gnetaddr.Bound(s.eng)
 	if err != nil {
 		_ = s.Stop(context.Background())
 		return err
@@ -188,25 +188,4 @@ func echo(out, body []byte) ([]byte, error) {
 		return out, err
 	}
 	return wire.AppendDataPacket(out, &wire.Header{Type: wire.MessageResponse, ID: m.ID}, m.Payload)
-}
-
-// boundAddr learns the port of a listener bound to port 0: gnet keeps only
-// the requested address.
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	}
-	return nil, errors.New("baseline: unexpected socket address type")
 }

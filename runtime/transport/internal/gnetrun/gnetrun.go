@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gamesrv/gamesrv/internal/gnetaddr"
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -46,7 +47,7 @@ func (e *Engine) Run(h gnet.EventHandler, addr string, opts ...gnet.Option) (net
 	case err := <-e.ran:
 		return nil, err
 	}
-	bound, err := boundAddr(e.eng)
+	bound, err := gnetaddr.Bound(e.eng)
 	if err != nil {
 		_ = e.Stop(context.Background())
 		return nil, err

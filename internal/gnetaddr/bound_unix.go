@@ -1,6 +1,6 @@
 //go:build unix
 
-package gnetrun
+package gnetaddr
 
 import (
 	"errors"
@@ -10,8 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// boundAddr reads the address of the engine's listening socket.
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
+// Bound returns the address of the engine's listening socket, with the
+// port the system chose for port 0: gnet keeps only the address it was
+// given.
+func Bound(eng gnet.Engine) (net.Addr, error) {
 	fd, err := eng.Dup()
 	if err != nil {
 		return nil, err
@@ -27,5 +29,5 @@ func boundAddr(eng gnet.Engine) (net.Addr, error) {
 	case *unix.SockaddrInet6:
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
 	}
-	return nil, errors.New("unexpected socket address type")
+	return nil, errors.New("gnetaddr: unexpected socket address type")
 }

@@ -1,4 +1,4 @@
-package gnetrun
+package gnetaddr
 
 import (
 	"errors"
@@ -8,9 +8,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// boundAddr reads the address of the engine's listening socket (gnet's Dup
-// duplicates its handle on Windows).
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
+// Bound returns the address of the engine's listening socket, with the
+// port the system chose for port 0: gnet keeps only the address it was
+// given. On Windows, gnet's Dup duplicates the socket's handle.
+func Bound(eng gnet.Engine) (net.Addr, error) {
 	fd, err := eng.Dup()
 	if err != nil {
 		return nil, err
@@ -27,5 +28,5 @@ func boundAddr(eng gnet.Engine) (net.Addr, error) {
 	case *windows.SockaddrInet6:
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
 	}
-	return nil, errors.New("unexpected socket address type")
+	return nil, errors.New("gnetaddr: unexpected socket address type")
 }
