@@ -847,8 +847,8 @@ func Conversation(data []byte) (conv uint32, ok bool) {
 	return binary.LittleEndian.Uint32(data), true
 }
 
-// packetInput decrypts a datagram and hands it to its session, or opens
-// one for a new conversation. A datagram that carries no conversation
+// packetInput decrypts a datagram (unless the conn did, ServeDecrypted)
+// and hands it to its session, or opens one for a new conversation. A datagram that carries no conversation
 // goes to its address's newest session.
 func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	if !l.decrypted {

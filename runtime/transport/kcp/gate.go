@@ -124,8 +124,8 @@ func (g *gate) ReadFrom(b []byte) (int, net.Addr, error) {
 	}
 }
 
-// admit decides whether a decrypted datagram from addr may reach the KCP
-// layer, and returns the peer it goes to if it may.
+// admit decides whether a decrypted datagram from an address may reach
+// the KCP layer, and returns the peer it goes to if it may.
 func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
 	if len(data) < kcpcore.IKCP_OVERHEAD {
 		return nil
@@ -233,7 +233,7 @@ func (g *gate) attach(s *session) bool {
 	if g.closed {
 		return false
 	}
-	p := g.peers[s.key]
+	p := g.peers[s.Key()]
 	if p != nil && p.sess == nil {
 		p.sess, s.peer = s, p
 		return true
@@ -241,7 +241,7 @@ func (g *gate) attach(s *session) bool {
 	if p != nil { // a session of the same conversation is still attached
 		g.release(p)
 	}
-	if p = g.reserve(s.key); p == nil {
+	if p = g.reserve(s.Key()); p == nil {
 		return false
 	}
 	p.sess, s.peer = s, p
@@ -257,7 +257,7 @@ func (g *gate) silence(s *session) time.Duration {
 func (g *gate) establish(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p := g.peers[s.key]; p != nil && p.sess == s {
+	if p := g.peers[s.Key()]; p != nil && p.sess == s {
 		g.unpend(p)
 	}
 }
@@ -266,7 +266,7 @@ func (g *gate) establish(s *session) {
 func (g *gate) forget(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p := g.peers[s.key]; p != nil && p.sess == s {
+	if p := g.peers[s.Key()]; p != nil && p.sess == s {
 		g.release(p)
 	}
 }

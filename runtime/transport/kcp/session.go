@@ -21,15 +21,14 @@ var ErrHandshakeTimeout = errors.New("kcp: handshake not completed in time")
 type session struct {
 	*kcpcore.UDPSession
 	g       *gate
-	peer    *peer              // its entry at the gate, set by attach
-	key     kcpcore.SessionKey // its peer's address and its conversation
-	window  int                // the send window the session was tuned with
-	eof     atomic.Bool        // the output ended: reads return io.EOF
-	expired atomic.Bool        // closed at the handshake deadline
+	peer    *peer       // its entry at the gate (found by Key), set by attach
+	window  int         // the send window the session was tuned with
+	eof     atomic.Bool // the output ended: reads return io.EOF
+	expired atomic.Bool // closed at the handshake deadline
 }
 
 func newSession(ks *kcpcore.UDPSession, g *gate, window int) *session {
-	return &session{UDPSession: ks, g: g, key: ks.Key(), window: window}
+	return &session{UDPSession: ks, g: g, window: window}
 }
 
 // Read reads the session's stream; it returns io.EOF once CloseWrite
