@@ -723,9 +723,9 @@ type Listener struct {
 
 	opened atomic.Uint64 // sessions opened (kcp-go counts them in DefaultSnmp.PassiveOpens)
 
-	sessions    map[SessionKey]*UDPSession     // all sessions accepted by this Listener
-	latest      map[netip.AddrPort]*UDPSession // each address's newest session: FEC parity shards carry no conversation
-	decrypted   bool                           // conn returns datagrams decrypted (ServeDecrypted)
+	sessions    map[SessionKey]*UDPSession // all sessions accepted by this Listener
+	byAddress   ByAddress[*UDPSession]     // each address's sessions: FEC parity shards carry no conversation
+	decrypted   bool                       // conn returns datagrams decrypted (ServeDecrypted)
 	sessionLock sync.RWMutex
 	chAccepts   chan *UDPSession // Listen() backlog
 
@@ -767,7 +767,6 @@ func newListener(block BlockCrypt, dataShards, parityShards int, conn net.Packet
 	l := new(Listener)
 	l.conn = conn
 	l.sessions = make(map[SessionKey]*UDPSession)
-	l.latest = make(map[netip.AddrPort]*UDPSession)
 	l.chAccepts = make(chan *UDPSession, acceptBacklog)
 	l.die = make(chan struct{})
 	l.dataShards = dataShards
@@ -849,7 +848,7 @@ func Conversation(data []byte) (conv uint32, ok bool) {
 
 // packetInput decrypts a datagram (unless the conn did, ServeDecrypted)
 // and hands it to its session, or opens one for a new conversation. A datagram that carries no conversation
-// goes to its address's newest session.
+// goes to its address's newest session (ByAddress).
 func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	if !l.decrypted {
 		var ok bool
@@ -864,9 +863,11 @@ func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	conv, ok := Conversation(data)
 	key := SessionKey{from, conv}
 	l.sessionLock.RLock()
-	s := l.latest[from]
+	var s *UDPSession
 	if ok {
 		s = l.sessions[key]
+	} else {
+		s, _ = l.byAddress.Newest(from)
 	}
 	l.sessionLock.RUnlock()
 	if s != nil {
@@ -882,7 +883,7 @@ func (l *Listener) packetInput(data []byte, addr net.Addr) {
 	s.kcpInput(data)
 	l.sessionLock.Lock()
 	l.sessions[key] = s
-	l.latest[from] = s
+	l.byAddress.Add(from, s)
 	l.sessionLock.Unlock()
 	l.chAccepts <- s
 }
@@ -932,9 +933,7 @@ func (l *Listener) closeSession(s *UDPSession) {
 	defer l.sessionLock.Unlock()
 	if l.sessions[s.key] == s {
 		delete(l.sessions, s.key)
-	}
-	if l.latest[s.key.Addr] == s {
-		delete(l.latest, s.key.Addr)
+		l.byAddress.Remove(s.key.Addr, s)
 	}
 }
 

@@ -551,9 +551,16 @@ func TestListenerKeysConversations(t *testing.T) {
 	l.sessionLock.RLock()
 	_, firstKept := l.sessions[first.key]
 	_, secondKept := l.sessions[second.key]
-	newest := l.latest[first.key.Addr]
+	newest, _ := l.byAddress.Newest(first.key.Addr)
 	l.sessionLock.RUnlock()
-	if !firstKept || secondKept || newest != nil {
-		t.Errorf("after the second closed: first kept %v, second kept %v, newest %p; want true, false, none", firstKept, secondKept, newest)
+	if !firstKept || secondKept || newest != first {
+		t.Errorf("after the second closed: first kept %v, second kept %v, newest %p; want true, false, the first (%p)", firstKept, secondKept, newest, first)
+	}
+	_ = first.Close()
+	l.sessionLock.RLock()
+	newest, _ = l.byAddress.Newest(first.key.Addr)
+	l.sessionLock.RUnlock()
+	if newest != nil {
+		t.Errorf("after both closed: newest %p, want none", newest)
 	}
 }

@@ -33,7 +33,8 @@ type limits struct {
 //
 //   - a datagram of a conversation with a session, or one being opened,
 //     passes, and so does one that carries no conversation (an FEC parity
-//     shard) from an address with a session;
+//     shard) from an address with a session, to its newest (the one
+//     before it once the newest has ended);
 //   - a datagram of a new conversation passes only while the sessions that
 //     have not completed the handshake are under the limits, in total and
 //     per IP address. Each one admitted gets a deadline: a session not
@@ -62,7 +63,7 @@ type gate struct {
 
 	mu       sync.Mutex
 	peers    map[kcpcore.SessionKey]*peer
-	latest   map[netip.AddrPort]*peer // each address's newest peer: datagrams without a conversation go to it
+	byAddr   kcpcore.ByAddress[*peer] // each address's peers: datagrams without a conversation go to its newest
 	pending  int                      // sessions admitted and not established
 	perIP    map[netip.Addr]int       // by source()
 	closed   bool
@@ -90,7 +91,7 @@ func newGate(conn *net.UDPConn, key []byte, lim limits, log *slog.Logger) (*gate
 	}
 	g := &gate{
 		UDPConn: conn, block: block, limits: lim, log: log, epoch: time.Now(),
-		peers: map[kcpcore.SessionKey]*peer{}, latest: map[netip.AddrPort]*peer{}, perIP: map[netip.Addr]int{},
+		peers: map[kcpcore.SessionKey]*peer{}, perIP: map[netip.Addr]int{},
 	}
 	if conn != nil {
 		if g.in, err = newDatagrams(conn, readBatch, maxDatagram); err != nil {
@@ -133,10 +134,13 @@ func (g *gate) admit(data []byte, from netip.AddrPort) *peer {
 	conv, ok := kcpcore.Conversation(data)
 	key := kcpcore.SessionKey{Addr: from, Conv: conv}
 	g.mu.Lock()
-	p, closed := g.latest[from], g.closed
+	var p *peer
 	if ok {
 		p = g.peers[key]
+	} else {
+		p, _ = g.byAddr.Newest(from)
 	}
+	closed := g.closed
 	g.mu.Unlock()
 	switch {
 	case closed:
@@ -166,7 +170,7 @@ func (g *gate) reserve(key kcpcore.SessionKey) *peer {
 	p := &peer{key: key, udp: net.UDPAddrFromAddrPort(key.Addr), pending: true}
 	p.seen.Store(int64(time.Since(g.epoch)))
 	g.peers[key] = p
-	g.latest[key.Addr] = p
+	g.byAddr.Add(key.Addr, p)
 	g.pending++
 	g.perIP[ip]++
 	p.timer = time.AfterFunc(g.limits.timeout, func() { g.expire(p) })
@@ -200,9 +204,7 @@ func (g *gate) refusedOne() {
 // is held.
 func (g *gate) release(p *peer) {
 	delete(g.peers, p.key)
-	if g.latest[p.key.Addr] == p {
-		delete(g.latest, p.key.Addr)
-	}
+	g.byAddr.Remove(p.key.Addr, p)
 	g.unpend(p)
 }
 
@@ -311,7 +313,7 @@ func (g *gate) stop() {
 		}
 	}
 	clear(g.peers)
-	clear(g.latest)
+	g.byAddr.Clear()
 	clear(g.perIP)
 	g.pending = 0
 }

@@ -119,7 +119,8 @@ func segmentOf(conv uint32) (segment, fecShard, parity []byte) {
 
 // TestGateConversations: each conversation from an address is a peer of
 // its own, within the per-IP limit; a new one leaves the others alone;
-// datagrams without a conversation go to the address's newest peer.
+// datagrams without a conversation go to the address's newest peer, and
+// to the one before it once the newest has left.
 func TestGateConversations(t *testing.T) {
 	g, _ := newGate(nil, nil, limits{total: -1, perIP: 2, timeout: time.Hour}, nil)
 	defer g.stop()
@@ -163,14 +164,25 @@ func TestGateConversations(t *testing.T) {
 	g.mu.Lock()
 	g.release(p2)
 	g.mu.Unlock()
-	if got := g.admit(parity, addr); got != nil {
-		t.Errorf("a parity shard once the newest peer left: peer %p, want none", got)
+	if got := g.admit(parity, addr); got != p1 {
+		t.Errorf("a parity shard once the newest peer left: peer %p, want the first, %p", got, p1)
 	}
 	if got := g.admit(one, addr); got != p1 {
 		t.Errorf("the first conversation once the second left: peer %p, want %p", got, p1)
 	}
-	if p3 := g.admit(three, addr); p3 == nil {
-		t.Error("a third conversation once the second left: refused")
+	p3 := g.admit(three, addr)
+	if p3 == nil {
+		t.Fatal("a third conversation once the second left: refused")
+	}
+	if got := g.admit(parity, addr); got != p3 {
+		t.Errorf("a parity shard after a third conversation: peer %p, want the third, %p", got, p3)
+	}
+	g.mu.Lock()
+	g.release(p1)
+	g.release(p3)
+	g.mu.Unlock()
+	if got := g.admit(parity, addr); got != nil {
+		t.Errorf("a parity shard once every peer left: peer %p, want none", got)
 	}
 }
 
@@ -203,7 +215,7 @@ func FuzzGateAdmit(f *testing.F) {
 			return
 		}
 		g.mu.Lock()
-		latest := g.latest[from]
+		latest, _ := g.byAddr.Newest(from)
 		g.mu.Unlock()
 		if conv, ok := kcpcore.Conversation(data); ok && p.key != (kcpcore.SessionKey{Addr: from, Conv: conv}) {
 			t.Fatalf("conversation %d from %v went to %+v", conv, from, p.key)
