@@ -3,17 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/gamesrv/gamesrv/internal/childproc"
 	"log/slog"
+	"runtime"
+	"strconv"
 	"time"
+
+	"github.com/gamesrv/gamesrv/internal/childproc"
 
 	benchv1 "github.com/gamesrv/gamesrv/bench/gen/bench/v1"
 	"github.com/gamesrv/gamesrv/runtime/client"
 )
 
 // runForwardRow measures row 7: the same load against one echo server
-// process, and against a frontend process that forwards every request to
-// a backend process over a cluster link (gossip profile fast).
+// process, against a frontend process that forwards every request to a
+// backend process over a cluster link (gossip profile fast), and against
+// the forwarding baseline (bare gnet's pair), in the same rounds.
 func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 	single, _, err := startTarget(e, "single", e.cfg.server, "-tcp", "127.0.0.1:0")
 	if err != nil {
@@ -24,12 +28,37 @@ func runForwardRow(ctx context.Context, e *env) ([]Row, error) {
 		return nil, err
 	}
 	front.extra = []int{back.PID()} // the backend's CPU, over each measured phase
-	s, err := compare(ctx, e, e.cfg.fwdConns, e.cfg.fwdRounds, front, single)
+	bare, err := startBareForwarding(e)
 	if err != nil {
 		return nil, err
 	}
-	answered := answeredCheck([]string{"forwarded", "single process"}, s[0], s[1])
-	return []Row{withChecks(forwardRow(e.cfg, s[0], s[1]), answered)}, nil
+	s, err := compare(ctx, e, e.cfg.fwdConns, e.cfg.fwdRounds, front, single, bare)
+	if err != nil {
+		return nil, err
+	}
+	answered := answeredCheck([]string{"forwarded", "single process", "bare forwarding"}, s[0], s[1], s[2])
+	return []Row{withChecks(forwardRow(e.cfg, s[0], s[1], s[2]), answered)}, nil
+}
+
+// startBareForwarding starts the forwarding baseline: a bare gnet backend
+// and a bare gnet frontend that forwards every request to it over one TCP
+// link, with as many event loops as gamesrv's frontend runs.
+func startBareForwarding(e *env) (target, error) {
+	back, err := e.kids.Start("bare back", e.cfg.gnet, append([]string{"-link-listen", "127.0.0.1:0"}, e.profileArgs("bare back")...)...)
+	if err != nil {
+		return target{}, err
+	}
+	link, err := back.AwaitWord(10*time.Second, "LINK")
+	if err != nil {
+		return target{}, err
+	}
+	loops := strconv.Itoa(max(1, runtime.NumCPU()/2))
+	front, _, err := startTarget(e, "bare forwarding", e.cfg.gnet, "-addr", "127.0.0.1:0", "-loops", loops, "-backend", link)
+	if err != nil {
+		return target{}, err
+	}
+	front.extra = []int{back.PID()}
+	return front, nil
 }
 
 // startCluster starts a frontend and a backend that joins it, and waits
@@ -85,9 +114,10 @@ func awaitForwarding(ctx context.Context, addr string, limit time.Duration) erro
 // forwardRow builds row 7. The frontend's and the backend's CPU per
 // request are medians over the rounds, each read over the same measured
 // phases (the backend with loadgen's ExtraPIDs).
-func forwardRow(cfg *config, fwd, single series) Row {
-	fm, sm := fwd.median(), single.median()
+func forwardRow(cfg *config, fwd, single, bare series) Row {
+	fm, sm, bm := fwd.median(), single.median(), bare.median()
 	ratio, ratios := fwd.pairedRatio(single)
+	bareRatio, bareRatios := bare.pairedRatio(single)
 	back := fwd.extraCPUPerRequest()
 	return Row{
 		ID: "7", Name: fmt.Sprintf("forwarded throughput, frontend → backend (%d connections)", cfg.fwdConns),
@@ -97,10 +127,12 @@ func forwardRow(cfg *config, fwd, single series) Row {
 			"figures: median throughput of each; ratio: median of the per-round ratios (%s); "+
 			"forwarded = echoserver -role front (TCP listener, RegisterRoutes of EchoService, cluster node) + echoserver -role back (EchoService, no listener), cluster.ProfileFast, one link; "+
 			"forwarded rounds: %s req/s (p50 %v, p99 %v); CPU per request over each measured phase, median of the rounds: frontend %.2f µs per forwarded request (rounds: %s), backend %.2f µs (rounds: %s), single process %.2f µs (rounds: %s); "+
-			"single-process rounds: %s req/s (p50 %v, p99 %v)%s",
+			"single-process rounds: %s req/s (p50 %v, p99 %v); "+
+			"bare forwarding (the ceiling: gnetecho -backend, a bare gnet frontend forwarding every request's message over one TCP link to a bare backend, gamesrv's structure without its protocol): %.0f req/s, %.0f%% of the single process (rounds: %s), p50 %v, frontend %.2f µs, backend %.2f µs per request%s",
 			cfg.fwdConns, cfg.payload+2, cfg.duration, cfg.warmup, len(fwd), ratios, fwd.throughputs(), short(fm.P50), short(fm.P99),
 			us(fwd.medianCPU()), fwd.cpus(), us(medianDuration(back)), microseconds(fwd.extraCPUPerRequest()), us(single.medianCPU()), single.cpus(),
-			single.throughputs(), short(sm.P50), short(sm.P99), errorsText(fm.Errors)),
+			single.throughputs(), short(sm.P50), short(sm.P99),
+			bm.Throughput, bareRatio*100, bareRatios, short(bm.P50), us(bare.medianCPU()), us(medianDuration(bare.extraCPUPerRequest())), errorsText(fm.Errors)),
 		RatioRounds: fwd.ratios(single),
 	}.WithRounds(fwd.throughputValues(), single.throughputValues())
 }

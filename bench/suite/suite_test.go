@@ -227,18 +227,22 @@ func checkSVG(t *testing.T, path string, rows int) {
 }
 
 // TestForwardRowCPU checks that row 7's CPU figures are medians over the
-// rounds of CPU read within each measured phase, the backend's included.
+// rounds of CPU read within each measured phase, the backend's included,
+// for gamesrv's pair and the bare forwarding pair.
 func TestForwardRowCPU(t *testing.T) {
 	round := func(front, back time.Duration) *loadgen.Report {
 		return &loadgen.Report{OK: 1000, Throughput: 1000, CPUPerRequest: front / 1000, ServerCPU: front, ExtraCPU: []time.Duration{back}}
 	}
 	fwd := series{round(30*time.Millisecond, 10*time.Millisecond), round(10*time.Millisecond, 30*time.Millisecond), round(20*time.Millisecond, 20*time.Millisecond)}
 	single := series{round(5*time.Millisecond, 0), round(5*time.Millisecond, 0), round(5*time.Millisecond, 0)}
-	row := forwardRow(&config{fwdConns: 4}, fwd, single)
+	bare := series{round(8*time.Millisecond, 3*time.Millisecond), round(9*time.Millisecond, 4*time.Millisecond), round(7*time.Millisecond, 2*time.Millisecond)}
+	row := forwardRow(&config{fwdConns: 4}, fwd, single, bare)
 	for _, want := range []string{
 		"frontend 20.00 µs per forwarded request (rounds: 30.00, 10.00, 20.00)",
 		"backend 20.00 µs (rounds: 10.00, 30.00, 20.00)",
 		"single process 5.00 µs",
+		"bare forwarding (the ceiling",
+		"frontend 8.00 µs, backend 3.00 µs per request",
 	} {
 		if !strings.Contains(row.Details, want) {
 			t.Errorf("no %q in the details: %s", want, row.Details)

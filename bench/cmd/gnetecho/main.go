@@ -6,12 +6,19 @@
 //
 // It prints "LISTEN tcp <addr>" on stdout once it accepts connections and
 // stops on SIGINT or SIGTERM.
+//
+// The forwarding baseline of row 7 is two of them: a backend that answers
+// the requests a frontend forwards over one TCP link, and the frontend.
+//
+//	gnetecho -link-listen 127.0.0.1:0                  # prints "LINK <addr>"
+//	gnetecho -addr 127.0.0.1:0 -backend <LINK address>
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,6 +42,8 @@ func run() error {
 	loops := flag.Int("loops", 0, "gnet event loops (default: one per CPU)")
 	nofile := flag.Uint64("nofile", 1<<20, "RLIMIT_NOFILE to raise to")
 	profile := flag.String("cpuprofile", "", "write a CPU profile (pprof) from start to shutdown to this file")
+	backend := flag.String("backend", "", "forward every request to this backend (a gnetecho -link-listen) instead of answering it")
+	linkListen := flag.String("link-listen", "", "be a forwarding backend: accept frontends' links on this address (no client listener)")
 	flag.Parse()
 	if _, err := rlimit.RaiseNoFile(*nofile); err != nil {
 		return err
@@ -44,19 +53,22 @@ func run() error {
 		return err
 	}
 	defer stopProfile()
+	// From here on SIGINT and SIGTERM shut the server down gracefully, even
+	// one that arrives while it starts: whoever reads LISTEN may stop it at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *linkListen != "" {
+		return serveLinks(ctx, *linkListen)
+	}
 	// The same dictionary as the gamesrv echo server, so that clients send
 	// the same frames to both.
 	srv, err := baseline.New(baseline.Options{
-		Addr: *addr, EventLoops: *loops,
+		Addr: *addr, EventLoops: *loops, Backend: *backend,
 		Dict: map[string]uint16{benchv1.EchoServiceEchoRoute: 1},
 	})
 	if err != nil {
 		return err
 	}
-	// From here on SIGINT and SIGTERM shut the server down gracefully, even
-	// one that arrives while it starts: whoever reads LISTEN may stop it at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -65,4 +77,19 @@ func run() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Stop(sctx)
+}
+
+// serveLinks is the forwarding baseline's backend: it prints "LINK <addr>"
+// and answers the links of frontends until ctx ends.
+func serveLinks(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("LINK %s\n", ln.Addr())
+	go func() {
+		<-ctx.Done()
+		_ = ln.Close()
+	}()
+	return baseline.ServeLink(ln)
 }

@@ -5,6 +5,9 @@
 // with a Response carrying the same payload. It has no sessions, no queues
 // and no goroutine hop: every frame is handled on the event loop that read
 // it, and the answers to all the frames of one read go out in one write.
+//
+// With Options.Backend it is instead the frontend of the forwarding
+// baseline (forward.go), and ServeLink its backend.
 package baseline
 
 import (
@@ -34,6 +37,10 @@ type Options struct {
 	// Dict is the route dictionary announced in the handshake, so that
 	// clients compress routes exactly as they do with gamesrv.
 	Dict map[string]uint16
+	// Backend, when set, is the address of a ServeLink backend: the server
+	// forwards every Data packet's message to it over one TCP link and
+	// writes its replies, instead of answering them itself.
+	Backend string
 }
 
 // Server is the baseline echo server.
@@ -43,6 +50,7 @@ type Server struct {
 	handshake []byte // the whole handshake response packet
 	heartbeat []byte // the heartbeat packet
 	bufs      sync.Pool
+	fwd       *forwarder // with Options.Backend
 	eng       gnet.Engine
 	booted    chan struct{}
 	ran       chan error
@@ -77,6 +85,13 @@ func (s *Server) Start() error {
 	if loops <= 0 {
 		loops = runtime.NumCPU()
 	}
+	if s.opts.Backend != "" {
+		fwd, err := dialBackend(s.opts.Backend)
+		if err != nil {
+			return fmt.Errorf("baseline: link to %s: %w", s.opts.Backend, err)
+		}
+		s.fwd = fwd
+	}
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(loops),
 		gnet.WithReusePort(false), // with port 0, each loop would bind its own port
@@ -87,6 +102,9 @@ func (s *Server) Start() error {
 	select {
 	case <-s.booted:
 	case err := <-s.ran:
+		if s.fwd != nil {
+			s.fwd.stop()
+		}
 		return fmt.Errorf("baseline: listen %s: %w", s.opts.Addr, err)
 	}
 	addr, err := gnetaddr.Bound(s.eng)
@@ -104,6 +122,9 @@ func (s *Server) Addr() net.Addr { return s.addr }
 // Stop closes the listener and every connection and waits for the loops
 // (gnet's Stop takes about 500 ms).
 func (s *Server) Stop(ctx context.Context) error {
+	if s.fwd != nil {
+		defer s.fwd.stop()
+	}
 	if err := s.eng.Stop(ctx); err != nil {
 		return err
 	}
@@ -122,11 +143,30 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
+// OnOpen registers a forwarding frontend's connection.
+func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if s.fwd != nil {
+		s.fwd.open(c)
+	}
+	return nil, gnet.None
+}
+
+// OnClose forgets a forwarding frontend's connection.
+func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
+	if s.fwd != nil {
+		s.fwd.close(c)
+	}
+	return gnet.None
+}
+
 // OnTraffic handles every complete frame buffered on c, then writes all the
 // answers at once.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	if s.fwd != nil {
+		return s.fwd.onTraffic(s, c)
+	}
 	bp := s.bufs.Get().(*[]byte)
-	out, action := s.drain(c, (*bp)[:0])
+	out, action := s.drain(c, (*bp)[:0], nil)
 	if len(out) > 0 && action == gnet.None {
 		if _, err := c.Write(out); err != nil {
 			action = gnet.Close
@@ -138,9 +178,10 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 }
 
 // drain appends the answer to each complete frame to out and discards the
-// frame. Frames left in gnet's buffer would not be delivered again until
-// more bytes arrive, so it takes all of them.
-func (s *Server) drain(c gnet.Conn, out []byte) ([]byte, gnet.Action) {
+// frame; with forward, it hands each Data packet's message to forward
+// instead of answering it. Frames left in gnet's buffer would not be
+// delivered again until more bytes arrive, so it takes all of them.
+func (s *Server) drain(c gnet.Conn, out []byte, forward func(msg []byte)) ([]byte, gnet.Action) {
 	for {
 		hdr, err := c.Peek(wire.HeaderLen)
 		if err != nil {
@@ -157,7 +198,9 @@ func (s *Server) drain(c gnet.Conn, out []byte) ([]byte, gnet.Action) {
 		if err != nil {
 			return out, gnet.Close
 		}
-		if out, err = s.answer(out, t, frame[wire.HeaderLen:]); err != nil {
+		if t == wire.PacketData && forward != nil {
+			forward(frame[wire.HeaderLen:])
+		} else if out, err = s.answer(out, t, frame[wire.HeaderLen:]); err != nil {
 			return out, gnet.Close
 		}
 		if _, err := c.Discard(wire.HeaderLen + n); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +17,36 @@ import (
 // TestEcho drives the baseline with the Go client: handshake, sequential
 // and concurrent requests answered with their payloads, notifies ignored.
 func TestEcho(t *testing.T) {
-	srv, err := baseline.New(baseline.Options{Addr: "127.0.0.1:0", Dict: map[string]uint16{"echo.echoservice.echo": 1}})
+	testEcho(t, baseline.Options{Addr: "127.0.0.1:0", Dict: map[string]uint16{"echo.echoservice.echo": 1}})
+}
+
+// TestForward: the same through the forwarding baseline, a frontend that
+// forwards every request to a ServeLink backend, with clients that come
+// and go between the frontend's answers.
+func TestForward(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- baseline.ServeLink(ln) }()
+	defer func() {
+		_ = ln.Close()
+		if err := <-served; err != nil {
+			t.Errorf("ServeLink: %v", err)
+		}
+	}()
+	opts := baseline.Options{Addr: "127.0.0.1:0", Dict: map[string]uint16{"echo.echoservice.echo": 1}, Backend: ln.Addr().String()}
+	for range 3 {
+		testEcho(t, opts)
+	}
+}
+
+// testEcho starts a server with opts and drives it with 8 concurrent
+// callers on one client, then with clients that close at once.
+func testEcho(t *testing.T, opts baseline.Options) {
+	t.Helper()
+	srv, err := baseline.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,4 +84,15 @@ func TestEcho(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	for i := range 20 { // a client gone before its answer arrives
+		c, err := client.Dial(ctx, "tcp://"+srv.Addr().String(), client.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _, _ = c.RequestRaw(ctx, "echo.echoservice.echo", []byte{byte(i)}) }()
+		c.Close()
+	}
+	if got, err := c.RequestRaw(ctx, "echo.echoservice.echo", []byte("still")); err != nil || string(got) != "still" {
+		t.Errorf("after clients left: %q, %v", got, err)
+	}
 }
