@@ -149,7 +149,9 @@ func (f *forwarder) writeLink() {
 	}
 }
 
-// readLink writes each reply to its client, if it is still connected.
+// readLink writes each reply to its client, if it is still connected,
+// until the link fails or closes; requests in flight then get no answer,
+// which the load generator counts as failed.
 func (f *forwarder) readLink() {
 	defer f.done.Done()
 	br := bufio.NewReaderSize(f.link, 64<<10)
