@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gamesrv/gamesrv/internal/childproc"
-
 	benchv1 "github.com/gamesrv/gamesrv/bench/gen/bench/v1"
+	"github.com/gamesrv/gamesrv/internal/childproc"
 	"github.com/gamesrv/gamesrv/runtime/client"
 )
 

@@ -84,14 +84,16 @@ func testEcho(t *testing.T, opts baseline.Options) {
 		})
 	}
 	wg.Wait()
+	var gone sync.WaitGroup
 	for i := range 20 { // a client gone before its answer arrives
 		c, err := client.Dial(ctx, "tcp://"+srv.Addr().String(), client.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		go func() { _, _ = c.RequestRaw(ctx, "echo.echoservice.echo", []byte{byte(i)}) }()
+		gone.Go(func() { _, _ = c.RequestRaw(ctx, "echo.echoservice.echo", []byte{byte(i)}) })
 		c.Close()
 	}
+	gone.Wait()
 	if got, err := c.RequestRaw(ctx, "echo.echoservice.echo", []byte("still")); err != nil || string(got) != "still" {
 		t.Errorf("after clients left: %q, %v", got, err)
 	}

@@ -224,9 +224,22 @@ func readLinkFrame(br *bufio.Reader) (id uint32, p []byte, err error) {
 // ServeLink is the forwarding baseline's backend: it accepts links from
 // frontends (Options.Backend) on ln and answers each frame's request with
 // a Response carrying its payload (notifies get none), the answers to
-// every frame of one read in one write. It returns when ln is closed;
-// the links it accepted end when their frontends close them.
+// every frame of one read in one write. Once ln is closed it closes the
+// links it accepted, waits for them and returns.
 func ServeLink(ln net.Listener) error {
+	var (
+		mu    sync.Mutex
+		links = map[net.Conn]struct{}{}
+		wg    sync.WaitGroup
+	)
+	defer func() {
+		mu.Lock()
+		for c := range links {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -235,7 +248,15 @@ func ServeLink(ln net.Listener) error {
 			}
 			return err
 		}
-		go serveLink(c)
+		mu.Lock()
+		links[c] = struct{}{}
+		mu.Unlock()
+		wg.Go(func() {
+			serveLink(c)
+			mu.Lock()
+			delete(links, c)
+			mu.Unlock()
+		})
 	}
 }
 
